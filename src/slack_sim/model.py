@@ -438,7 +438,8 @@ def _parse(path: Path) -> Model:
         if isinstance(ast, (int, float)):
             kind, default = "constant", float(ast)
         refs = _references(ast)
-        depends = tuple(dict.fromkeys(by_py.get(r, r) for r in refs if by_py.get(r, r) != "Time"))
+        # function names (MIN, ZIDZ, ...) are references too in PySD's syntax tree
+        depends = tuple(dict.fromkeys(by_py[r] for r in refs if r in by_py and r != "time"))
         if kind == "stock":
             stock_flows[el.name] = _signed_flows(el.name, ast.flow, by_py)
         definition, role, group, source = _split_comment(el.documentation or "")

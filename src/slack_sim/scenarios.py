@@ -77,16 +77,14 @@ def _check_value(model: Model, name: str, value: Any, *, where: str = "") -> flo
         )
     var = model.variables[name]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                value = None
-        else:
+        given = value
+        try:
+            value = float(value) if isinstance(value, str) else None
+        except ValueError:
             value = None
         if value is None:
             raise ScenarioError(
-                f"{prefix}{name}: expected a number in {var.range_text}, got {value!r}"
+                f"{prefix}{name}: expected a number in {var.range_text}, got {given!r}"
             )
     value = float(value)
     if not math.isfinite(value):

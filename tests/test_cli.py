@@ -1,0 +1,77 @@
+"""The slack-sim command line."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import slack_sim as ss
+from slack_sim.cli import main
+
+REQUIRED = ["Cases in care", "Care entries", "Crisis queue", "Waiting time", "Utilisation",
+            "Emerging need", "Hidden need", "Workforce", "Fatigue", "Prevention capacity",
+            "Partnership strength", "Community capacity", "Prevention spending",
+            "Crisis spending", "Total spending", "Reserves"]
+
+
+def test_run_writes_every_column(tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["run", "--preset", "austerity-then-covid", "--out", str(out)]) == 0
+    frame = pd.read_csv(out)
+    assert frame.columns[0] == "year"
+    assert frame["year"].iloc[0] == 2010.0 and len(frame) == 373
+    for col in REQUIRED:
+        assert col in frame.columns
+    text = capsys.readouterr().out
+    assert "Cases in care" in text and "2040" in text
+
+
+def test_run_with_set_and_profile(tmp_path):
+    out = tmp_path / "b.csv"
+    assert main(["run", "--preset", "baseline", "--profile", "generic", "--set",
+                 "Slack target=0.2", "--out", str(out)]) == 0
+    frame = pd.read_csv(out)
+    assert frame["Slack target"].iloc[0] == 0.2
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["run", "--preset", "nope"], "unknown preset"),
+        (["run", "--set", "Slack target=2"], "outside the allowed range [0.02, 0.5] Dmnl"),
+        (["run", "--set", "Slack target"], "--set expects"),
+        (["run", "--scenario", "missing.json"], "not found"),
+        (["show", "missing.json"], "not found"),
+    ],
+)
+def test_errors_are_one_line(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_save_show_round_trip(tmp_path, capsys):
+    path = tmp_path / "s.json"
+    assert main(["save", "--preset", "invest-to-save", "--set", "Slack target=0.2",
+                 "--name", "mine", "--out", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert data["name"] == "mine" and data["values"]["Slack target"] == 0.2
+    assert main(["show", str(path)]) == 0
+    assert "Slack target = 0.2" in capsys.readouterr().out
+    assert ss.load_scenario(path).values["Prevention ring fence"] == 1
+
+
+def test_doc_csv(tmp_path):
+    out = tmp_path / "doc.csv"
+    assert main(["doc", "--format", "csv", "--out", str(out)]) == 0
+    doc = pd.read_csv(out)
+    assert {"name", "units", "min", "max", "definition", "source"} <= set(doc.columns)
+    assert len(doc) == len(ss.load_model().variables)
+
+
+def test_presets_command(capsys):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    for name in ss.presets():
+        assert name in out
