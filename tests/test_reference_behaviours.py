@@ -1,0 +1,247 @@
+"""Reference behaviours RB1 to RB12 of DESIGN.md, one named test each, plus loop knockout.
+
+Each experiment is stated in its test: what is run, what is compared, with what margin.
+"""
+
+import numpy as np
+import pytest
+from simhelpers import generic_baseline, run
+
+import slack_sim as ss
+
+SHOCK_AT = 120  # month of the constructed shocks (January 2020), long after any transient
+
+
+def shock(size: float, *, length: float = 12, capacity_loss: float = 0.0, **more: float):
+    """Values for a constructed Shock 1 on the generic baseline."""
+    values = {"Shock 1 start": SHOCK_AT, "Shock 1 length": length,
+              "Shock 1 demand surge": size, "Shock 1 capacity loss": capacity_loss,
+              "Shock 1 suppressed presentation": 0, "Shock 1 emergency funding": 0,
+              "Shock 1 collaboration boost": 0}
+    values.update(more)
+    return values
+
+
+def at(frame, month):
+    return frame.iloc[int(round(month))]
+
+
+def test_rb1_waiting_time_convex_in_utilisation():
+    """Steady states at utilisation 0.5 ... 0.95 (generic baseline, slack = 1 - u):
+    each stays an equilibrium, and the wait is convex with wait(95%) / wait(85%) >= 3."""
+    utils = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    waits = []
+    for u in utils:
+        slack = round(1 - u, 2)
+        frame = run(generic_baseline(**{"Reference slack": slack, "Slack target": slack,
+                                        "Sustainable work intensity": 0.95}))
+        assert frame["Utilisation"].iloc[-1] == pytest.approx(u, rel=1e-6)
+        assert frame["Crisis queue"].iloc[-1] == pytest.approx(frame["Crisis queue"].iloc[0],
+                                                               rel=1e-6)
+        waits.append(frame["Waiting time"].iloc[-1])
+    waits = np.array(waits)
+    assert np.all(np.diff(waits) >= -1e-12)
+    slopes = np.diff(waits) / np.diff(utils)
+    assert np.all(np.diff(slopes) >= -1e-9), "waiting time is not convex in utilisation"
+    assert waits[utils.index(0.95)] / waits[utils.index(0.85)] >= 3
+
+
+@pytest.mark.parametrize("preset_name", ["baseline", "covid-without-austerity"])
+def test_rb2_littles_law_in_steady_state(preset_name):
+    """Queue = arrivals x wait within 1% once the system is at rest (2040)."""
+    frame = run(ss.preset(preset_name, profile="generic"))
+    last = frame.iloc[-1]
+    assert abs(frame["Crisis queue"].iloc[-13:].pct_change().dropna()).max() < 1e-3
+    assert last["Crisis queue"] == pytest.approx(last["Referrals"] * last["Waiting time"],
+                                                 rel=0.01)
+
+
+def test_rb6_austerity_shifts_spend_from_prevention_to_crisis():
+    """With statutory protection, austerity cuts the prevention share and raises the crisis
+    share of spending (2018 against 2010); without protection the shift is smaller."""
+    def shares(frame, month):
+        row = at(frame, month)
+        return (row["Prevention spending"] / row["Total spending"],
+                row["Crisis spending"] / row["Total spending"])
+
+    protected = run(ss.preset("austerity"))
+    p0, c0 = shares(protected, 0)
+    p1, c1 = shares(protected, 96)
+    assert p1 < p0 - 0.1 and c1 > c0 + 0.1
+    assert at(protected, 96)["Crisis spending"] > at(protected, 0)["Crisis spending"]
+    spread = run(ss.preset("austerity"), **{"Statutory protection": 0})
+    q1, _ = shares(spread, 96)
+    assert q1 > p1
+
+
+def test_rb7_measured_demand_falls_while_hidden_need_builds_then_overshoots():
+    """Covid-19 (the preset's Shock 1) against the same history without it. The demand side
+    alone (civic response off): referrals fall while hidden need builds, then overshoot the
+    no-shock run for at least two years. The civic response (partnerships, volunteers,
+    innovation) shortens the overshoot but does not remove it."""
+    start, length = 122, 15
+    calm = run(ss.preset("baseline"))
+    demand_only = run(ss.preset("covid-without-austerity"),
+                      **{"Shock 1 collaboration boost": 0})
+    covid = run(ss.preset("covid-without-austerity"))
+    for frame in (demand_only, covid):
+        during = slice(start + 1, start + 4)
+        assert (frame["Referrals"].iloc[during] < calm["Referrals"].iloc[during]).all()
+        hidden = frame["Hidden need"].iloc[start: start + length]
+        assert hidden.iloc[-1] > 0 and hidden.iloc[3] > hidden.iloc[0]
+    excess = (demand_only["Referrals"] - calm["Referrals"]).to_numpy()
+    assert (excess[start + length: start + length + 24] > 0).all(), "no two-year overshoot"
+    excess_civic = (covid["Referrals"] - calm["Referrals"]).to_numpy()
+    assert (excess_civic[start + length: start + length + 12] > 0).all()
+
+
+def test_rb8_fatigue_and_attrition_stay_high_after_a_surge():
+    """A one-year surge: 12 months after it ends, fatigue is still over half its peak and
+    leavers still above their pre-surge rate."""
+    frame = run(generic_baseline(**shock(0.6)))
+    end = SHOCK_AT + 12
+    peak = frame["Fatigue"].max()
+    assert peak > 0.1
+    assert at(frame, end + 12)["Fatigue"] > 0.5 * peak
+    assert at(frame, end + 12)["Staff leaving"] > 1.05 * at(frame, SHOCK_AT - 1)["Staff leaving"]
+    assert at(frame, end + 60)["Fatigue"] < 0.25 * peak
+
+
+def test_rb9_crisis_partnership_spike_decays_unless_reinforced():
+    """A collaboration boost lifts partnership strength; the excess halves within 3 to 24
+    months of the shock's end, and lasts longer when partnership investment reinforces it."""
+    boost = shock(0.0, **{"Shock 1 collaboration boost": 0.05})
+    frame = run(generic_baseline(**boost))
+    p0 = at(frame, SHOCK_AT - 1)["Partnership strength"]
+    end = SHOCK_AT + 12
+    excess = frame["Partnership strength"].iloc[end:] - p0
+    assert excess.iloc[0] > 0.02
+    half = int(np.argmax(excess.to_numpy() < excess.iloc[0] / 2))
+    assert 3 <= half <= 24
+    reinforced = run(generic_baseline(**boost, **{"Partnership investment": 2,
+                                                  "Policy start time": end}))
+    assert at(reinforced, end + 24)["Partnership strength"] > at(frame, end + 24)[
+        "Partnership strength"] + 0.01
+
+
+def test_rb11_capacity_cut_is_displaced_not_removed():
+    """Losing 30% of staff for a year: people are not lost, they move into the backlog,
+    failure demand and care (cumulative care entries and failure demand rise)."""
+    calm = run(generic_baseline())
+    cut = run(generic_baseline(**shock(0.0, capacity_loss=0.3)))
+    assert cut["Crisis queue"].max() > 1.2 * calm["Crisis queue"].max()
+    assert cut["Failure demand"].sum() > calm["Failure demand"].sum()
+    assert cut["Care entries"].sum() > calm["Care entries"].sum()
+    # nobody vanishes: people in the system plus those who left add up to those who came
+    people = ["Emerging need", "Hidden need", "Crisis queue", "Cases in care"]
+    exits = ["Natural resolution", "Prevention resolution", "Community resolution",
+             "Crisis cases closed", "Care leavers"]
+    fine = run(generic_baseline(**shock(0.0, capacity_loss=0.3)), output_step=0.25)
+    stock = fine[people].sum(axis=1).to_numpy()
+    net = (fine["New need"] - fine[exits].sum(axis=1)).to_numpy()
+    assert np.abs(stock[-1] - stock[0] - 0.25 * net[:-1].sum()) < 1e-6 * stock.max()
+
+
+def test_rb12_failure_demand_share_rises_with_pressure_and_stays_bounded():
+    frames = [run(ss.preset(n)) for n in ss.presets()]
+    frames.append(run(generic_baseline(**shock(2.0, capacity_loss=0.5))))
+    for frame in frames:
+        share = frame["Failure demand share"]
+        assert share.min() >= 0 and share.max() <= 0.8
+    frame = frames[-1]
+    order = np.argsort(frame["Work pressure"].to_numpy())
+    fraction = frame["Failure demand fraction"].to_numpy()[order]
+    assert np.all(np.diff(fraction) >= -1e-12), "failure demand not monotone in pressure"
+    assert fraction[-1] > fraction[0]
+
+
+# -- RB3, RB4, RB5, RB10 and the loop knockout --------------------------------------------
+
+TIP = {"Shock 1 capacity loss": 0.1}
+
+
+def recovery_month(frame, *, before=SHOCK_AT - 1, tolerance=0.05):
+    """First month after which the crisis queue stays within 5% of its pre-shock level."""
+    q = frame["Crisis queue"].to_numpy()
+    q0 = q[before]
+    outside = np.nonzero(np.abs(q - q0) > tolerance * q0)[0]
+    last = outside[-1] if len(outside) else before
+    return None if last >= len(q) - 1 else int(last + 1)
+
+
+def tipping_run(size, *, slack=0.15, r1=1):
+    """Children's-services baseline (no austerity), a one-year shock at month 120."""
+    return run(ss.preset("baseline").with_values({
+        **shock(size, **TIP), "Slack target": slack, "Switch R1 firefighting trap": r1}))
+
+
+def test_rb3_tipping_point_threshold_rises_with_slack():
+    """Small shocks recover, large ones leave a lasting degraded state; with more slack the
+    large shock recovers too."""
+    small, large = tipping_run(0.6), tipping_run(1.5)
+    assert recovery_month(small) is not None
+    assert recovery_month(large) is None
+    q0 = large["Crisis queue"].iloc[SHOCK_AT - 1]
+    assert large["Crisis queue"].iloc[-1] > 2 * q0  # lasting, not a slow tail
+    assert large["Prevention capacity"].iloc[-1] < 0.5 * large["Prevention capacity"].iloc[0]
+    with_slack = tipping_run(1.5, slack=0.25)
+    assert recovery_month(with_slack) is not None
+
+
+def test_loop_knockout_r1_removes_the_tipping_point():
+    """With the firefighting trap switched off, the shock that tipped the system recovers."""
+    assert recovery_month(tipping_run(1.5)) is None
+    knocked_out = tipping_run(1.5, r1=0)
+    assert recovery_month(knocked_out) is not None
+    assert knocked_out["Prevention capacity"].iloc[-1] == pytest.approx(
+        knocked_out["Prevention capacity"].iloc[0], rel=0.05)
+
+
+def test_rb4_working_harder_helps_then_hurts():
+    """A sustained five-year surge: with working harder (B2) the queue is lower at first,
+    then higher (the extra effort builds fatigue, attrition and lost productivity)."""
+    surge = shock(0.5, length=60)
+    on = run(ss.preset("baseline").with_values(surge))
+    off = run(ss.preset("baseline").with_values({**surge, "Switch B2 working harder": 0}))
+    diff = (on["Crisis queue"] - off["Crisis queue"]).to_numpy()
+    assert diff[SHOCK_AT + 6: SHOCK_AT + 25].max() < 0  # helps
+    assert diff[200:300].min() > 0  # then hurts
+
+
+def test_rb4_protecting_prevention_dips_then_wins():
+    """Under a large one-year shock, protecting prevention time first leaves a longer queue
+    (no diverted staff), then a shorter one for years, and costs less over the run."""
+    big = shock(0.8, **TIP)
+    protect = run(ss.preset("baseline").with_values({**big, "Prevention time protection": 1}))
+    divert = run(ss.preset("baseline").with_values(big))
+    diff = (protect["Crisis queue"] - divert["Crisis queue"]).to_numpy()
+    assert diff[SHOCK_AT + 3: SHOCK_AT + 15].min() > 0  # the dip
+    assert diff[SHOCK_AT + 30: 300].max() < 0  # the win
+    assert protect["Total spending"].sum() < divert["Total spending"].sum()
+
+
+def crossover(delay):
+    calm = run(generic_baseline(**{"Time to escalate": delay}))
+    cut = run(generic_baseline(**{"Time to escalate": delay, "Prevention investment": 0.5}))
+    saving = (cut["Total spending"] - calm["Total spending"]).cumsum().to_numpy()
+    assert saving[24] < 0  # cutting prevention saves money at first
+    later = np.nonzero(saving > 0)[0]
+    return int(later[0]) if len(later) else None
+
+
+def test_rb5_prevention_cut_saves_then_costs_crossover_grows_with_delay():
+    short, longer = crossover(12), crossover(18)
+    assert short is not None and longer is not None
+    assert longer > short
+
+
+def test_rb10_stronger_partnership_lower_peak_faster_recovery():
+    """Partnership built up before the shock (investment x2 from 2010) lowers the backlog
+    peak and shortens recovery."""
+    hit = shock(0.5, **TIP)
+    weak = run(ss.preset("baseline").with_values(hit))
+    strong = run(ss.preset("baseline").with_values({**hit, "Partnership investment": 2}))
+    assert strong["Partnership strength"].iloc[SHOCK_AT - 1] > \
+        weak["Partnership strength"].iloc[SHOCK_AT - 1] + 0.05
+    assert strong["Crisis queue"].max() < weak["Crisis queue"].max()
+    assert recovery_month(strong) < recovery_month(weak)
