@@ -3,9 +3,24 @@
 A system-dynamics model (``models/slack.mdl``) of crisis demand, prevention, slack
 capacity, staff fatigue, partnership strength and money, with scenarios, a CLI and
 engines to run it. Stages follow PySD: *translate* (:mod:`slack_sim.model`),
-*scenario* (:mod:`slack_sim.scenarios`), *run* (:mod:`slack_sim.simulate`).
+*scenario* (:mod:`slack_sim.scenarios`), *run* (:mod:`slack_sim.simulate`), then
+*outcomes* (:mod:`slack_sim.metrics`, :mod:`slack_sim.compare`, :mod:`slack_sim.export`).
 """
 
+from .compare import Comparison, compare, comparison, summarize
+from .engine import simulate_many
+from .export import export, write_csv, write_excel
+from .metrics import (
+    benefit_cost_ratio,
+    break_even_year,
+    cumulative_harm,
+    discount_factor,
+    npv,
+    outcomes,
+    reserves_runway,
+    savings_ledger,
+    shock_response,
+)
 from .model import Loop, Model, Variable, load_model
 from .scenarios import (
     DEFAULT_PRESET,
@@ -27,17 +42,34 @@ __all__ = [
     "DEFAULT_PRESET",
     "DEFAULT_PROFILE",
     "ENGINES",
+    "Comparison",
     "Loop",
     "Model",
     "Scenario",
     "ScenarioError",
     "ScenarioVersionWarning",
     "Variable",
+    "benefit_cost_ratio",
+    "break_even_year",
+    "compare",
+    "comparison",
+    "cumulative_harm",
+    "discount_factor",
+    "export",
     "load_model",
     "load_scenario",
+    "npv",
+    "outcomes",
     "preset",
     "presets",
     "profiles",
+    "reserves_runway",
     "save_scenario",
+    "savings_ledger",
+    "shock_response",
     "simulate",
+    "simulate_many",
+    "summarize",
+    "write_csv",
+    "write_excel",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``slack-sim presets | run | doc | save | show``.
+"""Command line: ``slack-sim presets | run | summary | compare | doc | save | show``.
 
 Errors exit with status 2 and one clear line on stderr, never a traceback.
 """
@@ -6,6 +6,8 @@ Errors exit with status 2 and one clear line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 import warnings
 from collections.abc import Sequence
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .compare import comparison, summarize
+from .export import export
 from .model import load_model
 from .scenarios import (
     DEFAULT_PRESET,
@@ -116,6 +120,98 @@ def _cmd_run(args: argparse.Namespace) -> None:
     print(f"\nwrote {len(frame)} months x {frame.shape[1]} variables to {out}")
 
 
+def _base_year(args: argparse.Namespace) -> float:
+    year = float(args.base_year)
+    if not math.isfinite(year) or not 1900 <= year <= 2200:
+        raise CliError(f"--base-year must be a calendar year such as 2010, got {args.base_year}")
+    return year
+
+
+def _fmt_cell(value: object, units: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if units.startswith("GBP per resident"):
+        return f"{value:,.2f}"
+    if units.startswith("GBP"):
+        return f"{value:,.0f}"
+    if units == "%":
+        return f"{value:.1%}"
+    if units == "year":
+        return f"{value:.0f}"
+    if units == "decimal year":
+        return f"{value:.2f}"
+    if units in ("person-months",):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _format_table(table: pd.DataFrame) -> str:
+    cols = list(table.columns[2:])
+    width = max(len(str(x)) for x in table["outcome"]) + 2
+    uwidth = max(len(str(x)) for x in table["units"]) + 2
+    cwidth = [
+        max([len(str(c)), 12] + [len(_fmt_cell(v, str(u))) for v, u in
+                                 zip(table[c], table["units"], strict=True)]) + 2
+        for c in cols
+    ]
+    lines = ["".ljust(width + uwidth) + "".join(f"{c:>{w}}" for c, w in zip(cols, cwidth,
+                                                                           strict=True))]
+    for _, row in table.iterrows():
+        units = str(row["units"])
+        cells = "".join(
+            f"{_fmt_cell(row[c], units):>{w}}" for c, w in zip(cols, cwidth, strict=True)
+        )
+        lines.append(f"{row['outcome']:<{width}}{units:<{uwidth}}{cells}")
+    return "\n".join(lines)
+
+
+def _format_ledger(rows: list[dict[str, object]]) -> str:
+    width = max(len(str(r["category"])) for r in rows) + 2
+    head = ["baseline", "scenario", "money cut", "cost grown"]
+    lines = ["".ljust(width) + "".join(f"{h:>16}" for h in head)]
+    for r in rows:
+        cells = "".join(f"{float(r[h]):>16,.0f}" for h in head)  # type: ignore[arg-type]
+        lines.append(f"{r['category']:<{width}}{cells}")
+    return "\n".join(lines)
+
+
+def _cmd_summary(args: argparse.Namespace) -> None:
+    scenario = _scenario_from_args(args)
+    base_year = _base_year(args)
+    if args.json:
+        out = summarize(scenario, baseline=args.baseline, base_year=base_year)
+        print(json.dumps(out, indent=2, allow_nan=False))
+        return
+    comp = comparison([scenario], baseline=args.baseline, base_year=base_year)
+    print(f"{scenario.name} on {scenario.profile}: {scenario.description}".rstrip(": "))
+    if comp.baseline is not None:
+        print(f"against baseline {comp.baseline!r}")
+    print("money: GBP per 100,000 residents, 2010/11 prices; present values at the start of "
+          f"{base_year:g} (Green Book: 3.5% to year 30, 3.0% after)\n")
+    print(_format_table(comp.table))
+    label = comp.labels[-1]
+    ledger = comp.summaries[label].get("ledger")
+    if ledger and label != comp.baseline:
+        print(f"\nwhere did the savings go ({label} against {comp.baseline}, present values):")
+        print(_format_ledger(ledger))
+
+
+def _cmd_compare(args: argparse.Namespace) -> None:
+    if args.scenario_files and not args.presets and args.profile:
+        raise CliError("--profile applies to --preset scenarios only")
+    scenarios = [preset(n, profile=args.profile or DEFAULT_PROFILE) for n in args.presets or []]
+    scenarios += [load_scenario(f) for f in args.scenario_files or []]
+    if not scenarios:
+        raise CliError("give at least one --preset or --scenario to compare")
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise CliError(f"--out must end in .xlsx or .csv, got {args.out!r}")
+    comp = comparison(scenarios, baseline=args.baseline, base_year=_base_year(args))
+    print(_format_table(comp.table))
+    for path in export(comp, args.out):
+        print(f"wrote {path}")
+
+
 def _cmd_doc(args: argparse.Namespace) -> None:
     doc = load_model().doc()
     if args.role:
@@ -171,8 +267,27 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario, print a summary and write a CSV")
     _add_scenario_args(run)
     run.add_argument("--out", metavar="FILE.csv", help="CSV to write (default NAME.csv)")
-    run.add_argument("--engine", default="pysd", choices=sorted(ENGINES))
+    run.add_argument("--engine", default="numpy", choices=sorted(ENGINES),
+                     help="numpy: the compiled engine (default); pysd: the reference interpreter")
     run.set_defaults(func=_cmd_run)
+    summ = sub.add_parser("summary", help="outcome metrics of a scenario (NPV, harm, shocks)")
+    _add_scenario_args(summ)
+    summ.add_argument("--baseline", metavar="NAME", help="preset to compare against")
+    summ.add_argument("--base-year", default=2010.0, type=float,
+                      help="year discounted to (default 2010)")
+    summ.add_argument("--json", action="store_true", help="print JSON (snake_case keys)")
+    summ.set_defaults(func=_cmd_summary)
+    comp = sub.add_parser("compare", help="compare scenarios; write an Excel workbook or CSV")
+    comp.add_argument("--preset", dest="presets", action="append", metavar="NAME",
+                      help="a preset to compare (repeatable)")
+    comp.add_argument("--scenario", dest="scenario_files", action="append",
+                      metavar="FILE.json", help="a saved scenario to compare (repeatable)")
+    comp.add_argument("--profile", help=f"profile of the presets (default {DEFAULT_PROFILE})")
+    comp.add_argument("--baseline", metavar="NAME", help="preset to compare against")
+    comp.add_argument("--base-year", default=2010.0, type=float,
+                      help="year discounted to (default 2010)")
+    comp.add_argument("--out", required=True, metavar="FILE.xlsx|FILE.csv")
+    comp.set_defaults(func=_cmd_compare)
     doc = sub.add_parser("doc", help="every variable with units, range, definition and source")
     doc.add_argument("--format", choices=["table", "csv"], default="table")
     doc.add_argument("--role", choices=["lever", "uncertainty", "profile", "switch"])

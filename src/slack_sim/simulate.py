@@ -1,10 +1,11 @@
 """Run a scenario: the *run* stage.
 
-``simulate(scenario, engine="pysd")`` returns a DataFrame indexed by time in decimal
-years (2010.0, 2010.0833, ...) with one column per model variable, named by its
-Vensim name. Engines are registered in :data:`ENGINES`; PySD is the reference
-interpreter. Every run gets a freshly loaded PySD model, so one scenario never leaks
-into the next (PySD's ``run(params=...)`` persists in the model object).
+``simulate(scenario)`` returns a DataFrame indexed by time in decimal years (2010.0,
+2010.0833, ...) with one column per model variable, named by its Vensim name. Engines
+are registered in :data:`ENGINES`: ``"numpy"`` (the default) is the compiled engine of
+:mod:`slack_sim.engine`; ``"pysd"`` is the reference interpreter. Every PySD run gets
+a freshly loaded PySD model, so one scenario never leaks into the next (PySD's
+``run(params=...)`` persists in the model object).
 """
 
 from __future__ import annotations
@@ -95,14 +96,30 @@ def _run_pysd(
     return out
 
 
+def _run_compiled(
+    scenario: Scenario,
+    *,
+    model: Model,
+    time_step: float | None,
+    output_step: float | None,
+    final_time: float | None,
+) -> pd.DataFrame:
+    from .engine import run_scenario
+
+    return run_scenario(scenario, model=model, time_step=time_step, output_step=output_step,
+                        final_time=final_time)
+
+
 #: Registered engines: name -> function(scenario, *, model, time_step, output_step, final_time).
-ENGINES: dict[str, Callable[..., pd.DataFrame]] = {"pysd": _run_pysd}
+#: ``"numpy"`` is the compiled engine (numba when installed, else pure numpy; see
+#: :mod:`slack_sim.engine`), ``"pysd"`` the reference interpreter.
+ENGINES: dict[str, Callable[..., pd.DataFrame]] = {"numpy": _run_compiled, "pysd": _run_pysd}
 
 
 def simulate(
     scenario: Scenario | None = None,
     *,
-    engine: str = "pysd",
+    engine: str = "numpy",
     time_step: float | None = None,
     output_step: float | None = None,
     final_time: float | None = None,
@@ -114,7 +131,8 @@ def simulate(
     scenario : Scenario, optional
         What to run (default: the ``austerity-then-covid`` preset).
     engine : str
-        ``"pysd"`` (the reference interpreter); see :data:`ENGINES`.
+        ``"numpy"`` (the compiled engine, default) or ``"pysd"`` (the reference
+        interpreter); see :data:`ENGINES`.
     time_step : float, optional
         Integration step in months (default: the model's TIME STEP).
     output_step : float, optional
