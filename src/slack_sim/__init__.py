@@ -22,6 +22,7 @@ from .metrics import (
     shock_response,
 )
 from .model import Loop, Model, Variable, load_model
+from .optimise import OptimisationResult, optimise, pareto_front
 from .scenarios import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
@@ -34,7 +35,10 @@ from .scenarios import (
     profiles,
     save_scenario,
 )
+from .sensitivity import sensitivity
 from .simulate import ENGINES, simulate
+from .tipping import TippingMap, tipping_map
+from .uncertainty import Ensemble, ensemble, uncertainty_ranges
 
 __version__ = "0.1.0"
 
@@ -43,11 +47,14 @@ __all__ = [
     "DEFAULT_PROFILE",
     "ENGINES",
     "Comparison",
+    "Ensemble",
     "Loop",
     "Model",
+    "OptimisationResult",
     "Scenario",
     "ScenarioError",
     "ScenarioVersionWarning",
+    "TippingMap",
     "Variable",
     "benefit_cost_ratio",
     "break_even_year",
@@ -55,21 +62,27 @@ __all__ = [
     "comparison",
     "cumulative_harm",
     "discount_factor",
+    "ensemble",
     "export",
     "load_model",
     "load_scenario",
     "npv",
+    "optimise",
     "outcomes",
+    "pareto_front",
     "preset",
     "presets",
     "profiles",
     "reserves_runway",
     "save_scenario",
     "savings_ledger",
+    "sensitivity",
     "shock_response",
     "simulate",
     "simulate_many",
     "summarize",
+    "tipping_map",
+    "uncertainty_ranges",
     "write_csv",
     "write_excel",
 ]

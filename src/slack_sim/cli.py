@@ -1,4 +1,6 @@
-"""Command line: ``slack-sim presets | run | summary | compare | doc | save | show``.
+"""Command line: ``slack-sim presets | run | summary | compare | doc | save | show | ...``.
+
+Also ``ensemble | sensitivity | tipping-map | optimise`` (uncertainty and policy search).
 
 Errors exit with status 2 and one clear line on stderr, never a traceback.
 """
@@ -12,7 +14,9 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .compare import comparison, summarize
@@ -254,6 +258,221 @@ def _cmd_show(args: argparse.Namespace) -> None:
         print(f"  {name} = {value:g} {var.units}   ({var.role}, range {var.range_text})")
 
 
+# -- uncertainty, sensitivity, tipping points, policy search --------------------------------
+
+
+def _parse_range(item: str) -> tuple[str, tuple[float, float]]:
+    """Parse ``"Name=lo:hi"``."""
+    name, sep, value = item.partition("=")
+    lo, sep2, hi = value.partition(":")
+    try:
+        if not sep or not sep2 or not name.strip():
+            raise ValueError
+        return name.strip(), (float(lo), float(hi))
+    except ValueError:
+        raise CliError(f'expected "Name=lo:hi", got {item!r}') from None
+
+
+def _parse_values(text: str, what: str) -> list[float]:
+    """Parse ``"lo:hi:n"`` (n evenly spaced values) or ``"a,b,c"``."""
+    try:
+        if ":" in text:
+            lo, hi, n = text.split(":")
+            count = int(n)
+            if count < 1 or count > 200:
+                raise CliError(f"{what}: give between 1 and 200 values, got {count}")
+            return [round(float(v), 10) for v in np.linspace(float(lo), float(hi), count)]
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise CliError(f'{what}: expected "lo:hi:n" or "a,b,c", got {text!r}') from None
+
+
+def _parameters_arg(args: argparse.Namespace) -> list[str] | None:
+    from .uncertainty import default_parameters
+
+    names: list[str] = []
+    if args.groups:
+        names += default_parameters([g.strip() for g in args.groups.split(",")])
+    names += [p for p in (args.parameter or []) if p not in names]
+    return names or None
+
+
+def _add_uncertainty_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--groups", metavar="G1,G2",
+                   help='uncertainty groups to sample (default "Effect sizes"; also Need, '
+                        'Austerity, "Shock 1", "Shock 2")')
+    p.add_argument("--parameter", action="append", metavar="NAME",
+                   help="an uncertainty to sample (repeatable; adds to --groups)")
+    p.add_argument("--range", dest="ranges", action="append", metavar='"Name=lo:hi"',
+                   help="narrow a parameter's range inside the model's (repeatable)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
+
+
+def _progress_line(label: str) -> Any:
+    def report(done: int, total: int) -> None:
+        print(f"\r{label}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _end_progress() -> None:
+    print("", file=sys.stderr, flush=True)
+
+
+def _write(out: str, frame: pd.DataFrame | None, payload: dict[str, Any]) -> None:
+    path = Path(out)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(payload, indent=2, allow_nan=False, default=str) + "\n",
+                        encoding="utf-8")
+    elif path.suffix.lower() == ".csv":
+        if frame is None:
+            raise CliError("this command writes JSON only: use --out FILE.json")
+        frame.to_csv(path)
+    else:
+        raise CliError(f"--out must end in .csv or .json, got {out!r}")
+    print(f"wrote {path}")
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    if args.out and Path(args.out).suffix.lower() not in (".csv", ".json"):
+        raise CliError(f"--out must end in .csv or .json, got {args.out!r}")
+
+
+def _json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in clean.to_dict(orient="records")]
+
+
+def _cmd_ensemble(args: argparse.Namespace) -> None:
+    _check_out(args)
+    from .uncertainty import ensemble
+
+    scenario = _scenario_from_args(args)
+    baseline = preset(args.baseline, profile=scenario.profile) if args.baseline else None
+    if not 1 <= args.n <= 100_000:
+        raise CliError(f"-n must be between 1 and 100,000, got {args.n}")
+    ens = ensemble(scenario, n=args.n, seed=args.seed, method=args.method,
+                   parameters=_parameters_arg(args),
+                   ranges=dict(_parse_range(r) for r in args.ranges or []),
+                   baseline=baseline)
+    print(f"{scenario.name} on {scenario.profile}: {ens.n} futures ({ens.method}, seed "
+          f"{ens.seed}), {len(ens.samples.columns)} uncertainties sampled")
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.4g}".format):
+        print(ens.summary().to_string())
+    print(ens.statement("did_not_recover", ">", 0.5))
+    if baseline is not None:
+        print(f"{ens.statement('net_present_saving', '>', 0)} (against {baseline.name}, "
+              "same futures)")
+    if args.out:
+        what = args.what
+        frame = ens.outcomes if what == "outcomes" else ens.bands
+        if what == "bands":
+            frame = frame.copy()
+            frame.columns = [f"{o} p{p:g}" for o, p in frame.columns]
+        payload = {
+            "scenario": scenario.name, "profile": scenario.profile, "n": ens.n,
+            "seed": ens.seed, "method": ens.method, "parameters": list(ens.samples.columns),
+            "summary": _json_records(ens.summary().reset_index()),
+            "outcomes": _json_records(ens.outcomes.reset_index()),
+        }
+        _write(args.out, frame, payload)
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> None:
+    _check_out(args)
+    from .sensitivity import sensitivity
+
+    scenario = _scenario_from_args(args)
+    table = sensitivity(scenario, method=args.method, n=args.n, seed=args.seed,
+                        parameters=_parameters_arg(args),
+                        ranges=dict(_parse_range(r) for r in args.ranges or []),
+                        progress=_progress_line(f"{args.method} runs"))
+    _end_progress()
+    key = "ST" if args.method == "sobol" else "mu_star"
+    print(f"{args.method} sensitivity of {scenario.name} ({table.attrs['runs']:,} runs); "
+          f"top {args.top} by {key}:")
+    for output, part in table.groupby("output", sort=False):
+        print(f"\n{output}")
+        for _, row in part.head(args.top).iterrows():
+            extra = (f"S1 {row['S1']:6.3f}  ST {row['ST']:6.3f} +/- {row['ST_conf']:.3f}"
+                     if args.method == "sobol" else
+                     f"mu* {row['mu_star']:,.4g}  sigma {row['sigma']:,.4g}")
+            print(f"  {int(row['rank']):>2}. {row['parameter']:<38}{extra}")
+    if args.out:
+        _write(args.out, table.set_index(["output", "parameter"]),
+               {"scenario": scenario.name, "method": args.method,
+                "runs": table.attrs["runs"], "indices": _json_records(table)})
+
+
+def _cmd_tipping(args: argparse.Namespace) -> None:
+    _check_out(args)
+    from .tipping import STANDARD_MAPS, rb3_scenario, tipping_map
+
+    if args.scenario or args.preset or args.set:
+        scenario = _scenario_from_args(args)
+    else:
+        scenario = rb3_scenario(args.profile or DEFAULT_PROFILE)
+    std_x, std_y = STANDARD_MAPS[args.map]
+    for axis in ("x", "y"):
+        if getattr(args, axis) and not getattr(args, f"{axis}_values"):
+            raise CliError(f"--{axis} needs --{axis}-values")
+    x = (args.x or std_x[0], _parse_values(args.x_values, "--x-values")) if args.x_values \
+        else std_x
+    y = (args.y or std_y[0], _parse_values(args.y_values, "--y-values")) if args.y_values \
+        else std_y
+    tmap = tipping_map(scenario, x=x, y=y)
+    print(f"recovery after the shock (months after its end; '-' did not recover) on "
+          f"{scenario.name}, {len(tmap.table)} runs in {tmap.seconds:.2f} s")
+    grid = tmap.recovery
+    head = f"{tmap.y[:18]:>18} | " + "".join(f"{v:>7g}" for v in grid.columns)
+    print(f"{'':>18} | {tmap.x}")
+    print(head)
+    for yv, row in grid.iterrows():
+        cells = "".join(f"{'-' if np.isnan(v) else f'{v:.0f}':>7}" for v in row.to_numpy())
+        print(f"{yv:>18g} | {cells}")
+    thr = tmap.threshold()
+    print(f"\nsmallest {tmap.y} that did not recover, by {tmap.x}:")
+    print("  " + ", ".join(f"{k:g}: {'none' if np.isnan(v) else f'{v:g}'}"
+                           for k, v in thr.items()))
+    if args.out:
+        _write(args.out, tmap.table.set_index([tmap.x, tmap.y]),
+               {"scenario": scenario.name, "x": tmap.x, "y": tmap.y,
+                "grid": _json_records(tmap.table),
+                "threshold": {f"{k:g}": (None if np.isnan(v) else v)
+                              for k, v in thr.items()}})
+
+
+def _cmd_optimise(args: argparse.Namespace) -> None:
+    _check_out(args)
+    from .optimise import optimise
+
+    scenario = _scenario_from_args(args)
+    levers = dict(_parse_range(r) for r in args.lever or [])
+    if not levers:
+        raise CliError('give at least one --lever "Name=lo:hi" to search')
+    result = optimise(scenario, levers=levers, waiting_cap=args.waiting_cap,
+                      harm_cap=args.harm_cap, percentile=args.percentile,
+                      futures=args.futures, parameters=_parameters_arg(args),
+                      ranges=dict(_parse_range(r) for r in args.ranges or []),
+                      seed=args.seed, maxiter=args.maxiter, max_seconds=args.max_seconds,
+                      popsize=args.popsize, progress=_progress_line("generations"))
+    _end_progress()
+    status = "meets the caps" if result.feasible else "NO lever mix found meets the caps"
+    print(f"{result.evaluations:,} candidates x {args.futures} futures in "
+          f"{result.seconds:.1f} s ({result.stopped}); best found {status}:")
+    for name, value in result.levers.items():
+        print(f"  {name} = {value:.4g}")
+    print(f"  mean NPV of total spending {result.cost:,.0f}; p{args.percentile:g} peak "
+          f"waiting time {result.waiting:.2f} months; p{args.percentile:g} cumulative harm "
+          f"{result.harm:,.0f} person-months")
+    print(f"Pareto front (cost against harm): {len(result.pareto)} points")
+    if args.out:
+        _write(args.out, result.pareto, {
+            "scenario": scenario.name, "levers": result.levers, "cost": result.cost,
+            "waiting": result.waiting, "harm": result.harm, "feasible": result.feasible,
+            "stopped": result.stopped, "pareto": _json_records(result.pareto)})
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``slack-sim`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -302,6 +521,55 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="show a saved scenario file")
     show.add_argument("file", metavar="FILE.json")
     show.set_defaults(func=_cmd_show)
+    ens = sub.add_parser("ensemble", help="run a scenario under many draws of its uncertainties")
+    _add_scenario_args(ens)
+    _add_uncertainty_args(ens)
+    ens.add_argument("-n", type=int, default=500, help="members (default 500)")
+    ens.add_argument("--method", choices=["lhs", "random"], default="lhs")
+    ens.add_argument("--baseline", metavar="NAME", help="preset run under the same futures")
+    ens.add_argument("--what", choices=["outcomes", "bands"], default="outcomes",
+                     help="what a CSV --out holds (default outcomes; JSON has both summary "
+                          "and outcomes)")
+    ens.add_argument("--out", metavar="FILE.csv|FILE.json")
+    ens.set_defaults(func=_cmd_ensemble)
+    sens = sub.add_parser("sensitivity", help="rank the uncertainties (Sobol or Morris)")
+    _add_scenario_args(sens)
+    _add_uncertainty_args(sens)
+    sens.add_argument("--method", choices=["sobol", "morris"], default="sobol")
+    sens.add_argument("-n", type=int, default=None,
+                      help="Sobol base sample (power of 2, default 256) or Morris "
+                           "trajectories (default 20)")
+    sens.add_argument("--top", type=int, default=8, help="parameters printed per output")
+    sens.add_argument("--out", metavar="FILE.csv|FILE.json")
+    sens.set_defaults(func=_cmd_sensitivity)
+    tip = sub.add_parser("tipping-map", help="recovery time over a grid (default: slack target "
+                                             "by shock size on the RB3 experiment)")
+    _add_scenario_args(tip)
+    tip.add_argument("--map", choices=["slack-by-shock", "austerity-by-shock"],
+                     default="slack-by-shock", help="a standard map")
+    tip.add_argument("--x", metavar="NAME", help="setting on the x axis (replaces the map's)")
+    tip.add_argument("--x-values", metavar="lo:hi:n|a,b,c")
+    tip.add_argument("--y", metavar="NAME", help="setting on the y axis (replaces the map's)")
+    tip.add_argument("--y-values", metavar="lo:hi:n|a,b,c")
+    tip.add_argument("--out", metavar="FILE.csv|FILE.json")
+    tip.set_defaults(func=_cmd_tipping)
+    opt = sub.add_parser("optimise", help="cheapest lever mix keeping waiting and harm under caps")
+    _add_scenario_args(opt)
+    _add_uncertainty_args(opt)
+    opt.add_argument("--lever", action="append", metavar='"Name=lo:hi"',
+                     help="a lever to search and its range (repeatable)")
+    opt.add_argument("--waiting-cap", type=float, help="cap on the percentile peak waiting "
+                                                       "time, months")
+    opt.add_argument("--harm-cap", type=float, help="cap on the percentile cumulative harm, "
+                                                    "person-months")
+    opt.add_argument("--percentile", type=float, default=90.0)
+    opt.add_argument("--futures", type=int, default=16, help="futures per candidate")
+    opt.add_argument("--maxiter", type=int, default=30, help="most generations")
+    opt.add_argument("--popsize", type=int, default=10)
+    opt.add_argument("--max-seconds", type=float, default=60.0, help="cap on run time")
+    opt.add_argument("--out", metavar="FILE.csv|FILE.json",
+                     help="the Pareto front (CSV) or the result (JSON)")
+    opt.set_defaults(func=_cmd_optimise)
     return parser
 
 

@@ -1,0 +1,198 @@
+"""Causal loop diagrams drawn from the model's own dependency graph (Graphviz DOT).
+
+Nothing here is drawn by hand: nodes and arrows come from :meth:`slack_sim.Model.edges`
+(every reference in every equation) and the named loops from :attr:`Model.loops`. The
+*loop view* keeps the stocks, the variables the loops are tagged on and the levers, and
+joins two of them with an arrow when the model has a chain of references from one to the
+other through variables that are not shown (the graph contracted onto those nodes).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+
+from ..model import Model
+
+__all__ = [
+    "DEFAULT_MAX_HIDDEN",
+    "PALETTE", "contracted_edges", "loop_view_dot", "neighbourhood_dot", "loop_nodes"]
+
+#: Default longest chain of hidden variables one arrow of the loop view stands for.
+DEFAULT_MAX_HIDDEN = 3
+#: Okabe-Ito colours (colour-blind safe) by node type.
+PALETTE = {
+    "stock": "#0072B2",
+    "loop": "#D55E00",
+    "lever": "#009E73",
+    "uncertainty": "#CC79A7",
+    "other": "#999999",
+}
+
+
+def loop_nodes(model: Model, *, levers: bool = True) -> list[str]:
+    """Return the nodes of the loop view: stocks, loop-tagged variables, and levers."""
+    names = list(model.stocks)
+    for loop in model.loops.values():
+        names.extend(loop.variables)
+    if levers:
+        names.extend(model.levers)
+    return list(dict.fromkeys(n for n in names if n in model.variables))
+
+
+def contracted_edges(
+    model: Model, nodes: list[str], *, max_hidden: int = DEFAULT_MAX_HIDDEN
+) -> list[tuple[str, str]]:
+    """Return the model's dependency graph contracted onto ``nodes``.
+
+    Parameters
+    ----------
+    model : Model
+        The parsed model.
+    nodes : list of str
+        Variables to keep.
+    max_hidden : int
+        Longest chain of hidden (not kept) variables an arrow may stand for.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(cause, effect)`` for every pair of kept variables joined by a chain of
+        references through at most ``max_hidden`` variables that are not kept. Links into
+        or out of ``INITIAL`` values (computed once, at the start) are left out: they carry
+        no feedback. A variable's link to itself is dropped.
+    """
+    keep = set(nodes)
+    effects: dict[str, list[str]] = defaultdict(list)
+    for cause, effect in model.edges():
+        if "initial" in (model[cause].kind, model[effect].kind):
+            continue
+        effects[cause].append(effect)
+    out: set[tuple[str, str]] = set()
+    for start in nodes:
+        seen = {start}
+        queue = deque((e, 0) for e in effects[start])
+        while queue:
+            nxt, hidden = queue.popleft()
+            if nxt in seen:
+                continue
+            seen.add(nxt)
+            if nxt in keep:
+                if nxt != start:
+                    out.add((start, nxt))
+                continue
+            if hidden < max_hidden:
+                queue.extend((e, hidden + 1) for e in effects[nxt])
+    order = {n: i for i, n in enumerate(nodes)}
+    return sorted(out, key=lambda e: (order[e[0]], order[e[1]]))
+
+
+def _node_type(model: Model, name: str, tagged: set[str]) -> str:
+    var = model[name]
+    if var.kind == "stock":
+        return "stock"
+    if name in tagged:
+        return "loop"
+    if var.role in ("lever", "uncertainty"):
+        return var.role
+    return "other"
+
+
+def _quote(text: str) -> str:
+    """Return a DOT string literal; a newline becomes DOT's centred line break."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _node_line(model: Model, name: str, tagged: dict[str, list[str]], *, bold: bool = False) -> str:
+    kind = _node_type(model, name, set(tagged))
+    label = name + (f"\n[{', '.join(tagged[name])}]" if name in tagged else "")
+    shape = "box" if kind == "stock" else "ellipse"
+    colour = PALETTE[kind]
+    width = "3" if bold else "1.5"
+    return (
+        f"  {_quote(name)} [label={_quote(label)}, shape={shape}, color={_quote(colour)}, "
+        f"fontcolor={_quote(colour if kind != 'other' else '#333333')}, penwidth={width}];"
+    )
+
+
+def _tags(model: Model) -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = defaultdict(list)
+    for loop in model.loops.values():
+        for name in loop.variables:
+            tags[name].append(loop.id)
+    return dict(tags)
+
+
+_HEADER = (
+    "  graph [rankdir=TB, ratio=0.7, fontname=Helvetica, fontsize=14, nodesep=0.25,"
+    " ranksep=0.45];\n"
+    "  node [fontname=Helvetica, fontsize=14, style=rounded, margin=\"0.08,0.03\"];\n"
+    "  edge [color=\"#666666\", arrowsize=0.7];"
+)
+
+
+def loop_view_dot(
+    model: Model, *, levers: bool = True, max_hidden: int = DEFAULT_MAX_HIDDEN
+) -> str:
+    """Return the loop view as Graphviz DOT.
+
+    Stocks are boxes (blue), loop-tagged variables orange with their loop ids, levers
+    green; an arrow means "appears in the equation of", directly or through at most
+    ``max_hidden`` variables not shown.
+
+    Parameters
+    ----------
+    model : Model
+        The parsed model.
+    levers : bool
+        Include the levers (default).
+    max_hidden : int
+        Longest chain of hidden variables an arrow stands for.
+
+    Returns
+    -------
+    str
+        A ``digraph`` for :func:`streamlit.graphviz_chart`.
+    """
+    nodes = loop_nodes(model, levers=levers)
+    tags = _tags(model)
+    lines = ["digraph loops {", _HEADER]
+    lines += [_node_line(model, n, tags) for n in nodes]
+    edges = contracted_edges(model, nodes, max_hidden=max_hidden)
+    lines += [f"  {_quote(a)} -> {_quote(b)};" for a, b in edges]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def neighbourhood_dot(model: Model, name: str) -> str:
+    """Return one variable with its direct causes and effects as Graphviz DOT.
+
+    Parameters
+    ----------
+    model : Model
+        The parsed model.
+    name : str
+        The variable at the centre.
+
+    Returns
+    -------
+    str
+        A ``digraph``: causes on the left, effects on the right.
+
+    Raises
+    ------
+    KeyError
+        If the model has no such variable.
+    """
+    if name not in model:
+        raise KeyError(name)
+    causes = list(model[name].depends_on)
+    effects = [e for c, e in model.edges() if c == name]
+    tags = _tags(model)
+    lines = ["digraph neighbourhood {", _HEADER]
+    for n in dict.fromkeys([*causes, name, *effects]):
+        lines.append(_node_line(model, n, tags, bold=n == name))
+    lines += [f"  {_quote(c)} -> {_quote(name)};" for c in causes]
+    lines += [f"  {_quote(name)} -> {_quote(e)};" for e in effects]
+    lines.append("}")
+    return "\n".join(lines)

@@ -1,0 +1,235 @@
+"""Headline numbers for the app's cards, with deltas against a baseline.
+
+The numbers are those of :func:`slack_sim.metrics.outcomes`; this module only chooses
+five of them and writes them as text a finance officer or a workshop can read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+
+__all__ = [
+    "Card",
+    "MONEY_NOTE",
+    "cards",
+    "format_comparison",
+    "format_money",
+    "month_text",
+]
+
+#: How money is expressed everywhere in the app.
+MONEY_NOTE = (
+    "GBP per 100,000 residents at 2010/11 prices; present value at January 2010 on the "
+    "HM Treasury Green Book schedule (3.5% a year for 30 years, 3.0% after)."
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclasses.dataclass(frozen=True)
+class Card:
+    """One headline card (``st.metric``).
+
+    Attributes
+    ----------
+    key : str
+        Stable identifier.
+    label : str
+        Card title.
+    value : str
+        The scenario's value as text.
+    delta : str or None
+        Change against the baseline as text (``None``: no comparable change).
+    delta_color : {"normal", "inverse", "off"}
+        ``"inverse"`` when lower is better; ``"off"`` for a change in words.
+    help : str
+        What the number means and its units.
+    number : float or None
+        The value as a number (for tests and sorting); ``None`` when absent.
+    """
+
+    key: str
+    label: str
+    value: str
+    delta: str | None
+    delta_color: Literal["normal", "inverse", "off"]
+    help: str
+    number: float | None
+
+
+def format_money(value: float, *, signed: bool = False) -> str:
+    """Return money in pounds with a unit suffix: ``£358.6m``, ``-£21.1m``, ``£950k``."""
+    sign = "-" if value < 0 else ("+" if signed else "")
+    size = abs(value)
+    if size >= 1e9:
+        text = f"£{size / 1e9:.2f}bn"
+    elif size >= 1e6:
+        text = f"£{size / 1e6:.1f}m"
+    elif size >= 1e3:
+        text = f"£{size / 1e3:.0f}k"
+    else:
+        text = f"£{size:.0f}"
+    return sign + text
+
+
+def month_text(label: str | None) -> str | None:
+    """Return ``"YYYY-MM"`` as ``"Jul 2016"`` (``None`` stays ``None``)."""
+    if not label:
+        return None
+    year, month = label.split("-")
+    return f"{_MONTHS[int(month) - 1]} {year}"
+
+
+def _month_index(label: str) -> int:
+    year, month = label.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def _first_shock(summary: Mapping[str, Any]) -> dict[str, Any] | None:
+    shocks = summary.get("shocks") or []
+    return shocks[0] if shocks else None
+
+
+def _recovery(summary: Mapping[str, Any]) -> tuple[str, float | None]:
+    shock = _first_shock(summary)
+    if shock is None:
+        return "no shock", None
+    months = shock.get("recovery_months")
+    if months is None:
+        return "never", None
+    return f"{months:.0f} months", float(months)
+
+
+def cards(
+    summary: Mapping[str, Any], baseline: Mapping[str, Any] | None = None
+) -> list[Card]:
+    """Return the five headline cards of a scenario, with deltas against a baseline.
+
+    Parameters
+    ----------
+    summary : mapping
+        :func:`slack_sim.metrics.outcomes` of the scenario.
+    baseline : mapping, optional
+        The same for the baseline.
+
+    Returns
+    -------
+    list of Card
+        NPV of spending, cumulative harm, peak waiting time, recovery after the (first)
+        shock, and when reserves run out.
+    """
+    out: list[Card] = []
+    b = baseline or {}
+
+    npv = float(summary["npv_total_spending"])
+    delta = None
+    if baseline is not None:
+        delta = format_money(npv - float(b["npv_total_spending"]), signed=True)
+    out.append(Card("npv", "NPV of spending", format_money(npv), delta, "inverse",
+                    "Present value of all spending, 2010 to 2040. " + MONEY_NOTE, npv))
+
+    harm = float(summary["cumulative_harm"])
+    delta = None
+    if baseline is not None:
+        delta = f"{harm - float(b['cumulative_harm']):+,.0f}"
+    out.append(Card("harm", "Harm (person-months)", f"{harm:,.0f}", delta, "inverse",
+                    "Person-months spent waiting in the crisis queue plus with unmet need "
+                    "(emerging and hidden), per 100,000 residents, 2010-2040.", harm))
+
+    wait = float(summary["peak_waiting_time"])
+    when = float(summary["peak_waiting_time_year"])
+    delta = None
+    if baseline is not None:
+        delta = f"{wait - float(b['peak_waiting_time']):+.2f} months"
+    out.append(Card("wait", "Peak wait (months)", f"{wait:.2f}", delta, "inverse",
+                    f"Longest wait for a statutory response (crisis queue over throughput, "
+                    f"Little's law), first reached in {when:.1f}.", wait))
+
+    text, months = _recovery(summary)
+    delta = None
+    color: Literal["normal", "inverse", "off"] = "inverse"
+    if baseline is not None:
+        b_text, b_months = _recovery(b)
+        if months is not None and b_months is not None:
+            delta = f"{months - b_months:+.0f} months"
+        elif text != b_text:
+            delta, color = f"baseline: {b_text}", "off"
+    shock = _first_shock(summary)
+    when_text = (
+        f" Shock {shock['shock']} runs {shock['start_year']:.2f} to {shock['end_year']:.2f}."
+        if shock else ""
+    )
+    out.append(Card("recovery", "Shock recovery", text, delta, color,
+                    "Months after the first shock ends until the crisis queue is back within "
+                    "5% of its pre-shock level and stays there." + when_text, months))
+
+    runway = summary.get("reserves_runway_month")
+    value = month_text(runway) if runway else "never"
+    delta = None
+    color = "normal"
+    if baseline is not None:
+        b_runway = b.get("reserves_runway_month")
+        if runway and b_runway:
+            delta = f"{_month_index(runway) - _month_index(b_runway):+d} months"
+        elif runway != b_runway:
+            b_text = month_text(b_runway) if b_runway else "never"
+            delta, color = f"baseline: {b_text}", "off"
+    out.append(Card("reserves", "Reserves run out", value, delta, color,
+                    "When usable reserves first go below zero (the council would need to "
+                    "borrow or cut further); later is better.",
+                    None if not runway else float(_month_index(runway))))
+    return out
+
+
+def _cell_text(value: Any, units: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    x = float(value)
+    sign = "-" if x < 0 else ""
+    if units.startswith("GBP per resident"):
+        return f"{sign}£{abs(x):,.2f}"
+    if units.startswith("GBP"):
+        return f"{sign}£{abs(x):,.0f}"
+    if units == "%":
+        return f"{x:.1%}"
+    if units == "year":
+        return f"{x:.0f}"
+    if units in ("person-months", "people"):
+        return f"{x:,.1f}" if abs(x) < 1000 else f"{x:,.0f}"
+    if units == "decimal year":
+        return f"{x:.2f}"
+    return f"{x:,.2f}"
+
+
+def format_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a :func:`slack_sim.compare` table as text, formatted by each row's units.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`slack_sim.compare`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows and columns, every cell a string (money as pounds, shares as %), so
+        mixed numbers and words display cleanly.
+    """
+    out = table.copy()
+    for key, row in table.iterrows():
+        units = str(row["units"])
+        for col in table.columns[2:]:
+            cell = row[col]
+            if " - " in str(col) and cell is not None and not isinstance(cell, str):
+                text = _cell_text(cell, units)
+                out.at[key, col] = text if text.startswith("-") else "+" + text
+            else:
+                out.at[key, col] = _cell_text(cell, units)
+    return out.astype(str)

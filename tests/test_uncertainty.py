@@ -1,0 +1,298 @@
+"""Uncertainty, sensitivity, tipping maps and policy search (issue 6).
+
+Known answers: the ensemble's outcomes equal the scalar metrics member by member; Sobol
+indices of the Ishigami function match the analytic values; the RB3 tipping threshold
+rises with slack; the optimiser finds the optimum of a constructed problem.
+"""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import slack_sim as ss
+from slack_sim import metrics
+from slack_sim.cli import main
+from slack_sim.optimise import optimise, pareto_front
+from slack_sim.sensitivity import sensitivity
+from slack_sim.tipping import rb3_scenario, standard_map, tipping_map
+from slack_sim.uncertainty import default_parameters, ensemble, uncertainty_ranges
+
+MODEL = ss.load_model()
+
+
+@pytest.fixture(scope="module")
+def ens():
+    return ensemble(ss.preset("invest-to-save"), n=60, seed=3,
+                    baseline=ss.preset("austerity-then-covid"))
+
+
+# -- ranges ------------------------------------------------------------------------------------
+
+
+def test_ranges_come_from_the_model():
+    table = uncertainty_ranges()
+    assert list(table.index) == [n for n in MODEL.uncertainties
+                                 if MODEL[n].group == "Effect sizes"]
+    for name, row in table.iterrows():
+        assert (row["minimum"], row["maximum"]) == (MODEL[name].minimum, MODEL[name].maximum)
+        assert row["source"] == MODEL[name].source and row["source"]
+
+
+def test_ranges_narrow_inside_the_declared_range_only():
+    table = uncertainty_ranges(["Agency premium"], ranges={"Agency premium": (0.4, 0.6)})
+    assert tuple(table.loc["Agency premium", ["minimum", "maximum"]]) == (0.4, 0.6)
+    with pytest.raises(ss.ScenarioError, match="declared range"):
+        uncertainty_ranges(["Agency premium"], ranges={"Agency premium": (0.4, 3)})
+    with pytest.raises(ss.ScenarioError, match="not an uncertainty"):
+        uncertainty_ranges(["Crisis queue"])
+    with pytest.raises(ValueError, match="unknown uncertainty group"):
+        default_parameters(["Nope"])
+
+
+# -- the ensemble ---------------------------------------------------------------------------
+
+
+def test_ensemble_is_reproducible_by_seed(ens):
+    again = ensemble(ss.preset("invest-to-save"), n=60, seed=3,
+                     baseline=ss.preset("austerity-then-covid"))
+    pd.testing.assert_frame_equal(again.samples, ens.samples)
+    pd.testing.assert_frame_equal(again.bands, ens.bands)
+    pd.testing.assert_frame_equal(again.outcomes, ens.outcomes)
+    other = ensemble(ss.preset("invest-to-save"), n=60, seed=4)
+    assert not np.allclose(other.samples.to_numpy(), ens.samples.to_numpy())
+
+
+def test_latin_hypercube_fills_every_stratum(ens):
+    for name, row in ens.ranges.iterrows():
+        u = (ens.samples[name] - row["minimum"]) / (row["maximum"] - row["minimum"])
+        assert sorted(np.floor(u * ens.n).astype(int)) == list(range(ens.n))
+
+
+def test_bands_are_ordered_and_shaped(ens):
+    b = ens.bands
+    assert b.index.name == "year" and b.index[0] == 2010.0 and len(b) == 373
+    assert b.columns.names == ["output", "percentile"]
+    for output in b.columns.get_level_values(0).unique():
+        values = b[output][[5, 25, 50, 75, 95]].to_numpy()
+        assert np.all(np.diff(values, axis=1) >= -1e-9 * np.abs(values).max())
+    # the bands are numpy's percentiles (linear method)
+    q = ens.data["Crisis queue"].values
+    assert np.allclose(b["Crisis queue"][50], np.percentile(q, 50, axis=0))
+
+
+def test_outcomes_equal_the_scalar_metrics_member_by_member(ens):
+    sc, base = ens.scenario, ens.baseline
+    for k in (0, 7, 31):
+        draw = ens.samples.iloc[k].to_dict()
+        s_k = ss.Scenario(profile=sc.profile, values={**sc.values, **draw})
+        b_k = ss.Scenario(profile=base.profile, values={**base.values, **draw})
+        out = metrics.outcomes(ss.simulate(s_k), settings=s_k.settings(),
+                               baseline=ss.simulate(b_k))
+        row = ens.outcomes.iloc[k]
+        for key in ("npv_total_spending", "cumulative_harm", "peak_waiting_time",
+                    "net_present_saving"):
+            assert row[key] == pytest.approx(out[key], rel=1e-9, abs=1e-3)
+        rec = out["shocks"][0]["recovery_months"]
+        assert (math.isnan(row["recovery_months"]) and rec is None) or row[
+            "recovery_months"] == rec
+        assert bool(row["did_not_recover"]) == (rec is None)
+        runway = metrics.reserves_runway(ss.simulate(s_k)["Reserves"])
+        assert (runway is None and math.isnan(row["reserves_runway_year"])) or row[
+            "reserves_runway_year"] == pytest.approx(runway)
+
+
+def test_point_ranges_collapse_the_bands_to_the_deterministic_run():
+    sc = ss.preset()
+    names = ["Agency premium", "Prevention effectiveness"]
+    point = {n: (sc.settings()[n],) * 2 for n in names}
+    e = ensemble(sc, n=8, parameters=names, ranges=point, outputs=["Crisis queue"])
+    frame = ss.simulate(sc)
+    for p in (5, 50, 95):
+        assert np.allclose(e.bands["Crisis queue"][p].to_numpy(), frame["Crisis queue"])
+
+
+def test_probability_and_statement(ens):
+    p = ens.probability("net_present_saving", ">", 0)
+    assert p == np.mean(ens.outcomes["net_present_saving"] > 0)
+    assert ens.statement() == f"net saving positive in {round(100 * p)}% of futures"
+    with pytest.raises(KeyError):
+        ens.probability("nope")
+    assert set(ens.summary().index) >= {"npv_total_spending", "cumulative_harm"}
+
+
+def test_recovery_matches_shock_response_on_a_tipping_grid():
+    tmap = tipping_map(rb3_scenario(), x=("Slack target", [0.1, 0.25]),
+                       y=("Shock 1 demand surge", [0.3, 1.5]))
+    for _, row in tmap.table.iterrows():
+        sc = rb3_scenario().with_values({"Slack target": row["Slack target"],
+                                         "Shock 1 demand surge": row["Shock 1 demand surge"]})
+        r = metrics.shock_response(ss.simulate(sc)["Crisis queue"], start=120, length=12)
+        assert (r["recovery_months"] is None) == (not row["recovered"])
+        if r["recovered"]:
+            assert r["recovery_months"] == row["recovery_months"]
+
+
+# -- sensitivity -----------------------------------------------------------------------------
+
+ISHIGAMI_S1 = (0.3139, 0.4424, 0.0)
+ISHIGAMI_ST = (0.5576, 0.4424, 0.2437)
+
+
+def ishigami(X):
+    return np.sin(X[:, 0]) + 7 * np.sin(X[:, 1]) ** 2 + 0.1 * X[:, 2] ** 4 * np.sin(X[:, 0])
+
+
+def test_sobol_indices_of_the_ishigami_function():
+    """N = 8192 base samples (40,960 evaluations): estimates within 0.03 of the analytic
+    indices (Saltelli et al. 2010 report errors of this order at this N)."""
+    ranges = {f"x{i}": (-math.pi, math.pi) for i in (1, 2, 3)}
+    table = sensitivity(ishigami, ranges=ranges, n=8192, seed=1)
+    by = table.set_index("parameter")
+    for i, name in enumerate(("x1", "x2", "x3")):
+        assert by.loc[name, "S1"] == pytest.approx(ISHIGAMI_S1[i], abs=0.03)
+        assert by.loc[name, "ST"] == pytest.approx(ISHIGAMI_ST[i], abs=0.03)
+    assert list(table["parameter"]) == ["x1", "x2", "x3"]  # ranked by ST
+    assert list(table["rank"]) == [1, 2, 3]
+
+
+def test_morris_screens_out_an_inert_input():
+    ranges = {"a": (0, 1), "b": (0, 1), "inert": (0, 1)}
+    table = sensitivity(lambda X: 5 * X[:, 0] + X[:, 1] ** 2, ranges=ranges,
+                        method="morris", n=20, seed=0)
+    assert list(table["parameter"]) == ["a", "b", "inert"]
+    assert table.set_index("parameter").loc["a", "mu_star"] == pytest.approx(5.0)
+    assert table.set_index("parameter").loc["inert", "mu_star"] == 0
+
+
+def test_sensitivity_on_the_model_reports_progress_and_is_reproducible():
+    calls = []
+    params = ["Prevention effectiveness", "Agency fill fraction", "Agency premium"]
+    kw = dict(method="morris", n=6, seed=2, parameters=params)
+    table = sensitivity(ss.preset(), progress=lambda d, t: calls.append((d, t)), **kw)
+    assert calls and calls[-1][0] == calls[-1][1] == table.attrs["runs"] == 6 * 4
+    assert set(table["output"]) == {"npv_total_spending", "cumulative_harm", "recovery_time"}
+    assert set(table["parameter"]) == set(params)
+    pd.testing.assert_frame_equal(table, sensitivity(ss.preset(), **kw))
+
+
+# -- tipping map -----------------------------------------------------------------------------
+
+
+def test_tipping_map_threshold_rises_with_slack_rb3():
+    tmap = standard_map("slack-by-shock")
+    rec = tmap.recovery
+    assert np.isfinite(rec.loc[0.6, 0.15]) and np.isnan(rec.loc[1.5, 0.15])  # RB3
+    assert np.isfinite(rec.loc[1.5, 0.25])
+    thr = tmap.threshold().fillna(99.0).to_numpy()  # none tipped: above every size
+    assert np.all(np.diff(thr) >= 0) and thr[-1] > thr[0]
+    assert tmap.seconds < 10
+
+
+def test_tipping_map_needs_a_shock():
+    with pytest.raises(ValueError, match="no shock"):
+        tipping_map(ss.preset("baseline"), x=("Slack target", [0.1]),
+                    y=("Austerity depth", [0.1]))
+
+
+# -- policy search ---------------------------------------------------------------------------
+
+
+def constructed(X):
+    """Minimise x1 + 2 x2 with harm 4 - x1 - x2 <= 1 on [0, 2] x [0, 3]: optimum (2, 1)."""
+    return {"cost": X[:, 0] + 2 * X[:, 1], "waiting": X[:, 1], "harm": 4 - X[:, 0] - X[:, 1]}
+
+
+def test_optimiser_finds_the_known_optimum_within_bounds():
+    seen = []
+    res = optimise(constructed, levers={"x1": (0, 2), "x2": (0, 3)}, harm_cap=1.0,
+                   waiting_cap=2.5, maxiter=200, popsize=20, tol=1e-8, seed=1,
+                   progress=lambda g, m: seen.append(g))
+    assert res.feasible and res.stopped == "converged"
+    assert res.levers["x1"] == pytest.approx(2.0, abs=1e-3)
+    assert res.levers["x2"] == pytest.approx(1.0, abs=1e-3)
+    assert res.cost == pytest.approx(4.0, abs=1e-3)
+    ev = res.evaluated
+    assert ev["x1"].between(0, 2).all() and ev["x2"].between(0, 3).all()
+    assert seen == list(range(1, res.generations + 1))
+    # the front: cheaper costs more harm
+    assert np.all(np.diff(res.pareto["cost"]) > 0) and np.all(np.diff(res.pareto["harm"]) < 0)
+
+
+def test_pareto_front_known_answer():
+    pts = pd.DataFrame({"cost": [1, 2, 3, 2, 3], "harm": [3, 2, 1, 3, 3]})
+    front = pareto_front(pts)
+    assert list(zip(front["cost"], front["harm"], strict=True)) == [(1, 3), (2, 2), (3, 1)]
+
+
+def test_optimiser_on_the_model_respects_bounds_and_time_cap():
+    levers = {"Slack target": (0.1, 0.3), "Prevention investment": (0.8, 1.5)}
+    res = optimise(ss.preset(), levers=levers, harm_cap=3e6, futures=4, popsize=4,
+                   maxiter=3, max_seconds=0.0, seed=0)
+    assert res.stopped == "max_seconds" and res.generations == 1
+    for name, (lo, hi) in levers.items():
+        assert res.evaluated[name].between(lo, hi).all()
+        assert lo <= res.levers[name] <= hi
+    assert res.scenario.values["Slack target"] == res.levers["Slack target"]
+    with pytest.raises(ss.ScenarioError, match="not a lever"):
+        optimise(ss.preset(), levers={"Agency premium": (0, 1)})
+
+
+# -- CLI ------------------------------------------------------------------------------------
+
+
+def test_cli_ensemble_writes_csv_and_json(tmp_path, capsys):
+    out = tmp_path / "e.csv"
+    assert main(["ensemble", "-n", "20", "--out", str(out)]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert len(table) == 20 and "npv_total_spending" in table
+    assert main(["ensemble", "-n", "10", "--baseline", "baseline", "--out",
+                 str(tmp_path / "e.json")]) == 0
+    data = json.loads((tmp_path / "e.json").read_text())
+    assert data["n"] == 10 and len(data["outcomes"]) == 10
+    assert "of futures" in capsys.readouterr().out
+
+
+def test_cli_tipping_sensitivity_optimise(tmp_path, capsys):
+    assert main(["tipping-map", "--x-values", "0.1,0.3", "--y-values", "0.5,1.5",
+                 "--out", str(tmp_path / "t.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "t.csv")) == 4
+    assert main(["sensitivity", "--method", "morris", "-n", "4", "--parameter",
+                 "Agency premium", "--parameter", "Time to recruit", "--groups", "Need",
+                 "--out", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["runs"] == 4 * 5
+    assert main(["optimise", "--lever", "Slack target=0.1:0.3", "--futures", "2",
+                 "--popsize", "3", "--maxiter", "1", "--harm-cap", "3e6",
+                 "--out", str(tmp_path / "o.json")]) == 0
+    assert "Slack target" in json.loads((tmp_path / "o.json").read_text())["levers"]
+    assert "generations" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["ensemble", "--range", "Agency premium=3:4"],
+    ["ensemble", "--groups", "Nope"],
+    ["ensemble", "--out", "x.txt"],
+    ["tipping-map", "--x", "Slack target"],
+    ["tipping-map", "--x-values", "a,b"],
+    ["optimise", "--lever", "Nope=1:2"],
+    ["optimise"],
+    ["sensitivity", "--range", "Agency premium"],
+])
+def test_cli_errors_are_one_line_exit_2(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("slack-sim: error:")
+
+
+def test_docs_table_of_ranges_is_current():
+    from pathlib import Path
+
+    from slack_sim.uncertainty import ranges_markdown
+
+    text = (Path(__file__).parents[1] / "docs" / "uncertainty.md").read_text(encoding="utf-8")
+    block = text.split("<!-- BEGIN GENERATED: slack_sim.uncertainty.ranges_markdown() -->")[1]
+    block = block.split("<!-- END GENERATED -->")[0]
+    assert block.strip() == ranges_markdown().strip(), (
+        "docs/uncertainty.md is out of date: paste slack_sim.uncertainty.ranges_markdown()")
