@@ -58,7 +58,7 @@ __all__ = [
 #: Most scenarios that can be pinned for comparison.
 MAX_PINNED = 4
 #: The app's pages.
-PAGES = ("Scenario", "Compare", "Model", "Share and export")
+PAGES = ("Scenario", "Risk", "Compare", "Model", "Teach", "Share and export")
 
 
 # -- cached pure functions (keyed by plain strings; return copies) --------------------------
