@@ -37,8 +37,32 @@ def test_ranges_come_from_the_model():
     assert list(table.index) == [n for n in MODEL.uncertainties
                                  if MODEL[n].group == "Effect sizes"]
     for name, row in table.iterrows():
-        assert (row["minimum"], row["maximum"]) == (MODEL[name].minimum, MODEL[name].maximum)
-        assert row["source"] == MODEL[name].source and row["source"]
+        var = MODEL[name]
+        assert (row["minimum"], row["maximum"]) == (var.plausible_minimum, var.plausible_maximum)
+        assert (row["declared_minimum"], row["declared_maximum"]) == (var.minimum, var.maximum)
+        assert row["source"] == var.source and row["source"]
+        assert row["range_source"] == var.plausible_note and row["range_source"]
+
+
+def test_every_uncertainty_has_a_plausible_range_holding_its_default():
+    """Plausible ranges (sampled) hold the default and lie inside the declared range."""
+    for name in MODEL.uncertainties:
+        var = MODEL[name]
+        assert var.plausible_minimum is not None, f"{name}: no 'Plausible: [lo, hi]' tag"
+        assert var.plausible_note, f"{name}: the plausible range gives no reason"
+        assert var.minimum <= var.plausible_minimum <= var.default, name
+        assert var.default <= var.plausible_maximum <= var.maximum, name
+        assert "Plausible" not in var.definition and "Plausible" not in var.source, name
+
+
+def test_default_scenario_lies_inside_its_plausible_futures():
+    """The point estimate is one of the plausible futures, not an outlier beyond the band."""
+    sc = ss.preset("austerity-then-covid")
+    ens_ = ensemble(sc, n=200, seed=0)
+    point = metrics.outcomes(ss.simulate(sc), settings=sc.settings())
+    for key in ("npv_total_spending", "cumulative_harm", "peak_waiting_time"):
+        lo, hi = np.percentile(ens_.outcomes[key], [2.5, 97.5])
+        assert lo <= point[key] <= hi, (key, point[key], lo, hi)
 
 
 def test_ranges_narrow_inside_the_declared_range_only():

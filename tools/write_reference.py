@@ -74,18 +74,25 @@ def generated_tables() -> str:
         ("profile", "Profile inputs (calibration)"),
         ("switch", "Loop switches"),
     ):
+        plausible = role == "uncertainty"
         out += [
             "",
             f"### {title}",
             "",
-            "| name | group | default | range | units | definition | source |",
-            "|---|---|---|---|---|---|---|",
+            "| name | group | default | range | "
+            + ("plausible range (sampled) | " if plausible else "")
+            + "units | definition | source |",
+            "|---|---|---|---|" + ("---|" if plausible else "") + "---|---|---|",
         ]
         for name in model.names(role=role):
             v = model[name]
+            extra = ""
+            if plausible:
+                extra = (f"[{_num(v.plausible_minimum)}, {_num(v.plausible_maximum)}]: "
+                         f"{_cell(v.plausible_note)} | ")
             out.append(
                 f"| {name} | {v.group or v.sector} | {_num(v.default)} | "
-                f"[{_num(v.minimum)}, {_num(v.maximum)}] | {v.units} | "
+                f"[{_num(v.minimum)}, {_num(v.maximum)}] | {extra}{v.units} | "
                 f"{_cell(v.definition)} | {_cell(v.source)} |"
             )
     return "\n".join(out) + "\n"

@@ -10,7 +10,11 @@ Nothing here retypes an equation.
 Comment conventions in the ``.mdl`` (parsed here)::
 
     Definition sentence. Kind: lever|uncertainty|profile|switch|constant.
-    Group: <slider group>. Source: <where the default comes from>.
+    Group: <slider group>. Plausible: [lo, hi] <why that range>.
+    Source: <where the default comes from>.
+
+``Plausible`` (uncertainties only, just before ``Source``) is the range ensembles and
+sensitivity analysis sample; the Vensim ``[min,max,step]`` range is the slider's limits.
 
 Feedback loops are named in comments as ``Loop R1 firefighting trap: ...``.
 """
@@ -50,6 +54,11 @@ _SKETCH_MARKER = "\\\\\\---///"
 _KIND_RE = re.compile(r"\bKind:\s*([a-z]+)\.")
 _GROUP_RE = re.compile(r"\bGroup:\s*([^.]+)\.")
 _SOURCE_RE = re.compile(r"\bSource:\s*(.+)$", re.S)
+_NUM = r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
+# "Plausible: [lo, hi] why." written just before "Source:" (the note may hold decimals)
+_PLAUSIBLE_RE = re.compile(
+    r"\bPlausible:\s*\[" + _NUM + "," + _NUM + r"\]\s*(.*?)\.\s*(?=Source:|$)"
+)
 _LOOP_RE = re.compile(r"\b(?:Loop|loop) ([RB]\d+) ([a-z][a-z ()-]*?)(?: \(money\))?:\s*([^.]*)")
 
 
@@ -89,6 +98,13 @@ class Variable:
         Variables its equation references.
     default : float or None
         Default value of a constant.
+    plausible_minimum, plausible_maximum : float or None
+        For uncertainties: the range of values believed plausible (the ``Plausible:
+        [lo, hi]`` tag of the comment), narrower than the declared range, which also
+        admits extreme-condition tests. Monte Carlo ensembles and sensitivity analysis
+        sample it. ``None`` where the comment has no such tag.
+    plausible_note : str
+        Why that range (the text after the brackets, e.g. a source or "judgement").
     """
 
     name: str
@@ -105,6 +121,16 @@ class Variable:
     sector: str
     depends_on: tuple[str, ...]
     default: float | None = None
+    plausible_minimum: float | None = None
+    plausible_maximum: float | None = None
+    plausible_note: str = ""
+
+    @property
+    def plausible_text(self) -> str:
+        """Return the plausible range as text, e.g. ``"[12, 36] Month"``, or ``""``."""
+        if self.plausible_minimum is None or self.plausible_maximum is None:
+            return ""
+        return f"[{_fmt(self.plausible_minimum)}, {_fmt(self.plausible_maximum)}] {self.units}"
 
     @property
     def range_text(self) -> str:
@@ -216,7 +242,7 @@ class Model:
         -------
         pandas.DataFrame
             Columns: name, sector, kind, role, group, units, min, max, step, default,
-            equation, definition, source.
+            plausible_min, plausible_max (uncertainties), equation, definition, source.
         """
         rows = [
             {
@@ -230,6 +256,8 @@ class Model:
                 "max": v.maximum,
                 "step": v.step,
                 "default": v.default,
+                "plausible_min": v.plausible_minimum,
+                "plausible_max": v.plausible_maximum,
                 "equation": v.equation,
                 "definition": v.definition,
                 "source": v.source,
@@ -380,21 +408,27 @@ def _raw_blocks(text: str) -> tuple[dict[str, str], dict[str, str]]:
     return equations, sectors
 
 
-def _split_comment(doc: str) -> tuple[str, str | None, str, str]:
+def _split_comment(doc: str) -> tuple[str, str | None, str, str, tuple[Any, ...]]:
     doc = " ".join(doc.split())
     kind = _KIND_RE.search(doc)
     group = _GROUP_RE.search(doc)
+    plausible = _PLAUSIBLE_RE.search(doc)
     source = _SOURCE_RE.search(doc)
     definition = doc
-    for m in (kind, group, source):
+    for m in (kind, group, plausible, source):
         if m:
             definition = definition.replace(m.group(0), "")
     definition = " ".join(definition.split())
+    span: tuple[Any, ...] = (None, None, "")
+    if plausible:
+        span = (float(plausible.group(1)), float(plausible.group(2)),
+                plausible.group(3).strip(" ;,"))
     return (
         definition,
         kind.group(1) if kind else None,
         group.group(1).strip() if group else "",
         source.group(1).strip() if source else "",
+        span,
     )
 
 
@@ -442,7 +476,7 @@ def _parse(path: Path) -> Model:
         depends = tuple(dict.fromkeys(by_py[r] for r in refs if r in by_py and r != "time"))
         if kind == "stock":
             stock_flows[el.name] = _signed_flows(el.name, ast.flow, by_py)
-        definition, role, group, source = _split_comment(el.documentation or "")
+        definition, role, group, source, plausible = _split_comment(el.documentation or "")
         limits = tuple(el.limits) + (None, None, None)
         raw.append(
             dict(
@@ -460,6 +494,9 @@ def _parse(path: Path) -> Model:
                 sector=sectors.get(el.name, ""),
                 depends_on=depends,
                 default=default,
+                plausible_minimum=plausible[0],
+                plausible_maximum=plausible[1],
+                plausible_note=plausible[2],
             )
         )
     flows = {f for fl in stock_flows.values() for f, _ in fl}

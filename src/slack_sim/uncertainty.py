@@ -2,8 +2,9 @@
 
 ``ensemble(scenario, n=500, seed=0)`` draws ``n`` Latin-hypercube samples of the
 uncertainties (by default every constant of the model's *Effect sizes* group), each
-uniform over the range the model file declares for it (``Variable.minimum`` and
-``Variable.maximum``; see ``docs/uncertainty.md``), runs them all in one batch on the
+uniform over the *plausible* range the model file gives for it (the ``Plausible: [lo, hi]``
+tag of its comment, with the reason; ``Variable.plausible_minimum`` and
+``Variable.plausible_maximum``; see ``docs/uncertainty.md``), runs them all in one batch on the
 compiled engine (:func:`slack_sim.simulate_many`) and returns
 
 - ``bands``: the 5th, 25th, 50th, 75th and 95th percentiles of each output at each time
@@ -20,6 +21,7 @@ each against the scalar function in :mod:`slack_sim.metrics` member by member.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -123,7 +125,11 @@ def uncertainty_ranges(
     ranges: Mapping[str, tuple[float, float]] | None = None,
     model: Model | None = None,
 ) -> pd.DataFrame:
-    """Return the sampling range of each parameter: the model's declared range or an override.
+    """Return the sampling range of each parameter: its plausible range or an override.
+
+    Uncertainties are sampled over the plausible range the model file states for them
+    (narrower than the declared slider range, which also admits extreme-condition tests);
+    levers, which have no plausible range, over their declared range.
 
     Parameters
     ----------
@@ -140,7 +146,7 @@ def uncertainty_ranges(
     pandas.DataFrame
         Indexed by name; columns ``group``, ``units``, ``default``, ``minimum``,
         ``maximum`` (the range sampled), ``declared_minimum``, ``declared_maximum``,
-        ``source``.
+        ``source``, ``range_source`` (why the plausible range).
 
     Raises
     ------
@@ -159,7 +165,9 @@ def uncertainty_ranges(
         var = model[name]
         if var.minimum is None or var.maximum is None:
             raise ScenarioError(f"{name}: the model declares no finite range to sample")
-        lo, hi = ranges.get(name, (var.minimum, var.maximum))
+        plausible = (var.plausible_minimum, var.plausible_maximum)
+        default_range = plausible if None not in plausible else (var.minimum, var.maximum)
+        lo, hi = ranges.get(name, default_range)
         lo, hi = float(lo), float(hi)
         if not (var.minimum <= lo <= hi <= var.maximum):
             raise ScenarioError(
@@ -170,6 +178,7 @@ def uncertainty_ranges(
             "name": name, "group": var.group, "units": var.units, "default": var.default,
             "minimum": lo, "maximum": hi, "declared_minimum": var.minimum,
             "declared_maximum": var.maximum, "source": var.source,
+            "range_source": var.plausible_note if name not in ranges else "set by the user",
         })
     if not rows:
         raise ValueError("no parameters to sample")
@@ -180,8 +189,9 @@ def ranges_markdown(*, model: Model | None = None) -> str:
     """Return the Markdown tables of ``docs/uncertainty.md``: every uncertainty's range.
 
     One table per uncertainty group (Effect sizes first, the group sampled by default),
-    with each constant's default, the range sampled (the model's declared range), units
-    and source, all read from the model file. ``tests/test_uncertainty.py`` checks the
+    with each constant's default, the range sampled (its plausible range) and why, the
+    declared range (the slider's limits), units and the default's source, all read from
+    the model file. ``tests/test_uncertainty.py`` checks the
     document holds the current text.
     """
     model = model or load_model()
@@ -194,13 +204,17 @@ def ranges_markdown(*, model: Model | None = None) -> str:
             continue
         when = "sampled by default" if group in DEFAULT_GROUPS else "sampled on request"
         lines += ["", f"### {group} ({len(names)}; {when})", "",
-                  "| name | default | range sampled | units | source |",
-                  "|---|---:|---|---|---|"]
+                  "| name | default | range sampled | why that range | declared range "
+                  "| units | source of the default |",
+                  "|---|---:|---|---|---|---|---|"]
         for name in names:
             v = model[name]
             source = v.source.replace("|", "/")
-            lines.append(f"| {name} | {v.default:g} | [{v.minimum:g}, {v.maximum:g}] | "
-                         f"{v.units} | {source} |")
+            why = v.plausible_note.replace("|", "/")
+            sampled = (f"[{v.plausible_minimum:g}, {v.plausible_maximum:g}]"
+                       if v.plausible_minimum is not None else "declared range")
+            lines.append(f"| {name} | {v.default:g} | {sampled} | {why} | "
+                         f"[{v.minimum:g}, {v.maximum:g}] | {v.units} | {source} |")
     return "\n".join(lines).strip() + "\n"
 
 
@@ -630,6 +644,7 @@ def bands(data: Any, outputs: Sequence[str],
 
 _BASELINE_RUNS: dict[str, Any] = {}
 _BASELINE_CACHE_SIZE = 8
+_BASELINE_LOCK = threading.Lock()  # the app's sessions run in threads and share this cache
 
 
 def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
@@ -644,11 +659,16 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
     key = hashlib.sha256(json.dumps(
         {"p": baseline.profile, "v": dict(baseline.values), "c": list(draws.columns)},
         sort_keys=True).encode() + np.ascontiguousarray(draws.to_numpy()).tobytes()).hexdigest()
-    if key not in _BASELINE_RUNS:
-        if len(_BASELINE_RUNS) >= _BASELINE_CACHE_SIZE:
+    with _BASELINE_LOCK:
+        found = _BASELINE_RUNS.get(key)
+    if found is not None:
+        return found
+    run = run_members(baseline, draws, ["Total spending"])
+    with _BASELINE_LOCK:
+        while len(_BASELINE_RUNS) >= _BASELINE_CACHE_SIZE:
             _BASELINE_RUNS.pop(next(iter(_BASELINE_RUNS)))
-        _BASELINE_RUNS[key] = run_members(baseline, draws, ["Total spending"])
-    return _BASELINE_RUNS[key]
+        _BASELINE_RUNS[key] = run
+    return run
 
 
 def ensemble(
