@@ -29,6 +29,18 @@ def test_sketch_has_one_view_per_sector_and_is_current():
 
 
 def test_readme_quick_start_commands():
+    """Two commands: one sets up and starts the app, one sets up and runs the tests (as CI)."""
     readme = (ROOT / "README.md").read_text()
-    assert "pip install -e . && slack-sim run" in readme
-    assert 'pip install -e ".[test]" && python -m pytest -q' in readme
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [ln for ln in block.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(commands) == 2, commands
+    app, tests = commands
+    assert app.startswith("python3 -m venv .venv") and 'pip install -e ".[app]"' in app
+    assert app.endswith("streamlit run app.py")
+    assert tests.startswith("python3 -m venv .venv") and 'pip install -e ".[test]"' in tests
+    test_command = tests.rsplit("&& ", 1)[1]
+    assert test_command == "python -m pytest -q"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'pip install --quiet -e ".[test]"' in ci
+    assert any(line.strip() == test_command for line in ci.splitlines())

@@ -9,8 +9,10 @@ the model's version hash.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
+import functools
 import json
 import math
 import numbers
@@ -101,9 +103,16 @@ def _check_value(model: Model, name: str, value: Any, *, where: str = "") -> flo
 # -- profiles and presets ------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+@functools.lru_cache(maxsize=64)
+def _parse_toml(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
+    # keyed by the file's modification time and size: an edited file is read afresh
     with path.open("rb") as fh:
         return tomllib.load(fh)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    stat = path.stat()
+    return copy.deepcopy(_parse_toml(path, stat.st_mtime_ns, stat.st_size))
 
 
 def profiles() -> list[str]:

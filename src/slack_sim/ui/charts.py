@@ -1,13 +1,21 @@
-"""Plotly time-series figures: scenario against baseline, austerity and shocks shaded.
+"""Plotly figures: time series against a baseline with uncertainty bands, and the Risk page.
+
+Time series: the scenario against the baseline, austerity and shocks shaded, and (when an
+ensemble is given) the middle 50% and 90% of the futures shaded around each line.
+The Risk page: outcome histograms, ranked sensitivity bars, tipping-point maps and the
+Pareto front of the policy search.
 
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies); the
-baseline is the same colour, dashed. Fonts and lines are large enough for a projector.
-Axis titles carry the model's units. Figures are built from numpy arrays so that plotly's
-validation stays fast (a few milliseconds a figure).
+baseline is the same colour, dashed; the tipping maps use cividis (perceptually uniform,
+readable with any colour-vision deficiency) with "did not recover" in black with a cross.
+Fonts and lines are large enough for a projector. Axis titles carry the model's units.
+Figures are built from numpy arrays so that plotly's validation stays fast (a few
+milliseconds a figure).
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections.abc import Mapping, Sequence
 
@@ -22,12 +30,18 @@ from .specs import units_text
 __all__ = [
     "CHARTS",
     "ChartSpec",
+    "NOT_RECOVERED",
     "OKABE_ITO",
+    "band_outputs",
     "chart_columns",
     "dates",
+    "histogram_figure",
     "overlay_figure",
+    "pareto_figure",
     "periods",
     "scenario_figure",
+    "sensitivity_figure",
+    "tipping_figure",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -90,6 +104,15 @@ def chart_columns() -> list[str]:
     """Return every model variable the charts need (plus total spending)."""
     cols = [c for spec in CHARTS for c in (*spec.left, *spec.right)]
     return list(dict.fromkeys([*cols, "Total spending"]))
+
+
+def band_outputs() -> list[str]:
+    """Return the variables drawn with uncertainty bands: every line, and total spending.
+
+    The stacked spending chart gets one band, around its total.
+    """
+    names = [c for spec in CHARTS if not spec.stacked for c in (*spec.left, *spec.right)]
+    return list(dict.fromkeys([*names, "Total spending"]))
 
 
 def dates(index: pd.Index) -> np.ndarray:
@@ -177,11 +200,22 @@ def _hover_format(values: np.ndarray, units: str) -> str:
 _DX_MS = 365.2425 / 12 * 24 * 3600 * 1000
 
 
+def _typed(values: np.ndarray) -> dict[str, str]:
+    """Return an array as plotly.js's typed-array spec (little-endian float64, base64).
+
+    This is the form plotly itself sends; building it here spares plotly's per-array
+    conversion (about 0.6 ms a trace), which adds up with the bands.
+    """
+    data = np.ascontiguousarray(values, dtype="<f8").tobytes()
+    return {"dtype": "f8", "bdata": base64.b64encode(data).decode("ascii")}
+
+
 def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, units: str, axis: str,
           baseline: bool = False) -> dict:
     first = str(x[0].astype("datetime64[D]") + np.timedelta64(15, "D"))
     return {
-        "type": "scatter", "mode": "lines", "x0": first, "dx": _DX_MS, "y": y, "name": name,
+        "type": "scatter", "mode": "lines", "x0": first, "dx": _DX_MS, "y": _typed(y),
+        "name": name,
         "yaxis": axis,
         "line": {"color": colour, "width": 2 if baseline else 3.5,
                  "dash": "dash" if baseline else "solid"},
@@ -190,6 +224,45 @@ def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, units: str, a
         + ("" if units.startswith("GBP") or units == "Dmnl" else f" {_unit_words(units)}")
         + f"<extra>{name}</extra>",
     }
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+#: Opacity of the outer (5-95%) and inner (25-75%) bands.
+_BAND_ALPHA = (0.13, 0.27)
+
+
+def _band_traces(x: np.ndarray, bands: pd.DataFrame, name: str, *, colour: str,
+                 axis: str, outer: tuple[int, int], inner: tuple[int, int]) -> list[dict]:
+    """Return one variable's bands: the outer band, then the inner one, each one trace.
+
+    Each band is a closed shape (``fill="toself"``): along the upper percentile, back along
+    the lower one. Positions are the lines' (mid-month, in ms since 1970, which plotly reads
+    as dates). Neither shows in the legend or the hover (the caption explains them).
+    """
+    first = (x[0].astype("datetime64[D]") + np.timedelta64(15, "D")).astype(
+        "datetime64[ms]").astype(np.int64)
+    ms = first + _DX_MS * np.arange(len(bands.index))
+    xs = _typed(np.concatenate([ms, ms[::-1]]))
+    out = []
+    for (lo, hi), alpha in zip((outer, inner), _BAND_ALPHA, strict=True):
+        upper = bands[(name, hi)].to_numpy(dtype=float)
+        lower = bands[(name, lo)].to_numpy(dtype=float)
+        out.append({
+            "type": "scatter", "mode": "lines", "x": xs,
+            "y": _typed(np.concatenate([upper, lower[::-1]])), "yaxis": axis,
+            "line": {"color": colour, "width": 0}, "fill": "toself",
+            "fillcolor": _rgba(colour, alpha), "hoverinfo": "skip", "showlegend": False,
+            "name": f"{name}, {lo}-{hi}% of futures",
+        })
+    return out
+
+
+def _has_bands(bands: pd.DataFrame | None, name: str, percentiles: Sequence[int]) -> bool:
+    return bands is not None and all((name, p) in bands.columns for p in percentiles)
 
 
 def _figure(data: list[dict], layout: dict, validate: bool) -> go.Figure:
@@ -222,6 +295,9 @@ def scenario_figure(
     baseline: pd.DataFrame | None = None,
     baseline_label: str = "baseline",
     validate: bool = True,
+    bands: pd.DataFrame | None = None,
+    outer: tuple[int, int] = (5, 95),
+    inner: tuple[int, int] = (25, 75),
 ) -> go.Figure:
     """Return one chart of the main view.
 
@@ -242,12 +318,19 @@ def scenario_figure(
     validate : bool
         Let plotly validate the figure (default). The app passes ``False`` to save about
         5 ms a chart; the tests build every chart with validation on.
+    bands : pandas.DataFrame, optional
+        :attr:`slack_sim.Ensemble.bands` (same times as ``frame``): each line with bands
+        gets its ``outer`` percentiles shaded lightly and its ``inner`` ones darker; the
+        stacked chart gets them around its total.
+    outer, inner : (int, int)
+        Percentiles of the two bands (default 5-95 and 25-75).
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
     x = dates(frame.index)
+    wanted = (*outer, *inner)
     final_month = (float(frame.index[-1]) - 2010.0) * 12.0
     shapes, notes = _shading(settings, final_month)
     data: list[dict] = []
@@ -261,6 +344,9 @@ def scenario_figure(
             trace.update({"stackgroup": "spend", "line": {"color": colour, "width": 0.5},
                           "fillcolor": colour})
             data.append(trace)
+        if _has_bands(bands, "Total spending", wanted):
+            data += _band_traces(x, bands, "Total spending", colour="#000000", axis="y",
+                                 outer=outer, inner=inner)
         if baseline is not None:
             y = baseline["Total spending"].to_numpy(dtype=float)
             data.append(_line(x, y, name=f"Total, {baseline_label}", colour="#000000",
@@ -268,6 +354,11 @@ def scenario_figure(
         layout["yaxis"] = {"title": {"text": _axis_title(model, spec.left)}, "rangemode": "tozero",
                            "tickprefix": "£", "gridcolor": _GRID}
         return _figure(data, layout, validate)
+    for side, names, colour in (("y", spec.left, _LEFT), ("y2", spec.right, _RIGHT)):
+        for name in names:  # bands first, so that every line is drawn over them
+            if _has_bands(bands, name, wanted):
+                data += _band_traces(x, bands, name, colour=colour, axis=side, outer=outer,
+                                     inner=inner)
     for side, names, colour in (("y", spec.left, _LEFT), ("y2", spec.right, _RIGHT)):
         for name in names:
             units = model[name].units
@@ -328,4 +419,253 @@ def overlay_figure(
     layout["yaxis"] = {"title": {"text": _axis_title(model, [variable])}, "rangemode": "tozero"}
     if variable == "Utilisation":
         layout["yaxis"]["tickformat"] = ".0%"
+    return go.Figure({"data": data, "layout": layout})
+
+
+# -- the Risk page ----------------------------------------------------------------------------
+
+#: Colour of "did not recover" cells on the tipping maps (black, with a white cross).
+NOT_RECOVERED = "#000000"
+
+
+def _plain_layout(title: str, height: int = _HEIGHT) -> dict:
+    return {
+        "title": {"text": title, "font": {"size": _FONT + 2}, "x": 0.01, "xanchor": "left"},
+        "height": height, "template": {"layout": {}}, "font": {"size": _FONT},
+        "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",
+        "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
+        "legend": {"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0},
+    }
+
+
+def histogram_figure(
+    values: np.ndarray,
+    *,
+    title: str,
+    axis_title: str,
+    money: bool = False,
+    markers: Mapping[str, float] | None = None,
+) -> go.Figure:
+    """Return the histogram of one outcome over the futures.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per future (``nan`` values are left out).
+    title, axis_title : str
+        Chart title and the x axis' title (with units).
+    money : bool
+        Pounds on the axis and in the hover.
+    markers : mapping of str to float, optional
+        Vertical lines to draw, by label (e.g. the scenario's own value, zero).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    fmt = "£%{x:,.0f}" if money else "%{x:,.2f}"
+    data: list[dict] = [{
+        "type": "histogram", "x": x, "nbinsx": 40, "marker": {"color": OKABE_ITO[0]},
+        "name": "futures", "showlegend": False,
+        "hovertemplate": f"{fmt}: %{{y}} futures<extra></extra>",
+    }]
+    layout = _plain_layout(title, height=400)
+    layout.update({
+        "xaxis": {"title": {"text": axis_title}, "gridcolor": _GRID},
+        "yaxis": {"title": {"text": "futures"}, "gridcolor": _GRID},
+        "bargap": 0.05, "showlegend": True,
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
+                   "xanchor": "right"},
+    })
+    if money:
+        layout["xaxis"]["tickprefix"] = "£"
+    shapes = []
+    dashes = ("dash", "dot", "dashdot")
+    for (label, value), colour, dash in zip((markers or {}).items(), OKABE_ITO[1:], dashes,
+                                            strict=False):
+        if value is None or not np.isfinite(value):
+            continue
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
+                       "y0": 0, "y1": 1, "line": {"color": colour, "width": 3, "dash": dash},
+                       "name": label, "showlegend": True})
+    layout["shapes"] = shapes
+    return go.Figure({"data": data, "layout": layout})
+
+
+def sensitivity_figure(ranked: pd.DataFrame, *, measure: str) -> go.Figure:
+    """Return ranked horizontal bars: which uncertainties drive each outcome.
+
+    Parameters
+    ----------
+    ranked : pandas.DataFrame
+        From :func:`slack_sim.ui.risk.ranked_sensitivity` (columns ``outcome``, ``rank``,
+        ``uncertainty``, ``importance``, ``uncertainty of the estimate``).
+    measure : str
+        What the bars measure, in the title (e.g. "share of the variance").
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One panel per outcome, most important at the top, with 95% error bars.
+    """
+    from plotly.subplots import make_subplots
+
+    outcomes = list(dict.fromkeys(ranked["outcome"]))
+    fig = make_subplots(rows=len(outcomes), cols=1, subplot_titles=outcomes,
+                        vertical_spacing=0.08 if len(outcomes) > 1 else 0.0)
+    for i, (outcome, colour) in enumerate(zip(outcomes, OKABE_ITO, strict=False), start=1):
+        part = ranked[ranked["outcome"] == outcome].sort_values("rank", ascending=False)
+        fig.add_trace(go.Bar(
+            x=part["importance"], y=part["uncertainty"], orientation="h",
+            marker={"color": colour}, name=outcome, showlegend=False,
+            error_x={"type": "data", "array": part["uncertainty of the estimate"],
+                     "color": "#555555"},
+            hovertemplate="%{y}: %{x:,.3g}<extra>" + outcome + "</extra>"), row=i, col=1)
+        fig.update_xaxes(gridcolor=_GRID, rangemode="tozero", row=i, col=1)
+    layout = _plain_layout(f"Which uncertainties drive the outcomes ({measure})",
+                           height=max(360, 330 * len(outcomes)))
+    layout["margin"]["l"] = 260
+    layout["annotations"] = list(fig.layout.annotations)
+    fig.update_layout(layout)
+    return fig
+
+
+def tipping_figure(recovery: pd.DataFrame, *, threshold: pd.Series | None = None,
+                   title: str = "") -> go.Figure:
+    """Return a tipping-point map: recovery time by two settings, "did not recover" marked.
+
+    Parameters
+    ----------
+    recovery : pandas.DataFrame
+        :attr:`slack_sim.tipping.TippingMap.recovery`: months from the shock's end to
+        recovery, index the y values, columns the x values, ``nan`` where the service did
+        not recover.
+    threshold : pandas.Series, optional
+        :meth:`slack_sim.tipping.TippingMap.threshold`, drawn as the tipping line.
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        A cividis heatmap of recovery months; cells that did not recover are black with a
+        white cross, named "did not recover" in the hover and the legend.
+    """
+    xs = recovery.columns.to_numpy(dtype=float)
+    ys = recovery.index.to_numpy(dtype=float)
+    z = recovery.to_numpy(dtype=float)
+    failed = np.isnan(z)
+    xname, yname = recovery.columns.name, recovery.index.name
+    data: list[dict] = [{
+        "type": "heatmap", "x": xs, "y": ys, "z": z, "colorscale": "Cividis",
+        "zmin": 0, "name": "recovered",
+        "colorbar": {"title": {"text": "months to<br>recover"}, "x": 1.02},
+        "hovertemplate": f"{xname} %{{x:g}}<br>{yname} %{{y:g}}<br>recovered %{{z:.0f}} "
+                         "months after the shock ended<extra></extra>",
+    }, {
+        "type": "heatmap", "x": xs, "y": ys, "z": np.where(failed, 1.0, np.nan),
+        "colorscale": [[0, NOT_RECOVERED], [1, NOT_RECOVERED]], "showscale": False,
+        "text": np.where(failed, "✕", ""), "texttemplate": "%{text}",
+        "textfont": {"color": "#FFFFFF", "size": 14}, "name": "did not recover",
+        "hovertemplate": f"{xname} %{{x:g}}<br>{yname} %{{y:g}}<br><b>did not recover</b>"
+                         "<extra></extra>",
+    }, {
+        "type": "scatter", "x": [None], "y": [None], "mode": "markers", "name":
+        "✕ did not recover (lasting degraded state)",
+        "marker": {"symbol": "square", "size": 14, "color": NOT_RECOVERED},
+    }]
+    if threshold is not None and threshold.notna().any():
+        data.append({
+            "type": "scatter", "x": threshold.index.to_numpy(dtype=float),
+            "y": threshold.to_numpy(dtype=float), "mode": "lines+markers",
+            "line": {"color": OKABE_ITO[1], "width": 3, "shape": "hvh"},
+            "name": "tipping threshold (smallest shock that did not recover)",
+            "hovertemplate": f"{xname} %{{x:g}}: tips from %{{y:g}}<extra></extra>",
+        })
+    layout = _plain_layout(title, height=520)
+    layout.update({
+        "xaxis": {"title": {"text": xname}, "showgrid": False},
+        "yaxis": {"title": {"text": yname}, "showgrid": False},
+        "legend": {"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0},
+    })
+    return go.Figure({"data": data, "layout": layout})
+
+
+def pareto_figure(
+    evaluated: pd.DataFrame,
+    front: pd.DataFrame,
+    *,
+    best: Mapping[str, float] | None = None,
+    harm_cap: float | None = None,
+    levers: Sequence[str] = (),
+    best_label: str = "cheapest mix meeting the caps",
+) -> go.Figure:
+    """Return the policy search's candidates: NPV cost against harm, the Pareto front drawn.
+
+    Parameters
+    ----------
+    evaluated : pandas.DataFrame
+        :attr:`slack_sim.OptimisationResult.evaluated` (columns ``cost``, ``harm``,
+        ``feasible`` and the levers).
+    front : pandas.DataFrame
+        :attr:`slack_sim.OptimisationResult.pareto`.
+    best : mapping, optional
+        The chosen mix's ``cost`` and ``harm`` (marked).
+    harm_cap : float, optional
+        Drawn as a horizontal line.
+    levers : sequence of str
+        Lever columns shown in the hover.
+    best_label : str
+        The chosen mix's name in the legend.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    def hover(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
+        cols = [c for c in levers if c in frame.columns]
+        custom = frame[cols].to_numpy(dtype=float) if cols else np.empty((len(frame), 0))
+        text = "".join(f"<br>{c} %{{customdata[{i}]:.3g}}" for i, c in enumerate(cols))
+        return custom, ("NPV £%{x:,.0f}<br>harm %{y:,.0f} person-months" + text)
+
+    data: list[dict] = []
+    for feasible, label, colour in ((False, "breaks a cap", "#BBBBBB"),
+                                    (True, "meets both caps", OKABE_ITO[5])):
+        part = evaluated[evaluated["feasible"] == feasible]
+        if part.empty:
+            continue
+        custom, template = hover(part)
+        data.append({"type": "scatter", "mode": "markers", "x": part["cost"].to_numpy(),
+                     "y": part["harm"].to_numpy(), "name": f"lever mixes tried: {label}",
+                     "marker": {"color": colour, "size": 6}, "customdata": custom,
+                     "hovertemplate": template + "<extra></extra>"})
+    if not front.empty:
+        custom, template = hover(front)
+        data.append({"type": "scatter", "mode": "lines+markers", "x": front["cost"].to_numpy(),
+                     "y": front["harm"].to_numpy(), "customdata": custom,
+                     "name": "Pareto front (no mix is both cheaper and less harmful)",
+                     "line": {"color": OKABE_ITO[0], "width": 3, "shape": "hv"},
+                     "marker": {"size": 8}, "hovertemplate": template + "<extra></extra>"})
+    if best is not None:
+        data.append({"type": "scatter", "mode": "markers", "x": [best["cost"]],
+                     "y": [best["harm"]], "name": best_label,
+                     "marker": {"color": OKABE_ITO[1], "size": 16, "symbol": "star"},
+                     "hovertemplate": "NPV £%{x:,.0f}<br>harm %{y:,.0f}<extra>chosen</extra>"})
+    layout = _plain_layout("Cost against harm of every lever mix tried", height=520)
+    layout["margin"]["b"] = 120
+    layout.update({
+        "xaxis": {"title": {"text": "Mean NPV of spending over the futures (£)"},
+                  "tickprefix": "£", "gridcolor": _GRID},
+        "yaxis": {"title": {"text": "Harm, 90th percentile (person-months)"},
+                  "gridcolor": _GRID},
+    })
+    if harm_cap is not None:
+        layout["shapes"] = [{"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
+                             "y0": harm_cap, "y1": harm_cap,
+                             "line": {"color": OKABE_ITO[1], "dash": "dot", "width": 2}}]
+        layout["annotations"] = [{"xref": "paper", "yref": "y", "x": 1, "y": harm_cap,
+                                  "text": "harm cap", "showarrow": False, "xanchor": "right",
+                                  "yanchor": "bottom"}]
     return go.Figure({"data": data, "layout": layout})

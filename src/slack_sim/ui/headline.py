@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "format_comparison",
     "format_money",
     "month_text",
+    "percent_text",
+    "probability_notes",
 ]
 
 #: How money is expressed everywhere in the app.
@@ -182,6 +185,94 @@ def cards(
                     "borrow or cut further); later is better.",
                     None if not runway else float(_month_index(runway))))
     return out
+
+
+def percent_text(share: float) -> str:
+    """Return a share in ``[0, 1]`` as a whole percentage, never rounding to 0% or 100%.
+
+    ``0.873`` gives ``"87%"``; a share above 0 but under 1% gives ``"under 1%"`` and one
+    above 99% but under 1 gives ``"over 99%"``, so "never" and "always" mean exactly that.
+    """
+    if 0 < share < 0.01:
+        return "under 1%"
+    if 0.99 < share < 1:
+        return "over 99%"
+    return f"{round(100 * share):d}%"
+
+
+def _compact(value: float) -> str:
+    """Return a count in short form: ``1,234`` -> ``"1,234"``, ``1.23e6`` -> ``"1.23m"``."""
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.2f}m"
+    return f"{value:,.0f}"
+
+
+def probability_notes(
+    outcomes: pd.DataFrame, *, baseline_label: str = "the baseline"
+) -> dict[str, str]:
+    """Return one probability statement per headline card, from an ensemble's outcomes.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        :attr:`slack_sim.Ensemble.outcomes`: one row per future (member).
+    baseline_label : str
+        The baseline's name (``net_present_saving`` is against it).
+
+    Returns
+    -------
+    dict of str to str
+        By card key (:func:`cards`): ``"npv"`` (share of futures with a positive net
+        saving against the baseline), ``"harm"`` and ``"wait"`` (percentiles),
+        ``"recovery"`` (share that did not recover; only with a shock) and ``"reserves"``
+        (share where reserves run out by the end of the run). A future where a value is
+        missing counts as not meeting the condition, as in
+        :meth:`slack_sim.Ensemble.probability`.
+    """
+    n = len(outcomes)
+    notes: dict[str, str] = {}
+    if n == 0:
+        return notes
+
+    def share(mask: np.ndarray) -> str:
+        return percent_text(float(np.mean(mask)))
+
+    if "net_present_saving" in outcomes.columns:
+        saving = outcomes["net_present_saving"].to_numpy(dtype=float)
+        if np.nanmax(np.abs(saving)) < 0.5:  # under 50p: the same spending as the baseline
+            notes["npv"] = f"Same spending as {baseline_label} in all {n} futures."
+        else:
+            with np.errstate(invalid="ignore"):
+                positive = saving > 0
+            low, mid, high = np.nanpercentile(saving, [5, 50, 95])
+            notes["npv"] = (f"Net saving against {baseline_label} positive in "
+                            f"{share(positive)} of {n} futures (median "
+                            f"{format_money(mid, signed=True)}; 90% between "
+                            f"{format_money(low, signed=True)} and "
+                            f"{format_money(high, signed=True)}).")
+    harm = outcomes["cumulative_harm"].to_numpy(dtype=float)
+    low, mid, high = np.nanpercentile(harm, [5, 50, 95])
+    notes["harm"] = (f"Harm {_compact(low)} to {_compact(high)} person-months in 90% of "
+                     f"{n} futures (median {_compact(mid)}).")
+    wait = outcomes["peak_waiting_time"].to_numpy(dtype=float)
+    mid, p90 = np.nanpercentile(wait, [50, 90])
+    notes["wait"] = (f"Peak wait under {p90:,.1f} months in 90% of {n} futures "
+                     f"(median {mid:,.1f}).")
+    if "main_shock" in outcomes.columns and (outcomes["main_shock"] > 0).any():
+        failed = outcomes["did_not_recover"].to_numpy(dtype=bool)
+        rec = outcomes["recovery_months"].to_numpy(dtype=float)
+        text = f"Did not recover in {share(failed)} of {n} futures"
+        if np.isfinite(rec).any():
+            text += (f"; where it recovered, a median {np.nanmedian(rec):.0f} months after "
+                     "the shock ended")
+        notes["recovery"] = text + "."
+    runway = outcomes["reserves_runway_year"].to_numpy(dtype=float)
+    ran_out = np.isfinite(runway)
+    text = f"Reserves run out by 2040 in {share(ran_out)} of {n} futures"
+    if ran_out.any():
+        text += f" (median {np.median(runway[ran_out]):.0f} where they do)"
+    notes["reserves"] = text + "."
+    return notes
 
 
 def _cell_text(value: Any, units: str) -> str:

@@ -2,7 +2,8 @@
 
 State lives in ``st.session_state`` (one per browser session): the profile, preset and
 baseline pickers, one slider per lever and uncertainty (key ``"var:<name>"``), toggles
-for the loop switches, pinned scenarios and notices. Nothing mutable is shared between
+for the loop switches, the uncertainty bands' switch and size (``"bands_on"``,
+``"bands_n"``), pinned scenarios and notices. Nothing mutable is shared between
 sessions: the parsed model is a frozen dataclass that is only read, and the cached
 functions (``st.cache_data``) take plain strings and return copies.
 """
@@ -36,13 +37,15 @@ from ..scenarios import (
     profiles,
 )
 from ..simulate import simulate
-from . import charts, diagram, headline, sharing, specs
+from ..uncertainty import DEFAULT_GROUPS
+from . import charts, diagram, headline, risk, sharing, specs
 
 __all__ = [
     "MAX_PINNED",
     "PAGES",
     "compare_page",
     "current_scenario",
+    "ensemble_summary",
     "init_state",
     "model_page",
     "notices",
@@ -92,6 +95,37 @@ def scenario_summary(profile: str, values_json: str) -> dict[str, Any]:
     """Return :func:`slack_sim.metrics.outcomes` of a profile plus settings (cached)."""
     scenario = Scenario(profile=profile, values=json.loads(values_json))
     return outcomes(run_frame(profile, values_json), settings=scenario.settings())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def ensemble_summary(profile: str, values_json: str, baseline: str, members: int,
+                     groups: str = ",".join(DEFAULT_GROUPS)) -> risk.EnsembleView:
+    """Return the uncertainty bands, outcomes and statements of a scenario (cached).
+
+    Parameters
+    ----------
+    profile : str
+        Calibration profile.
+    values_json : str
+        The scenario's values as sorted JSON.
+    baseline : str
+        The baseline preset (on the same profile), run under the same draws.
+    members : int
+        Futures drawn (seeded: :data:`slack_sim.ui.risk.BANDS`).
+    groups : str
+        Uncertainty groups sampled, comma-separated.
+
+    Returns
+    -------
+    slack_sim.ui.risk.EnsembleView
+        Bands of the charted variables, one row of outcomes per future, and the
+        probability statements of the headline cards.
+    """
+    scenario = Scenario(profile=profile, values=json.loads(values_json))
+    return risk.ensemble_view(
+        scenario, preset(baseline, profile=profile), n=members, seed=risk.BANDS.seed,
+        groups=[g for g in groups.split(",") if g], baseline_label=baseline,
+        outputs=charts.band_outputs())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -209,6 +243,8 @@ def init_state(model: Model) -> None:
     state["pinned"] = []
     state["page"] = PAGES[0]
     state["baseline"] = sharing.DEFAULT_BASELINE
+    state["bands_on"] = risk.BANDS.on
+    state["bands_n"] = risk.BANDS.members
     _apply(preset(DEFAULT_PRESET, profile=DEFAULT_PROFILE), DEFAULT_PRESET)
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     params = {k: (v[0] if len(v) == 1 else v) for k, v in params.items()}
@@ -323,6 +359,7 @@ def sidebar(model: Model) -> None:
                 moved = [s.name for s in effects
                          if st.session_state["values"][s.name] != base[s.name]]
                 st.caption("Changed from the preset: " + (", ".join(moved) or "none") + ".")
+        _uncertainty_controls()
         with st.expander("Loop switches (for teaching)"):
             st.caption("Switch a feedback loop off to see what it does.")
             for name in specs.switch_names(model):
@@ -333,6 +370,23 @@ def sidebar(model: Model) -> None:
         if extra:
             st.info("This scenario also sets profile inputs: " + ", ".join(
                 f"{k} = {sharing.format_value(v)}" for k, v in extra.items()))
+
+
+def _uncertainty_controls() -> None:
+    """Draw the switch and size of the uncertainty bands (defaults in ``risk.BANDS``)."""
+    state = st.session_state
+    state.setdefault("bands_on", risk.BANDS.on)
+    state.setdefault("bands_n", risk.BANDS.members)
+    with st.expander("Uncertainty (futures)"):
+        st.toggle("Show uncertainty bands and probabilities", key="bands_on",
+                  help="Runs the scenario in many futures, drawn over the plausible ranges "
+                       "of the effect sizes (the Assumptions' Effect sizes group), and shades the "
+                       "middle 50% and 90% of them around each line; the headline cards "
+                       "then say in how many futures each result holds.")
+        st.selectbox("Futures drawn", risk.BANDS.choices, key="bands_n",
+                     format_func=lambda n: f"{n:,}",
+                     help=f"{risk.BANDS.members:,} keeps a slider move under about 0.3 s; "
+                          "more futures give steadier bands but a slower page.")
 
 
 def page_picker() -> str:
@@ -366,16 +420,30 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     key, base_key = _values_json(scenario), _values_json(base)
     summary = scenario_summary(scenario.profile, key)
     base_summary = scenario_summary(base.profile, base_key)
+    view = (ensemble_summary(scenario.profile, key, base_name, int(state["bands_n"]),
+                             ",".join(DEFAULT_GROUPS))
+            if state.get("bands_on") else None)
+    notes = view.notes if view is not None else {}
     st.caption(titles()["description"][state["preset"]]
                + (" Sliders changed from the preset." if scenario.name.endswith("(modified)")
                   else ""))
     cols = st.columns(5)
     for col, card in zip(cols, headline.cards(summary, base_summary), strict=True):
+        note = notes.get(card.key)
         col.metric(card.label, card.value, card.delta, delta_color=card.delta_color,
                    delta_arrow="off" if card.delta_color == "off" else "auto",
-                   help=card.help, border=True)
-    st.caption(f"Deltas against **{titles()['preset'][base_name]}**. "
-               + headline.MONEY_NOTE + " Grey bands: austerity; orange: shocks.")
+                   help=card.help + (f"\n\nAcross futures: {note}" if note else ""),
+                   border=True)
+        if note:
+            col.caption(note)
+    caption = (f"Deltas against **{titles()['preset'][base_name]}**. "
+               + headline.MONEY_NOTE + " Grey shading: austerity; orange: shocks.")
+    if view is not None:
+        caption += (f" Bands around each line: the middle 50% (darker) and 90% (lighter) of "
+                    f"{view.members:,} futures, drawn evenly over the plausible ranges of "
+                    f"the {view.parameters} effect sizes with these policies (the cards' "
+                    "numbers are for the sliders' own values); see the Risk page.")
+    st.caption(caption)
     frame = run_frame(scenario.profile, key)
     base_frame = run_frame(base.profile, base_key)
     settings = scenario.settings(model=model)
@@ -384,7 +452,9 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
         for col, spec in zip(st.columns(2), pair, strict=False):
             fig = charts.scenario_figure(spec, frame, model=model, settings=settings,
                                          baseline=base_frame, baseline_label=base_name,
-                                         validate=False)
+                                         validate=False,
+                                         bands=view.bands if view is not None else None,
+                                         outer=risk.BANDS.outer, inner=risk.BANDS.inner)
             col.plotly_chart(fig, theme=None, key=f"chart:{spec.key}",
                              config={"displaylogo": False})
 
