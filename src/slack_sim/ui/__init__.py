@@ -27,6 +27,9 @@ only in the modules that draw: the pages (:mod:`slack_sim.ui.widgets`,
 ``analysis``
     Streamlit: the Risk page (outcomes across futures, global sensitivity, tipping-point
     maps, policy search).
+``teach``
+    Streamlit: the Teach page, a predict-then-run storyline for workshops (the steps
+    are data, in :mod:`slack_sim.storyline`).
 
 ``import slack_sim`` never imports this subpackage.
 """
