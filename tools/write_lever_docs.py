@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import slack_sim as ss
+from slack_sim.tipping import RB3_SHOCK
 
 BEGIN = "<!-- BEGIN GENERATED: python tools/write_lever_docs.py -->"
 END = "<!-- END GENERATED -->"
@@ -38,14 +39,7 @@ DEFAULT_CONTEXT: tuple[str, dict[str, float]] = ("austerity-then-covid", {})
 #: The tipping-point experiment on the Slack target page (as in notebook 03).
 TIPPING_SLACKS = (0.10, 0.12, 0.15, 0.17, 0.20, 0.25)
 TIPPING_SIZES = tuple(round(0.1 * i, 1) for i in range(1, 21))
-TIPPING_SHOCK = {
-    "Shock 1 start": 120,
-    "Shock 1 length": 12,
-    "Shock 1 capacity loss": 0.1,
-    "Shock 1 suppressed presentation": 0,
-    "Shock 1 emergency funding": 0,
-    "Shock 1 collaboration boost": 0,
-}
+TIPPING_SHOCK = RB3_SHOCK
 
 
 def slug(lever: str) -> str:

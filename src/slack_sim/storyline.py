@@ -42,6 +42,7 @@ from .metrics import (
 from .model import Model, load_model
 from .scenarios import DEFAULT_PROFILE, Scenario, ScenarioError, preset, presets, profiles
 from .simulate import simulate
+from .tipping import RB3_SHOCK
 
 __all__ = [
     "CLEAN_SHOCK",
@@ -742,16 +743,8 @@ class Step:
         raise KeyError(key)
 
 
-#: The one-year shock of the tipping-point experiment (notebook 03, reference behaviour RB3):
-#: from January 2020, 10% of staff off sick, no suppression, emergency money or civic response.
-CLEAN_SHOCK: dict[str, float] = {
-    "Shock 1 start": 120,
-    "Shock 1 length": 12,
-    "Shock 1 capacity loss": 0.1,
-    "Shock 1 suppressed presentation": 0,
-    "Shock 1 emergency funding": 0,
-    "Shock 1 collaboration boost": 0,
-}
+#: The one-year shock of the tipping-point experiment (:data:`slack_sim.tipping.RB3_SHOCK`).
+CLEAN_SHOCK: dict[str, float] = RB3_SHOCK
 
 #: The storyline, in the order of the notebooks.
 STORYLINE: tuple[Step, ...] = (

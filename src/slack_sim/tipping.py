@@ -26,7 +26,20 @@ from .metrics import ORIGIN_YEAR, RECOVERY_TOLERANCE
 from .scenarios import Scenario, preset
 from .uncertainty import _member_settings, main_shock, recovery_months, run_members
 
-__all__ = ["STANDARD_MAPS", "TippingMap", "rb3_scenario", "standard_map", "tipping_map"]
+__all__ = ["RB3_SHOCK", "STANDARD_MAPS", "TippingMap", "rb3_scenario", "standard_map",
+           "tipping_map"]
+
+#: The one-year shock of the tipping-point experiment (reference behaviour RB3, notebook 03,
+#: the Teach page, the Slack target lever page): from January 2020, 10% of staff off sick, no
+#: suppressed presentation, emergency money or collaboration boost. Add a demand surge.
+RB3_SHOCK: dict[str, float] = {
+    "Shock 1 start": 120,
+    "Shock 1 length": 12,
+    "Shock 1 capacity loss": 0.1,
+    "Shock 1 suppressed presentation": 0,
+    "Shock 1 emergency funding": 0,
+    "Shock 1 collaboration boost": 0,
+}
 
 #: Shock sizes of the standard maps (Shock 1 demand surge, fraction of the usual inflow).
 SHOCK_SIZES: tuple[float, ...] = tuple(np.round(np.linspace(0.0, 2.0, 21), 3))
@@ -52,9 +65,7 @@ def rb3_scenario(profile: str = "children-services-england") -> Scenario:
     slack target of 0.15, and 1.5 recovers at 0.25).
     """
     return preset("baseline", profile=profile).with_values({
-        "Shock 1 start": 120, "Shock 1 length": 12, "Shock 1 demand surge": 0.6,
-        "Shock 1 capacity loss": 0.1, "Shock 1 suppressed presentation": 0,
-        "Shock 1 emergency funding": 0, "Shock 1 collaboration boost": 0,
+        **RB3_SHOCK, "Shock 1 demand surge": 0.6,
     }, name="rb3-tipping", description="no austerity; a one-year shock from January 2020")
 
 
