@@ -75,3 +75,39 @@ def test_presets_command(capsys):
     out = capsys.readouterr().out
     for name in ss.presets():
         assert name in out
+
+
+def test_more_bad_inputs_are_one_line(tmp_path, capsys):
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{not json")
+    a_list = tmp_path / "list.json"
+    a_list.write_text("[1, 2]")
+    cases = [
+        (["run", "--scenario", str(tmp_path)], "is a directory"),
+        (["show", str(tmp_path)], "is a directory"),
+        (["run", "--scenario", str(bad_json)], "not valid JSON"),
+        (["show", str(a_list)], "scenario file"),
+        (["run", "--set", "=3"], "--set"),
+        (["run", "--set", "Slack target=nan"], "Slack target"),
+        (["run", "--set", "Slack target=abc"], "expected a number"),
+        (["run", "--out", str(tmp_path / "no-such-dir" / "x.csv")], "no-such-dir"),
+        (["run", "--out", str(tmp_path)], str(tmp_path)),
+    ]
+    for argv, fragment in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert fragment in err, (argv, err)
+        assert err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+
+
+def test_show_names_the_files_model_version(tmp_path, capsys):
+    path = tmp_path / "old.json"
+    assert main(["save", "--preset", "baseline", "--out", str(path)]) == 0
+    data = json.loads(path.read_text())
+    data["model_version"] = "0123456789abcdef"
+    path.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["show", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "model:       0123456789abcdef (this model is " in captured.out
+    assert "WARNING: scenario written for model version '0123456789abcdef'" in captured.err

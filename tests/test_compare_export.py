@@ -54,6 +54,8 @@ def test_compare_deltas_and_consistency(comp):
         assert npv[f"{p} - baseline"] == pytest.approx(npv[p] - npv["baseline"])
         assert table.loc["net_present_saving", p] == pytest.approx(npv["baseline"] - npv[p])
         assert table.loc["net_present_saving", f"{p} - baseline"] is None
+        # dates get no delta (a peak's month is not an amount that changed)
+        assert table.loc["peak_crisis_queue_year", f"{p} - baseline"] is None
         assert table.loc["peak_crisis_queue", p] == pytest.approx(
             comp.frames[p]["Crisis queue"].max()
         )
@@ -141,6 +143,10 @@ def test_excel_workbook(tmp_path, comp):
     last = next(ws.iter_rows(min_row=ws.max_row, max_row=ws.max_row))
     assert last[0].value == "return-to-old-habits" and last[2].value == pytest.approx(2041.0)
     assert second[3].number_format == GBP_FORMAT
+    for share in ("Utilisation (Dmnl)", "Fatigue (Dmnl)", "Partnership strength (Dmnl)"):
+        cell = second[header.index(share)]
+        assert cell.number_format == PERCENT_FORMAT and 0 <= cell.value <= 1, share
+    assert second[header.index("Crisis queue (Person)")].number_format != PERCENT_FORMAT
 
 
 def test_csv_export(tmp_path, comp):
@@ -175,7 +181,16 @@ def test_summary_json_every_preset(name, capsys):
     for key in ("npv_total_spending", "cumulative_harm", "peak_crisis_queue",
                 "peak_waiting_time", "shocks", "break_even_year", "net_present_saving"):
         assert key in data
-    assert all(k == k.lower() and " " not in k for k in data)
+    def keys(node):  # every key at every depth of the JSON
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from keys(v)
+
+    assert all(k == k.lower() and " " not in k and "-" not in k for k in keys(data))
     for shock in data["shocks"]:
         assert "recovery_months" in shock
         assert shock["recovery_months"] is None or shock["recovery_months"] >= 0

@@ -211,6 +211,9 @@ def tiny_model(tmp_path, *, rate="0.1", inflow="Level * Rate"):
     ("ABS(Level) * Rate", "ABS"),
     ("SMOOTH(Level, 3) * Rate", "SMOOTH"),
     ("STEP(1, 3)", "STEP"),
+    # logical operators the model does not use are not compiled either
+    ("IF THEN ELSE(Level > 1 :OR: Rate > 1, 1, 0)", ":OR:"),
+    ("IF THEN ELSE(:NOT: Level > 1, 1, 0)", ":NOT:"),
 ])
 def test_unsupported_function_fails_at_compile_time_naming_it(tmp_path, monkeypatch,
                                                                equation, function):

@@ -8,11 +8,15 @@ import slack_sim as ss
 from slack_sim.model import load_model
 
 
-def test_model_loads_without_warning(tmp_path):
+def test_model_loads_without_warning():
+    # parse afresh (load_model is cached, so calling it would parse nothing here)
+    from slack_sim.model import _parse, default_model_path
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        m = load_model.__wrapped__() if hasattr(load_model, "__wrapped__") else load_model()
+        m = _parse(default_model_path())
     assert m.version and len(m.version) == 16
+    assert m.version == load_model().version
 
 
 def test_every_variable_has_units_and_definition(model):
@@ -29,6 +33,8 @@ def test_every_constant_has_range_source_and_default_inside(model):
             problems.append(f"{v.name}: no Kind tag")
         if not v.source:
             problems.append(f"{v.name}: no Source")
+        elif v.source.strip(" .").lower() in {"judgement", "judgment", "assumption"}:
+            problems.append(f"{v.name}: a bare '{v.source}' states no judgement")
         if v.minimum is None or v.maximum is None:
             problems.append(f"{v.name}: no [min,max] range")
             continue

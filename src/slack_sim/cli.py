@@ -171,8 +171,8 @@ def _format_table(table: pd.DataFrame) -> str:
 
 def _format_ledger(rows: list[dict[str, object]]) -> str:
     width = max(len(str(r["category"])) for r in rows) + 2
-    head = ["baseline", "scenario", "money cut", "cost grown"]
-    lines = ["".ljust(width) + "".join(f"{h:>16}" for h in head)]
+    head = ["baseline", "scenario", "money_cut", "cost_grown"]
+    lines = ["".ljust(width) + "".join(f"{h.replace('_', ' '):>16}" for h in head)]
     for r in rows:
         cells = "".join(f"{float(r[h]):>16,.0f}" for h in head)  # type: ignore[arg-type]
         lines.append(f"{r['category']:<{width}}{cells}")
@@ -247,10 +247,13 @@ def _cmd_save(args: argparse.Namespace) -> None:
 def _cmd_show(args: argparse.Namespace) -> None:
     model = load_model()
     scenario = load_scenario(args.file)
+    # the file parsed as JSON above; its own model version, which may differ from this one
+    saved = json.loads(Path(args.file).read_bytes()).get("model_version")
     print(f"name:        {scenario.name}")
     print(f"description: {scenario.description}")
     print(f"profile:     {scenario.profile}")
-    print(f"model:       {model.version}")
+    print(f"model:       {saved}" + ("" if saved == model.version
+                                     else f" (this model is {model.version})"))
     if not scenario.values:
         print("values:      (profile values only)")
     for name, value in scenario.values.items():

@@ -288,9 +288,12 @@ def _table(
             if lab == baseline:
                 continue
             deltas = []
-            for key in rows:
+            for key, (_, units) in rows.items():
                 a, b = values[lab][key], values[baseline][key]
-                ok = key not in _VS_BASELINE and _is_number(a) and _is_number(b)
+                # dates (when a peak came, when reserves ran out) get no delta: a difference
+                # of two calendar dates is not a change in the outcome
+                dated = units in ("year", "decimal year", "YYYY-MM")
+                ok = key not in _VS_BASELINE and not dated and _is_number(a) and _is_number(b)
                 deltas.append(a - b if ok else None)
             table[f"{lab} - {baseline}"] = pd.Series(deltas, index=table.index, dtype=object)
     return table

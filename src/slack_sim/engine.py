@@ -72,8 +72,6 @@ SUPPORTED_FUNCTIONS = (
     "INITIAL",
     "IF THEN ELSE",
     ":AND:",
-    ":OR:",
-    ":NOT:",
     "MIN",
     "MAX",
     "ZIDZ",
@@ -243,28 +241,20 @@ class _Translator:
     def logic(self, node: Any) -> dict[str, str]:
         ops, raw = list(node.operators), list(node.arguments)
         args = [self.code(a) for a in raw]
-        if ops == [":NOT:"] and len(args) == 1:
-            return {"numba": f"(not {_truth(raw[0], args[0]['numba'])})",
-                    "python": f"(not {_truth(raw[0], args[0]['python'])})",
-                    "vector": f"np.logical_not({args[0]['vector']})"}
         if len(ops) == 1 and ops[0] in _COMPARE and len(args) == 2:
             return {d: f"({args[0][d]} {_COMPARE[ops[0]]} {args[1][d]})" for d in _DIALECTS}
-        if ops and all(op in (":AND:", ":OR:") for op in ops) and len(args) == len(ops) + 1:
+        if ops and all(op == ":AND:" for op in ops) and len(args) == len(ops) + 1:
             # PySD nests from the right: a :AND: (b :AND: c)
             out = {}
             for d in _DIALECTS:
                 text = args[-1][d] if d == "vector" else _truth(raw[-1], args[-1][d])
-                for op, arg, r in zip(reversed(ops), reversed(args[:-1]), reversed(raw[:-1]),
-                                      strict=True):
+                for arg, r in zip(reversed(args[:-1]), reversed(raw[:-1]), strict=True):
                     if d == "vector":
-                        fn = "np.logical_and" if op == ":AND:" else "np.logical_or"
-                        text = f"{fn}({arg[d]}, {text})"
+                        text = f"np.logical_and({arg[d]}, {text})"
                     elif d == "numba":  # bitwise on bools: no short-circuit branch
-                        word = "&" if op == ":AND:" else "|"
-                        text = f"({_truth(r, arg[d])} {word} {text})"
+                        text = f"({_truth(r, arg[d])} & {text})"
                     else:
-                        word = "and" if op == ":AND:" else "or"
-                        text = f"({_truth(r, arg[d])} {word} {text})"
+                        text = f"({_truth(r, arg[d])} and {text})"
                 out[d] = text
             return out
         raise self.fail(f"the logical expression with operators {ops}")
@@ -867,8 +857,13 @@ def schedule(
 
 @functools.cache
 def _generator_hash() -> str:
+    # the generator's own code, its format and the translator it reads (PySD's parser):
+    # a change to any of them makes a new cache entry
+    from importlib.metadata import version
+
     source = Path(__file__).read_bytes()
-    return hashlib.sha256(source + str(_CODEGEN_FORMAT).encode()).hexdigest()[:12]
+    salt = f"{_CODEGEN_FORMAT}|pysd {version('pysd')}".encode()
+    return hashlib.sha256(source + salt).hexdigest()[:12]
 
 
 class CompiledModel:

@@ -315,6 +315,11 @@ def _write_time_series(ws: Any, comparison: Comparison) -> None:
     from openpyxl.utils import get_column_letter
 
     table = time_series_table(comparison)
+    model = load_model()
+    # shares: dimensionless outputs the model bounds to [0, 1] (utilisation, fatigue, ...)
+    shares = {f"{name} ({model[name].units})" for name in TIME_SERIES_OUTPUTS
+              if model[name].units == "Dmnl" and model[name].minimum == 0
+              and model[name].maximum == 1}
     ws.append(list(table.columns))
     formats = []
     for col in table.columns:
@@ -324,6 +329,8 @@ def _write_time_series(ws: Any, comparison: Comparison) -> None:
             formats.append("0.000")
         elif "(GBP" in col:
             formats.append(GBP_FORMAT)
+        elif col in shares:
+            formats.append(PERCENT_FORMAT)
         else:
             formats.append(_NUMBER if col != "scenario" else None)
     for row in table.itertuples(index=False):

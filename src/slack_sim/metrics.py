@@ -902,7 +902,9 @@ def outcomes(
         out["ledger"] = [
             {
                 "category": str(label),
-                **{k: (str(v) if isinstance(v, str) else float(v)) for k, v in row.items()},
+                # snake_case keys, as everywhere in the JSON (``money cut`` -> ``money_cut``)
+                **{str(k).replace(" ", "_"): (str(v) if isinstance(v, str) else float(v))
+                   for k, v in row.items()},
             }
             for label, row in ledger.iterrows()
         ]

@@ -422,6 +422,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         If the file is missing, too large, malformed or holds invalid values.
     """
     p = Path(path)
+    if p.is_dir():
+        raise ScenarioError(f"scenario file {str(p)!r} is a directory, not a JSON file")
     if not p.is_file():
         raise ScenarioError(f"scenario file {str(p)!r} not found")
     size = p.stat().st_size

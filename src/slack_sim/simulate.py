@@ -44,8 +44,10 @@ def _cache_dir() -> Path:
 
 
 def _translated(model: Model) -> Path:
-    """Return the PySD translation of the model, cached on disk by model version."""
-    target = _cache_dir() / f"pysd-{model.version}" / "slack.py"
+    """Return the PySD translation of the model, cached on disk by model and PySD version."""
+    from importlib.metadata import version
+
+    target = _cache_dir() / f"pysd-{model.version}-{version('pysd')}" / "slack.py"
     if target.is_file():
         return target
     import pysd
