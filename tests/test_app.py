@@ -410,3 +410,19 @@ def test_two_sessions_at_once_do_not_share_settings():
     assert headlines(a)["NPV of spending"] == headline.cards(ss.summarize(expect_a))[0].value
     expect_b = ss.preset("second-shock").with_values({"Slack target": 0.07})
     assert headlines(b)["NPV of spending"] == headline.cards(ss.summarize(expect_b))[0].value
+
+
+def test_the_page_is_in_the_url_and_a_reload_stays_on_it():
+    at = new_app()
+    assert "view" not in at.query_params  # the main view needs no parameter
+    at.segmented_control(key="page").set_value("Teach").run()
+    query = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert query["view"] == "Teach"
+    again = new_app(query)  # a reload: a new session with the same address
+    assert not again.exception and not messages(again)
+    assert again.segmented_control(key="page").value == "Teach"
+    assert scenario_of(again) == scenario_of(at)
+    bad = new_app({**query, "view": "Nope"})
+    assert not bad.exception
+    assert "does not have" in messages(bad) and "'Nope'" in messages(bad)
+    assert bad.segmented_control(key="page").value == "Scenario"

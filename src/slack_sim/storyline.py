@@ -447,8 +447,9 @@ class Direction(Rule):
     """Whether a variable ``"rise"``-s, ``"fall"``-s or stays the ``"same"`` during a shock.
 
     The relative difference ``run / reference - 1`` over the months shock ``shock`` is in
-    force: "fall" when its lowest value is below ``-tolerance`` and larger in size than its
-    highest, "rise" when its highest is above ``tolerance``, otherwise "same".
+    force (or only its first ``first_months``, e.g. the first lockdown): "fall" when its
+    lowest value is below ``-tolerance`` and larger in size than its highest, "rise" when
+    its highest is above ``tolerance``, otherwise "same".
     """
 
     run: str
@@ -456,6 +457,7 @@ class Direction(Rule):
     variable: str
     shock: int = 1
     tolerance: float = 0.02
+    first_months: float | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:  # noqa: D102
@@ -474,8 +476,9 @@ class Direction(Rule):
         start, length = _shock(settings[self.run], self.shock)
         rel = frames[self.run][self.variable] / frames[self.reference][self.variable] - 1.0
         first, end = _ORIGIN + start / 12.0, _ORIGIN + (start + length) / 12.0
+        last = end if self.first_months is None else min(end, first + self.first_months / 12.0)
         times = np.asarray(rel.index, dtype=float)
-        during = rel[(times >= first - 1e-6) & (times < end - 1e-6)]
+        during = rel[(times >= first - 1e-6) & (times < last - 1e-6)]
         after = rel[times >= end - 1e-6]
         low, high = float(during.min()), float(during.max())
         if low < -self.tolerance and -low >= high:
@@ -486,6 +489,9 @@ class Direction(Rule):
             answer = "same"
         name, ref = self.variable.lower(), _name(labels, self.reference)
         when = f"While the shock is on ({_shock_text(settings[self.run], self.shock)}), {name}"
+        if self.first_months is not None:
+            when = (f"In the first {self.first_months:g} months of the shock (from "
+                    f"{month_text(first)}), {name}")
         if answer == "fall":
             detail = (f"{when} are up to {_share(-low)} below the '{ref}' run "
                       f"({month_text(float(during.idxmin()))}).")
@@ -502,8 +508,10 @@ class Direction(Rule):
                                         else None})
 
     def describe(self) -> str:  # noqa: D102
+        span = (f"while shock {self.shock} is in force" if self.first_months is None
+                else f"in the first {self.first_months:g} months of shock {self.shock}")
         return (f"the largest relative difference of {self.variable.lower()} between "
-                f"'{self.run}' and '{self.reference}' while shock {self.shock} is in force "
+                f"'{self.run}' and '{self.reference}' {span} "
                 f"(a difference under {self.tolerance:.0%} counts as the same)")
 
 
@@ -843,15 +851,15 @@ STORYLINE: tuple[Step, ...] = (
     Step(
         key="hidden-need",
         title="Covid: when demand falls, need does not",
-        question=("In the first Covid lockdown, what happened to referrals (the demand a "
-                  "service can measure) while the shock was on?"),
+        question=("In the first Covid lockdown (the first three months of the shock), what "
+                  "happened to referrals (the demand a service can measure)?"),
         runs=(
             Run("baseline", "No Covid", "baseline"),
             Run("covid", "Covid, no austerity", "covid-without-austerity"),
         ),
         chart=Chart(variables=("Referrals", "Hidden need"), window=(2018.0, 2027.0)),
         answers={"rise": "They rose", "fall": "They fell", "same": "They stayed about the same"},
-        rule=Direction("covid", "baseline", "Referrals", shock=1),
+        rule=Direction("covid", "baseline", "Referrals", shock=1, first_months=3),
         loops=("B1",),
         explanation=(
             "People in crisis did not present. The need did not go away: it built up as "

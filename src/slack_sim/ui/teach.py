@@ -221,7 +221,8 @@ def _session_log(model: Model) -> None:
         st.download_button("Download the session log (Markdown)", text,
                            file_name=f"slack-sim-session-{today}.md", mime="text/markdown",
                            key="teach:download", on_click="ignore", disabled=not entries)
-        st.code(text, language="markdown", wrap_lines=True)
+        # rendered (headings, bold, lists) in the page's large type, not raw Markdown
+        st.markdown(text)
 
 
 def teach_page(model: Model) -> None:

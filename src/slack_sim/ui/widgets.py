@@ -246,6 +246,14 @@ def init_state(model: Model) -> None:
     state["bands_on"] = risk.BANDS.on
     state["bands_n"] = risk.BANDS.members
     _apply(preset(DEFAULT_PRESET, profile=DEFAULT_PROFILE), DEFAULT_PRESET)
+    view = st.query_params.get("view")
+    if view is not None:
+        if view in PAGES:
+            state["page"] = view  # a reload stays on the page it was on
+        else:
+            _notice("error", f"This link asks for the page {str(view)[:40]!r}, which the app "
+                             f"does not have (pages: {', '.join(PAGES)}); showing "
+                             f"{PAGES[0]}.")
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     params = {k: (v[0] if len(v) == 1 else v) for k, v in params.items()}
     try:
@@ -284,14 +292,19 @@ def current_scenario(model: Model) -> tuple[Scenario, str]:
 
 
 def sync_query_params(scenario: Scenario, preset_name: str, model: Model) -> dict[str, str]:
-    """Write the current scenario into the URL (only when it changed) and return it."""
+    """Write the current scenario and page into the URL (when they changed).
+
+    Returns the scenario's parameters alone (the link to share: it opens on the main view).
+    """
     params = sharing.encode_query(
         scenario, preset_name=preset_name, baseline=st.session_state["baseline"], model=model,
         preset_settings=preset_settings(preset_name, scenario.profile),
     )
+    page = st.session_state.get("page") or PAGES[0]
+    in_url = {**params, "view": page} if page != PAGES[0] else params
     current = {k: st.query_params.get(k) for k in st.query_params}
-    if current != params:
-        st.query_params.from_dict(params)
+    if current != in_url:
+        st.query_params.from_dict(in_url)
     return params
 
 
