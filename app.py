@@ -11,8 +11,9 @@ from slack_sim.ui import analysis, teach, widgets
 st.set_page_config(page_title="slack-sim: austerity, shocks and slack", layout="wide",
                    initial_sidebar_state="expanded")
 
-model = load_model()
-widgets.init_state(model)
+with st.spinner("Loading the model (a few seconds on the first visit)..."):
+    model = load_model()
+    widgets.init_state(model)
 widgets.sidebar(model)
 scenario, preset_name = widgets.current_scenario(model)
 params = widgets.sync_query_params(scenario, preset_name, model)

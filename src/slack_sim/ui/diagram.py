@@ -123,10 +123,22 @@ def _tags(model: Model) -> dict[str, list[str]]:
     return dict(tags)
 
 
+#: Node label size (points): large enough to read on a projector once the drawing is scaled
+#: to the page. Streamlit's stylesheet overrides SVG text sizes, so the Model page restores
+#: this one with :data:`SVG_TEXT_CSS`.
+NODE_FONT_SIZE = 20
+#: CSS that makes the browser draw node labels at the size Graphviz laid them out for.
+SVG_TEXT_CSS = (
+    "<style>[data-testid='stGraphVizChart'] svg text {"
+    f"font-size: {NODE_FONT_SIZE}px !important;"
+    " font-family: Helvetica, Arial, sans-serif !important;}</style>"
+)
+
 _HEADER = (
-    "  graph [rankdir=TB, ratio=0.7, fontname=Helvetica, fontsize=14, nodesep=0.25,"
+    "  graph [rankdir=TB, fontname=Helvetica, fontsize=14, nodesep=0.25,"
     " ranksep=0.45];\n"
-    "  node [fontname=Helvetica, fontsize=14, style=rounded, margin=\"0.08,0.03\"];\n"
+    f"  node [fontname=Helvetica, fontsize={NODE_FONT_SIZE}, style=rounded,"
+    " margin=\"0.08,0.03\"];\n"
     "  edge [color=\"#666666\", arrowsize=0.7];"
 )
 

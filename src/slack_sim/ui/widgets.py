@@ -533,6 +533,7 @@ def compare_page(model: Model, scenario: Scenario) -> None:
 def model_page(model: Model) -> None:
     """Draw the Model page: causal loop diagram, loops, searchable variables, the .mdl."""
     st.subheader("Causal loop diagram")
+    st.html(diagram.SVG_TEXT_CSS)
     c1, c2 = st.columns(2)
     levers = c1.toggle("Show the levers", value=False, key="cld_levers")
     hidden = c2.slider("Longest chain of hidden variables behind one arrow", 0, 6,
