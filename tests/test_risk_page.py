@@ -283,3 +283,24 @@ def test_every_chart_with_bands_validates(model):
             upper, lower = np.split(y, 2)
             median = ens.bands[(name, 50)].to_numpy()
             assert np.all(lower[::-1] <= median + 1e-9) and np.all(median <= upper + 1e-9)
+
+
+def test_rank_note_says_when_the_cards_value_is_far_from_typical():
+    futures = np.arange(1.0, 101.0)  # 1..100
+    assert headline.rank_note(0.5, futures) == (
+        "The sliders' own value is better than 100% of the futures.")
+    assert headline.rank_note(10.5, futures) == (
+        "The sliders' own value is better than 90% of the futures.")
+    assert headline.rank_note(95.5, futures) == (
+        "The sliders' own value is worse than 95% of the futures.")
+    assert headline.rank_note(50.5, futures) == ""
+    assert headline.rank_note(10.5, futures, lower_is="worse") == (
+        "The sliders' own value is worse than 90% of the futures.")
+    assert headline.rank_note(10.0, np.array([np.nan])) == ""
+
+
+def test_scenario_cards_say_where_their_own_value_sits():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    captions = " ".join(c.value for c in at.caption)
+    # the default's harm is on the benign side of its futures (docs/uncertainty.md)
+    assert "The sliders' own value is better than" in captions

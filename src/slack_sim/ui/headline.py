@@ -22,6 +22,7 @@ __all__ = [
     "month_text",
     "percent_text",
     "probability_notes",
+    "rank_note",
 ]
 
 #: How money is expressed everywhere in the app.
@@ -205,6 +206,49 @@ def _compact(value: float) -> str:
     if abs(value) >= 1e6:
         return f"{value / 1e6:.2f}m"
     return f"{value:,.0f}"
+
+
+def rank_note(value: float, futures: np.ndarray, *, lower_is: str = "better") -> str:
+    """Return where a card's own value sits among the futures, when it is far from the middle.
+
+    The cards show the sliders' own values; the futures spread around them. When the own
+    value is below the 25th or above the 75th percentile of the futures, a finance officer
+    should be told, or the card reads as typical when it is not.
+
+    Parameters
+    ----------
+    value : float
+        The card's value (the scenario run at the sliders' own values).
+    futures : numpy.ndarray
+        The same outcome in each future.
+    lower_is : {"better", "worse"}
+        Whether a lower value is the better one (harm, waiting: "better").
+
+    Returns
+    -------
+    str
+        For example "The sliders' own value is better than 92% of the futures." or ``""``
+        when it lies between the quartiles (or there are no finite futures).
+
+    Examples
+    --------
+    >>> rank_note(1.0, np.arange(2.0, 12.0))
+    "The sliders' own value is better than 100% of the futures."
+    >>> rank_note(6.0, np.arange(2.0, 12.0))
+    ''
+    """
+    values = np.asarray(futures, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values) or not np.isfinite(value):
+        return ""
+    below = float(np.mean(values < value))
+    above = float(np.mean(values > value))
+    good, bad = (above, below) if lower_is == "better" else (below, above)
+    if good > 0.75:
+        return f"The sliders' own value is better than {percent_text(good)} of the futures."
+    if bad > 0.75:
+        return f"The sliders' own value is worse than {percent_text(bad)} of the futures."
+    return ""
 
 
 def probability_notes(

@@ -436,7 +436,13 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     view = (ensemble_summary(scenario.profile, key, base_name, int(state["bands_n"]),
                              ",".join(DEFAULT_GROUPS))
             if state.get("bands_on") else None)
-    notes = view.notes if view is not None else {}
+    notes = dict(view.notes) if view is not None else {}
+    if view is not None:  # say so when the cards' own values are far from typical
+        for card_key, outcome in (("harm", "cumulative_harm"), ("wait", "peak_waiting_time")):
+            rank = headline.rank_note(float(summary[outcome]),
+                                      view.outcomes[outcome].to_numpy(dtype=float))
+            if rank and card_key in notes:
+                notes[card_key] += " " + rank
     st.caption(titles()["description"][state["preset"]]
                + (" Sliders changed from the preset." if scenario.name.endswith("(modified)")
                   else ""))
