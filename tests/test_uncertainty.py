@@ -254,14 +254,147 @@ def test_pareto_front_known_answer():
 def test_optimiser_on_the_model_respects_bounds_and_time_cap():
     levers = {"Slack target": (0.1, 0.3), "Prevention investment": (0.8, 1.5)}
     res = optimise(ss.preset(), levers=levers, harm_cap=3e6, futures=4, popsize=4,
-                   maxiter=3, max_seconds=0.0, seed=0)
-    assert res.stopped == "max_seconds" and res.generations == 1
+                   maxiter=3, max_seconds=1e-9, seed=0)
+    # the first batch (the initial population: 8 candidates x 4 futures) is always run;
+    # the cap stops the search before the next, inside the first generation
+    assert res.stopped == "max_seconds" and res.generations == 0 and res.evaluations == 8
     for name, (lo, hi) in levers.items():
         assert res.evaluated[name].between(lo, hi).all()
         assert lo <= res.levers[name] <= hi
     assert res.scenario.values["Slack target"] == res.levers["Slack target"]
     with pytest.raises(ss.ScenarioError, match="not a lever"):
         optimise(ss.preset(), levers={"Agency premium": (0, 1)})
+
+
+BAD_SETTINGS = [
+    ({"percentile": 150}, "percentile", "150"),
+    ({"percentile": 0}, "percentile", "above 0 and at most 100"),
+    ({"percentile": -5}, "percentile", "-5"),
+    ({"percentile": math.nan}, "percentile", "nan"),
+    ({"futures": 0}, "futures", "from 1 to 1,000"),
+    ({"futures": 100_000}, "futures", "100000"),
+    ({"futures": 2.5}, "futures", "whole number"),
+    ({"waiting_cap": -1}, "waiting_cap", "months"),
+    ({"waiting_cap": 0}, "waiting_cap", "above 0"),
+    ({"waiting_cap": math.nan}, "waiting_cap", "nan"),
+    ({"waiting_cap": math.inf}, "waiting_cap", "finite"),
+    ({"harm_cap": -100}, "harm_cap", "person-months"),
+    ({"harm_cap": 0}, "harm_cap", "above 0"),
+    ({"maxiter": 0}, "maxiter", "at least 1"),
+    ({"popsize": 0}, "popsize", "from 1 to 1,000"),
+    ({"popsize": -3}, "popsize", "-3"),
+    ({"max_seconds": 0}, "max_seconds", "seconds"),
+    ({"max_seconds": -5}, "max_seconds", "above 0"),
+    ({"max_seconds": math.inf}, "max_seconds", "finite"),
+    ({"seed": -1}, "seed", "at least 0"),
+    ({"tol": -1.0}, "tol", "at least 0"),
+]
+
+
+@pytest.mark.parametrize(("settings", "name", "fragment"), BAD_SETTINGS)
+def test_optimiser_refuses_bad_settings(settings, name, fragment):
+    """Each bad setting raises a ValueError naming it, the value and the allowed range;
+    nothing is searched (a negative cap used to return feasible=True)."""
+    calls = []
+
+    def target(X):
+        calls.append(len(X))
+        return constructed(X)
+
+    kw = {"levers": {"x1": (0, 2), "x2": (0, 3)}, "maxiter": 2, "popsize": 2, **settings}
+    with pytest.raises(ValueError, match="must be") as info:
+        optimise(target, **kw)
+    assert str(info.value).startswith(name) and fragment in str(info.value)
+    assert calls == []
+
+
+def test_check_search_lists_every_problem_in_the_callers_words():
+    from slack_sim.optimise import check_search
+
+    assert check_search(waiting_cap=6, harm_cap=1e6) == []
+    assert check_search() == []  # no caps: fine
+    problems = check_search(waiting_cap=-1, harm_cap=0, futures=0,
+                            labels={"waiting_cap": "The waiting-time cap"})
+    assert len(problems) == 3
+    assert problems[0].startswith("The waiting-time cap (") and "-1" in problems[0]
+    assert problems[1].startswith("harm_cap (") and "person-months" in problems[1]
+
+
+def test_model_objective_refuses_bad_settings():
+    from slack_sim.optimise import model_objective
+
+    for kw, name in (({"futures": 0}, "futures"), ({"percentile": 101}, "percentile"),
+                     ({"seed": -2}, "seed")):
+        with pytest.raises(ValueError, match=f"^{name} "):
+            model_objective(ss.preset(), ["Slack target"], **kw)
+
+
+def test_optimiser_lever_ranges_must_be_finite_and_ordered():
+    for bounds, fragment in (((0, math.inf), "finite"), ((2, 1), "below the highest"),
+                             ((1, 1), "below the highest"), (("a", 1), "two numbers")):
+        with pytest.raises(ValueError, match=fragment):
+            optimise(constructed, levers={"x1": bounds, "x2": (0, 3)}, maxiter=1)
+
+
+def test_optimiser_time_cap_stops_inside_a_generation(monkeypatch):
+    """The clock is checked between batches of runs, not only between generations."""
+    import importlib
+    import time
+
+    opt = importlib.import_module("slack_sim.optimise")  # the module, not ss.optimise
+    monkeypatch.setattr(opt, "BATCH_RUNS", 4)
+    sizes = []
+
+    def slow(X):
+        sizes.append(len(X))
+        time.sleep(0.05)
+        return constructed(X)
+
+    res = optimise(slow, levers={"x1": (0, 2), "x2": (0, 3)}, popsize=10, maxiter=50,
+                   max_seconds=0.01, harm_cap=1.0)
+    # 20 candidates a generation in batches of 4: only the first batch ran
+    assert sizes == [4] and res.evaluations == 4
+    assert res.stopped == "max_seconds" and res.generations == 0
+    assert 0.05 <= res.seconds < 1.0  # the actual time, honestly reported
+
+
+def test_model_objective_batches_give_the_same_answer(monkeypatch):
+    import importlib
+
+    opt = importlib.import_module("slack_sim.optimise")
+
+    X = np.array([[0.1], [0.15], [0.2], [0.25], [0.3]])
+    whole = opt.model_objective(ss.preset(), ["Slack target"], futures=2)(X)
+    monkeypatch.setattr(opt, "BATCH_RUNS", 4)  # 2 candidates x 2 futures a batch
+    parts = opt.model_objective(ss.preset(), ["Slack target"], futures=2)(X)
+    for key in ("cost", "waiting", "harm"):
+        np.testing.assert_allclose(parts[key], whole[key], rtol=1e-12)
+
+
+def test_sensitivity_refuses_a_bad_seed_or_n():
+    ranges = {f"x{i}": (-math.pi, math.pi) for i in (1, 2, 3)}
+    with pytest.raises(ValueError, match="seed must be a whole number of at least 0, got -1"):
+        sensitivity(ishigami, ranges=ranges, n=8, seed=-1)
+    with pytest.raises(ValueError, match="n must be a whole number of at least 2"):
+        sensitivity(ishigami, ranges=ranges, n=0)
+    with pytest.raises(ValueError, match=r"2,621,440 model runs .* at most 1,000,000"):
+        sensitivity(ishigami, ranges=ranges, n=2**19)
+
+
+def test_tipping_map_checks_its_axes():
+    sc = rb3_scenario()
+    surge = ("Shock 1 demand surge", [0.5])
+    with pytest.raises(ss.ScenarioError, match=r"^x axis: Slack target: 1 is outside the "
+                                               r"allowed range \[0.02, 0.5\] Dmnl$"):
+        tipping_map(sc, x=("Slack target", [1.0, 0.5, 0.0]), y=surge)
+    with pytest.raises(ss.ScenarioError, match="^x axis: Slack target: nan is not a finite"):
+        tipping_map(sc, x=("Slack target", [math.nan]), y=surge)
+    with pytest.raises(ss.ScenarioError, match="^y axis: unknown variable 'Nope'"):
+        tipping_map(sc, x=("Slack target", [0.1]), y=("Nope", [1]))
+    with pytest.raises(ValueError, match="0.1 is given more than once"):
+        tipping_map(sc, x=("Slack target", [0.1, 0.1]), y=surge)
+    with pytest.raises(ValueError, match="at least one value"):
+        tipping_map(sc, x=("Slack target", []), y=surge)
 
 
 # -- CLI ------------------------------------------------------------------------------------
@@ -320,3 +453,9 @@ def test_docs_table_of_ranges_is_current():
     block = block.split("<!-- END GENERATED -->")[0]
     assert block.strip() == ranges_markdown().strip(), (
         "docs/uncertainty.md is out of date: paste slack_sim.uncertainty.ranges_markdown()")
+
+
+def test_ensemble_refuses_a_bad_seed():
+    for seed in (-1, 1.5, "3", True):
+        with pytest.raises(ValueError, match="seed must be a whole number"):
+            ensemble(ss.preset("baseline"), n=5, seed=seed)

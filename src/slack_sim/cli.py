@@ -14,7 +14,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,13 @@ _SUMMARY_YEARS = (2010.0, 2020.0, 2030.0, 2040.0)
 
 class CliError(Exception):
     """A user error reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"slack-sim: error: {message}; see '{self.prog} --help'\n")
 
 
 def _parse_set(items: Sequence[str]) -> dict[str, str]:
@@ -264,16 +271,41 @@ def _cmd_show(args: argparse.Namespace) -> None:
 # -- uncertainty, sensitivity, tipping points, policy search --------------------------------
 
 
-def _parse_range(item: str) -> tuple[str, tuple[float, float]]:
-    """Parse ``"Name=lo:hi"``."""
+def _parse_range(item: str, option: str = "--range") -> tuple[str, tuple[float, float]]:
+    """Parse ``"Name=lo:hi"`` (finite numbers, ``lo <= hi``)."""
     name, sep, value = item.partition("=")
-    lo, sep2, hi = value.partition(":")
+    lo_text, sep2, hi_text = value.partition(":")
     try:
         if not sep or not sep2 or not name.strip():
             raise ValueError
-        return name.strip(), (float(lo), float(hi))
+        lo, hi = float(lo_text), float(hi_text)
     except ValueError:
-        raise CliError(f'expected "Name=lo:hi", got {item!r}') from None
+        raise CliError(f'{option}: expected "Name=lo:hi" with two numbers, got {item!r}'
+                       ) from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise CliError(f"{option} {name.strip()}: lo and hi must be finite numbers, got "
+                       f"{lo_text.strip()}:{hi_text.strip()}")
+    if lo > hi:
+        raise CliError(f"{option} {name.strip()}: lo ({lo:g}) is above hi ({hi:g}); give the "
+                       "lowest value first")
+    return name.strip(), (lo, hi)
+
+
+def _parse_ranges(items: Sequence[str] | None, option: str = "--range"
+                  ) -> dict[str, tuple[float, float]]:
+    """Parse repeated ``"Name=lo:hi"`` options, refusing a name given twice."""
+    out: dict[str, tuple[float, float]] = {}
+    for item in items or []:
+        name, bounds = _parse_range(item, option)
+        if name in out:
+            raise CliError(f"{option}: {name!r} is given more than once")
+        out[name] = bounds
+    return out
+
+
+def _check_seed(args: argparse.Namespace) -> None:
+    if args.seed < 0:
+        raise CliError(f"--seed must be a whole number of at least 0, got {args.seed}")
 
 
 def _parse_values(text: str, what: str) -> list[float]:
@@ -283,7 +315,8 @@ def _parse_values(text: str, what: str) -> list[float]:
             lo, hi, n = text.split(":")
             count = int(n)
             if count < 1 or count > 200:
-                raise CliError(f"{what}: give between 1 and 200 values, got {count}")
+                raise CliError(f"{what}: n (the number of values in \"lo:hi:n\") must be "
+                               f"from 1 to 200, got {count}")
             return [round(float(v), 10) for v in np.linspace(float(lo), float(hi), count)]
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
@@ -291,13 +324,36 @@ def _parse_values(text: str, what: str) -> list[float]:
 
 
 def _parameters_arg(args: argparse.Namespace) -> list[str] | None:
-    from .uncertainty import default_parameters
+    """Return the uncertainties named by ``--groups`` and ``--parameter``, checked."""
+    from .uncertainty import default_parameters, uncertainty_ranges
 
     names: list[str] = []
     if args.groups:
-        names += default_parameters([g.strip() for g in args.groups.split(",")])
-    names += [p for p in (args.parameter or []) if p not in names]
+        try:
+            names += default_parameters([g.strip() for g in args.groups.split(",")])
+        except ValueError as exc:
+            raise CliError(f"--groups: {exc}") from None
+    extra = list(dict.fromkeys(p for p in (args.parameter or []) if p not in names))
+    if extra:
+        try:
+            uncertainty_ranges(extra)
+        except ValueError as exc:
+            raise CliError(f"--parameter: {exc}") from None
+    names += extra
     return names or None
+
+
+def _ranges_arg(args: argparse.Namespace) -> dict[str, tuple[float, float]]:
+    """Return the ``--range`` options, checked against the model's declared ranges."""
+    from .uncertainty import uncertainty_ranges
+
+    ranges = _parse_ranges(args.ranges)
+    if ranges:
+        try:
+            uncertainty_ranges(list(ranges), ranges=ranges)
+        except ValueError as exc:
+            raise CliError(f"--range: {exc}") from None
+    return ranges
 
 
 def _add_uncertainty_args(p: argparse.ArgumentParser) -> None:
@@ -308,7 +364,8 @@ def _add_uncertainty_args(p: argparse.ArgumentParser) -> None:
                    help="an uncertainty to sample (repeatable; adds to --groups)")
     p.add_argument("--range", dest="ranges", action="append", metavar='"Name=lo:hi"',
                    help="narrow a parameter's range inside the model's (repeatable)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the draws, a whole number of at least 0 (default 0)")
 
 
 def _progress_line(label: str) -> Any:
@@ -337,8 +394,17 @@ def _write(out: str, frame: pd.DataFrame | None, payload: dict[str, Any]) -> Non
 
 
 def _check_out(args: argparse.Namespace) -> None:
-    if args.out and Path(args.out).suffix.lower() not in (".csv", ".json"):
+    """Refuse a bad ``--out`` before any work is done."""
+    if not args.out:
+        return
+    path = Path(args.out)
+    if path.suffix.lower() not in (".csv", ".json"):
         raise CliError(f"--out must end in .csv or .json, got {args.out!r}")
+    if path.is_dir():
+        raise CliError(f"--out {args.out!r} is a directory; give a file name")
+    parent = path.parent
+    if not parent.is_dir():
+        raise CliError(f"--out {args.out!r}: the folder {str(parent)!r} does not exist")
 
 
 def _json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -346,22 +412,69 @@ def _json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in clean.to_dict(orient="records")]
 
 
+def _money(value: float) -> str:
+    return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+
+
+def _ordinal(value: float) -> str:
+    """Return ``90th``, ``1st``, ``22nd``, ``12.5th``."""
+    if float(value).is_integer():
+        n = int(value)
+        suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10,
+                                                                                     "th")
+        return f"{n}{suffix}"
+    return f"{value:g}th"
+
+
+def _format_ensemble_summary(summary: pd.DataFrame) -> str:
+    """Format :meth:`Ensemble.summary` as ``slack-sim summary`` does: labels, units, £."""
+    from .uncertainty import HEADLINE_OUTCOMES
+
+    short_units = {"decimal year": "year"}
+    rows = []
+    for key, row in summary.iterrows():
+        label, units = HEADLINE_OUTCOMES.get(str(key), (str(key), ""))
+        money = units.startswith("GBP")
+        shown = "£, present value" if money else short_units.get(units, units)
+        cells = {c: ("" if pd.isna(v) else _money(float(v)) if money else
+                     _fmt_cell(float(v), units)) for c, v in row.items() if c != "members"}
+        cells["members"] = f"{int(row['members']):,}"
+        rows.append((label, shown, cells))
+    cols = [c for c in summary.columns if c != "members"] + ["members"]
+    lw = max(len(r[0]) for r in rows) + 2
+    uw = max(len(r[1]) for r in rows) + 2
+    cw = {c: max(len(c), *(len(r[2][c]) for r in rows)) + 2 for c in cols}
+    lines = ["".ljust(lw + uw) + "".join(f"{c:>{cw[c]}}" for c in cols)]
+    for label, units, cells in rows:
+        lines.append(f"{label:<{lw}}{units:<{uw}}" + "".join(f"{cells[c]:>{cw[c]}}"
+                                                             for c in cols))
+    return "\n".join(lines)
+
+
 def _cmd_ensemble(args: argparse.Namespace) -> None:
     _check_out(args)
+    _check_seed(args)
     from .uncertainty import ensemble
 
-    scenario = _scenario_from_args(args)
-    baseline = preset(args.baseline, profile=scenario.profile) if args.baseline else None
     if not 1 <= args.n <= 100_000:
-        raise CliError(f"-n must be between 1 and 100,000, got {args.n}")
+        raise CliError(f"-n (the number of futures) must be a whole number from 1 to 100,000, "
+                       f"got {args.n}")
+    scenario = _scenario_from_args(args)
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = preset(args.baseline, profile=scenario.profile)
+        except ValueError as exc:
+            raise CliError(f"--baseline: {exc}") from None
     ens = ensemble(scenario, n=args.n, seed=args.seed, method=args.method,
-                   parameters=_parameters_arg(args),
-                   ranges=dict(_parse_range(r) for r in args.ranges or []),
+                   parameters=_parameters_arg(args), ranges=_ranges_arg(args),
                    baseline=baseline)
-    print(f"{scenario.name} on {scenario.profile}: {ens.n} futures ({ens.method}, seed "
+    print(f"{scenario.name} on {scenario.profile}: {ens.n:,} futures ({ens.method}, seed "
           f"{ens.seed}), {len(ens.samples.columns)} uncertainties sampled")
-    with pd.option_context("display.width", 200, "display.float_format", "{:,.4g}".format):
-        print(ens.summary().to_string())
+    print("money: GBP per 100,000 residents, 2010/11 prices; present values at the start of "
+          "2010 (Green Book: 3.5% to year 30, 3.0% after)\n")
+    print(_format_ensemble_summary(ens.summary()))
+    print()
     print(ens.statement("did_not_recover", ">", 0.5))
     if baseline is not None:
         print(f"{ens.statement('net_present_saving', '>', 0)} (against {baseline.name}, "
@@ -383,12 +496,18 @@ def _cmd_ensemble(args: argparse.Namespace) -> None:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> None:
     _check_out(args)
+    _check_seed(args)
     from .sensitivity import sensitivity
 
+    if args.top < 1:
+        raise CliError(f"--top (parameters printed per output) must be a whole number of at "
+                       f"least 1, got {args.top}")
+    if args.n is not None and args.n < 2:
+        what = "the Sobol base sample" if args.method == "sobol" else "Morris trajectories"
+        raise CliError(f"-n ({what}) must be a whole number of at least 2, got {args.n}")
     scenario = _scenario_from_args(args)
     table = sensitivity(scenario, method=args.method, n=args.n, seed=args.seed,
-                        parameters=_parameters_arg(args),
-                        ranges=dict(_parse_range(r) for r in args.ranges or []),
+                        parameters=_parameters_arg(args), ranges=_ranges_arg(args),
                         progress=_progress_line(f"{args.method} runs"))
     _end_progress()
     key = "ST" if args.method == "sobol" else "mu_star"
@@ -409,21 +528,27 @@ def _cmd_sensitivity(args: argparse.Namespace) -> None:
 
 def _cmd_tipping(args: argparse.Namespace) -> None:
     _check_out(args)
-    from .tipping import STANDARD_MAPS, rb3_scenario, tipping_map
+    from .tipping import STANDARD_MAPS, check_axis, rb3_scenario, tipping_map
 
     if args.scenario or args.preset or args.set:
         scenario = _scenario_from_args(args)
     else:
         scenario = rb3_scenario(args.profile or DEFAULT_PROFILE)
-    std_x, std_y = STANDARD_MAPS[args.map]
-    for axis in ("x", "y"):
-        if getattr(args, axis) and not getattr(args, f"{axis}_values"):
+    axes = {}
+    for axis, std in zip(("x", "y"), STANDARD_MAPS[args.map], strict=True):
+        name, text = getattr(args, axis), getattr(args, f"{axis}_values")
+        if name is not None and text is None:
             raise CliError(f"--{axis} needs --{axis}-values")
-    x = (args.x or std_x[0], _parse_values(args.x_values, "--x-values")) if args.x_values \
-        else std_x
-    y = (args.y or std_y[0], _parse_values(args.y_values, "--y-values")) if args.y_values \
-        else std_y
-    tmap = tipping_map(scenario, x=x, y=y)
+        if text is None:
+            axes[axis] = std
+            continue
+        name = name if name is not None else std[0]
+        values = check_axis(name, _parse_values(text, f"--{axis}-values"),
+                            name_label=f"--{axis}", values_label=f"--{axis}-values")
+        axes[axis] = (name, list(values))
+    if axes["x"][0] == axes["y"][0]:
+        raise CliError(f"--x and --y must be different settings, both are {axes['x'][0]!r}")
+    tmap = tipping_map(scenario, x=axes["x"], y=axes["y"])
     print(f"recovery after the shock (months after its end; '-' did not recover) on "
           f"{scenario.name}, {len(tmap.table)} runs in {tmap.seconds:.2f} s")
     grid = tmap.recovery
@@ -445,40 +570,66 @@ def _cmd_tipping(args: argparse.Namespace) -> None:
                               for k, v in thr.items()}})
 
 
+_OPTIMISE_OPTIONS = {
+    "waiting_cap": "--waiting-cap", "harm_cap": "--harm-cap", "percentile": "--percentile",
+    "futures": "--futures", "popsize": "--popsize", "maxiter": "--maxiter",
+    "max_seconds": "--max-seconds", "seed": "--seed",
+}
+
+
 def _cmd_optimise(args: argparse.Namespace) -> None:
     _check_out(args)
-    from .optimise import optimise
+    from .optimise import check_search, optimise
 
-    scenario = _scenario_from_args(args)
-    levers = dict(_parse_range(r) for r in args.lever or [])
+    settings = {key: getattr(args, key) for key in _OPTIMISE_OPTIONS}
+    problems = check_search(**settings, labels=_OPTIMISE_OPTIONS)
+    if problems:
+        raise CliError(problems[0])
+    levers = _parse_ranges(args.lever, "--lever")
     if not levers:
         raise CliError('give at least one --lever "Name=lo:hi" to search')
-    result = optimise(scenario, levers=levers, waiting_cap=args.waiting_cap,
-                      harm_cap=args.harm_cap, percentile=args.percentile,
-                      futures=args.futures, parameters=_parameters_arg(args),
-                      ranges=dict(_parse_range(r) for r in args.ranges or []),
-                      seed=args.seed, maxiter=args.maxiter, max_seconds=args.max_seconds,
-                      popsize=args.popsize, progress=_progress_line("generations"))
+    scenario = _scenario_from_args(args)
+    result = optimise(scenario, levers=levers, parameters=_parameters_arg(args),
+                      ranges=_ranges_arg(args),
+                      progress=_progress_line("generations"), **settings)
     _end_progress()
-    status = "meets the caps" if result.feasible else "NO lever mix found meets the caps"
-    print(f"{result.evaluations:,} candidates x {args.futures} futures in "
-          f"{result.seconds:.1f} s ({result.stopped}); best found {status}:")
+    stopped = {"converged": "the population converged",
+               "maxiter": f"reached --maxiter {args.maxiter}",
+               "max_seconds": f"stopped at the --max-seconds cap of {args.max_seconds:g} s"}
+    futures = (f"{args.futures:,} futures" if args.futures > 1
+               else "1 future (the scenario's own values)")
+    generations = f"{result.generations} generation{'' if result.generations == 1 else 's'}"
+    print(f"{result.evaluations:,} lever mixes x {futures}, {generations} in "
+          f"{result.seconds:.1f} s ({stopped[result.stopped]}).")
+    if args.waiting_cap is None and args.harm_cap is None:
+        print("No caps set; the cheapest lever mix found:")
+    elif result.feasible:
+        print("The cheapest lever mix found that meets the caps:")
+    else:
+        print("No lever mix found within the ranges meets the caps; the closest found "
+              "(smallest excess over the caps):")
     for name, value in result.levers.items():
         print(f"  {name} = {value:.4g}")
-    print(f"  mean NPV of total spending {result.cost:,.0f}; p{args.percentile:g} peak "
-          f"waiting time {result.waiting:.2f} months; p{args.percentile:g} cumulative harm "
-          f"{result.harm:,.0f} person-months")
-    print(f"Pareto front (cost against harm): {len(result.pareto)} points")
+    p = f"{_ordinal(args.percentile)}-percentile"
+    print(f"  mean NPV of total spending {_money(result.cost)} (per 100,000 residents, "
+          f"present value); {p} peak waiting time {result.waiting:.2f} months"
+          + (f" (cap {args.waiting_cap:g})" if args.waiting_cap is not None else "")
+          + f"; {p} cumulative harm {result.harm:,.0f} person-months"
+          + (f" (cap {args.harm_cap:,.0f})" if args.harm_cap is not None else ""))
+    points = len(result.pareto)
+    print(f"Pareto front (cost against harm): {points} point{'' if points == 1 else 's'}")
     if args.out:
         _write(args.out, result.pareto, {
             "scenario": scenario.name, "levers": result.levers, "cost": result.cost,
             "waiting": result.waiting, "harm": result.harm, "feasible": result.feasible,
-            "stopped": result.stopped, "pareto": _json_records(result.pareto)})
+            "stopped": result.stopped, "generations": result.generations,
+            "evaluations": result.evaluations, "seconds": result.seconds,
+            "pareto": _json_records(result.pareto)})
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``slack-sim`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="slack-sim",
         description="How austerity and shocks play out in local public services.",
     )
@@ -542,7 +693,8 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("-n", type=int, default=None,
                       help="Sobol base sample (power of 2, default 256) or Morris "
                            "trajectories (default 20)")
-    sens.add_argument("--top", type=int, default=8, help="parameters printed per output")
+    sens.add_argument("--top", type=int, default=8,
+                      help="parameters printed per output, at least 1 (default 8)")
     sens.add_argument("--out", metavar="FILE.csv|FILE.json")
     sens.set_defaults(func=_cmd_sensitivity)
     tip = sub.add_parser("tipping-map", help="recovery time over a grid (default: slack target "
@@ -565,11 +717,17 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "time, months")
     opt.add_argument("--harm-cap", type=float, help="cap on the percentile cumulative harm, "
                                                     "person-months")
-    opt.add_argument("--percentile", type=float, default=90.0)
-    opt.add_argument("--futures", type=int, default=16, help="futures per candidate")
-    opt.add_argument("--maxiter", type=int, default=30, help="most generations")
-    opt.add_argument("--popsize", type=int, default=10)
-    opt.add_argument("--max-seconds", type=float, default=60.0, help="cap on run time")
+    opt.add_argument("--percentile", type=float, default=90.0,
+                     help="percentile over the futures of the caps, above 0 and at most 100 "
+                          "(default 90)")
+    opt.add_argument("--futures", type=int, default=16,
+                     help="futures each candidate is judged on, 1 to 1,000 (default 16)")
+    opt.add_argument("--maxiter", type=int, default=30, help="most generations (default 30)")
+    opt.add_argument("--popsize", type=int, default=10,
+                     help="candidates per generation per lever, 1 to 1,000 (default 10)")
+    opt.add_argument("--max-seconds", type=float, default=60.0,
+                     help="cap on the run time, seconds (default 60; checked between "
+                          "batches of runs, so it may be overrun by a fraction of a second)")
     opt.add_argument("--out", metavar="FILE.csv|FILE.json",
                      help="the Pareto front (CSV) or the result (JSON)")
     opt.set_defaults(func=_cmd_optimise)
@@ -590,7 +748,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 on a user error.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error, already reported on one line
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ScenarioVersionWarning)

@@ -13,6 +13,7 @@ check it against the Ishigami function's known indices.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -30,13 +31,17 @@ from .uncertainty import (
     uncertainty_ranges,
 )
 
-__all__ = ["SENSITIVITY_OUTPUTS", "evaluate_outcomes", "sensitivity"]
+__all__ = ["MAX_RUNS", "SENSITIVITY_OUTPUTS", "evaluate_outcomes", "sensitivity"]
 
 #: Outcomes ranked by default.
 SENSITIVITY_OUTPUTS: tuple[str, ...] = ("npv_total_spending", "cumulative_harm",
                                         "recovery_time")
 #: Rows run on the engine per batch (one progress report each).
 BATCH = 4096
+#: Most runs one call may ask for: about 2 minutes at 0.1 ms a run, and the sample matrix
+#: (runs x parameters) and outputs stay under a few hundred MB. Sobol' at the default 43
+#: effect sizes and N = 16,384 is 737,280 runs.
+MAX_RUNS = 1_000_000
 
 Progress = Callable[[int, int], None]
 
@@ -142,10 +147,12 @@ def sensitivity(
         spending, cumulative harm, recovery time; see :func:`evaluate_outcomes`); for a
         function, names of its output columns (default ``"y"``, ``"y1"`` ...).
     n : int, optional
-        Base sample size: for Sobol' a power of 2 (default 256; rounded up to a power of 2),
-        for Morris the number of trajectories (default 20).
+        Base sample size, at least 2: for Sobol' a power of 2 (default 256; rounded up to a
+        power of 2), for Morris the number of trajectories (default 20). The runs it
+        implies (``N (D + 2)`` or ``n (D + 1)``) may not exceed :data:`MAX_RUNS`.
     seed : int
-        Seed of the sampling and of the bootstrap: the same seed gives the same table.
+        Seed of the sampling and of the bootstrap, a whole number of at least 0: the same
+        seed gives the same table.
     parameters : sequence of str, optional
         Uncertainties to vary (default: the Effect sizes group). For a function: the names,
         in the order of its columns, each with a range in ``ranges``.
@@ -196,6 +203,12 @@ def sensitivity(
 
     if method not in ("sobol", "morris"):
         raise ValueError(f"method must be 'sobol' or 'morris', got {method!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)
+                          or n < 2):
+        raise ValueError(f"n must be a whole number of at least 2 (Sobol' base sample or "
+                         f"Morris trajectories), got {n!r}")
     if isinstance(target, Scenario):
         table = uncertainty_ranges(parameters, ranges=ranges)
         problem = _problem(table)
@@ -234,16 +247,20 @@ def sensitivity(
         raise TypeError("target must be a Scenario or a function of a parameter array")
 
     rng_seed = int(seed)
+    d = problem["num_vars"]
     if method == "sobol":
-        base = 256 if n is None else int(n)
-        if base < 2:
-            raise ValueError(f"n must be at least 2, got {base}")
-        base = 1 << math.ceil(math.log2(base))
-        X = sobol_sample.sample(problem, base, calc_second_order=False, seed=rng_seed)
+        base = 1 << math.ceil(math.log2(256 if n is None else int(n)))
+        runs, formula = base * (d + 2), f"N (D + 2) with N = {base:,} and D = {d}"
     else:
         base = 20 if n is None else int(n)
-        if base < 2:
-            raise ValueError(f"n must be at least 2, got {base}")
+        runs, formula = base * (d + 1), f"n (D + 1) with D = {d}"
+    if runs > MAX_RUNS:
+        given = base if n is None else n
+        raise ValueError(f"n = {given:,} asks for {runs:,} model runs ({formula}); at most "
+                         f"{MAX_RUNS:,} are allowed: give a smaller n")
+    if method == "sobol":
+        X = sobol_sample.sample(problem, base, calc_second_order=False, seed=rng_seed)
+    else:
         X = morris_sample.sample(problem, base, num_levels=num_levels, seed=rng_seed)
     bounds = np.asarray(problem["bounds"], dtype=float)
     X = np.clip(X, bounds[:, 0], bounds[:, 1])  # rounding may step just outside a bound

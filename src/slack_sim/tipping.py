@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 
 from .metrics import ORIGIN_YEAR, RECOVERY_TOLERANCE
-from .scenarios import Scenario, preset
+from .model import load_model
+from .scenarios import Scenario, _check_value, preset
 from .uncertainty import _member_settings, main_shock, recovery_months, run_members
 
-__all__ = ["RB3_SHOCK", "STANDARD_MAPS", "TippingMap", "rb3_scenario", "standard_map",
-           "tipping_map"]
+__all__ = ["RB3_SHOCK", "STANDARD_MAPS", "TippingMap", "check_axis", "rb3_scenario",
+           "standard_map", "tipping_map"]
 
 #: The one-year shock of the tipping-point experiment (reference behaviour RB3, notebook 03,
 #: the Teach page, the Slack target lever page): from January 2020, 10% of staff off sick, no
@@ -117,15 +118,63 @@ class TippingMap:
             self.x)
 
 
+def check_axis(
+    name: str,
+    values: Sequence[float],
+    *,
+    name_label: str = "x axis",
+    values_label: str = "x axis",
+) -> np.ndarray:
+    """Check one axis of a tipping map and return its values.
+
+    Parameters
+    ----------
+    name : str
+        A lever, uncertainty, profile input or loop switch of the model.
+    values : sequence of float
+        The values to try: at least one, each finite, inside the model's declared range and
+        given once.
+    name_label, values_label : str
+        How the messages name the setting and its values (:func:`tipping_map` uses
+        ``"x axis"``; the command line ``"--x"`` and ``"--x-values"``).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        Naming the label, the variable, the value given, the allowed range and the units
+        (a :class:`~slack_sim.ScenarioError` for an unknown name or a value out of range).
+    """
+    model = load_model()
+    try:
+        items = list(values)
+    except TypeError:
+        raise ValueError(f"{values_label}: expected a list of numbers, got {values!r}") from None
+    if not items:
+        raise ValueError(f"{values_label}: give at least one value for {name!r}")
+    if name not in model.settable:
+        _check_value(model, name, 0.0, where=name_label)  # raises: not a setting
+    checked = [_check_value(model, name, v, where=values_label) for v in items]
+    seen: set[float] = set()
+    for v in checked:
+        if v in seen:
+            raise ValueError(f"{values_label}: {name} {v:g} is given more than once; give each "
+                             "value once")
+        seen.add(v)
+    return np.asarray(checked, dtype=float)
+
+
 def _axis(spec: Any, label: str) -> tuple[str, np.ndarray]:
     try:
         name, values = spec
     except (TypeError, ValueError):
         raise ValueError(f"{label} must be (variable name, values)") from None
-    values = np.asarray(list(values), dtype=float)
-    if values.ndim != 1 or len(values) < 1:
-        raise ValueError(f"{label}: give at least one value for {name!r}")
-    return str(name), values
+    name = str(name)
+    return name, check_axis(name, values, name_label=f"{label} axis",
+                            values_label=f"{label} axis")
 
 
 def tipping_map(
@@ -145,7 +194,7 @@ def tipping_map(
     x, y : (str, sequence of float)
         A lever or uncertainty by its Vensim name and the values to try, e.g.
         ``("Slack target", [0.05, 0.1, ...])`` and ``("Shock 1 demand surge", [...])``.
-        Values are checked against the model's ranges.
+        Values are checked against the model's ranges (:func:`check_axis`).
     tolerance : float
         Recovery band above the pre-shock queue (default 5%, as in
         :func:`slack_sim.metrics.shock_response`).
@@ -170,7 +219,7 @@ def tipping_map(
     xname, xs = _axis(x, "x")
     yname, ys = _axis(y, "y")
     if xname == yname:
-        raise ValueError("x and y must be different settings")
+        raise ValueError(f"x and y must be different settings, both are {xname!r}")
     grid_x, grid_y = np.meshgrid(xs, ys)
     samples = pd.DataFrame({xname: grid_x.ravel(), yname: grid_y.ravel()})
     settings = _member_settings(scenario, samples, ["Shock 1 start", "Shock 1 length",

@@ -263,6 +263,9 @@ def sample(
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     d = len(table)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
+                             or seed < 0):
+        raise ValueError(f"seed must be a whole number of at least 0 (or None), got {seed!r}")
     rng = np.random.default_rng(seed)
     if method == "lhs":
         u = qmc.LatinHypercube(d, rng=rng).random(n)
