@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 import slack_sim as ss
-from slack_sim import engine
+from slack_sim.engine import compiled as engine
 
 OUTPUTS = ["Crisis queue", "Waiting time", "Cases in care", "Workforce", "Fatigue",
            "Partnership strength", "Prevention capacity", "Total spending", "Reserves",

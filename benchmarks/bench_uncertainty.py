@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 import slack_sim as ss
-from slack_sim.sensitivity import sensitivity
-from slack_sim.tipping import standard_map
+from slack_sim.analysis.sensitivity import sensitivity
+from slack_sim.analysis.tipping import standard_map
 
 
 def timed(fn, repeats):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import slack_sim as ss
-from slack_sim.tipping import RB3_SHOCK
+from slack_sim.analysis.tipping import RB3_SHOCK
 
 BEGIN = "<!-- BEGIN GENERATED: python tools/write_lever_docs.py -->"
 END = "<!-- END GENERATED -->"

@@ -7,10 +7,13 @@ engines to run it. Stages follow PySD: *translate* (:mod:`slack_sim.model`),
 *outcomes* (:mod:`slack_sim.metrics`, :mod:`slack_sim.compare`, :mod:`slack_sim.export`).
 """
 
-from .compare import Comparison, compare, comparison, summarize
-from .engine import simulate_many
-from .export import export, write_csv, write_excel
-from .metrics import (
+from .analysis.ensemble import Ensemble, ensemble, uncertainty_ranges
+from .analysis.optimise import OptimisationResult, optimise, pareto_front
+from .analysis.sensitivity import sensitivity
+from .analysis.tipping import TippingMap, tipping_map
+from .engine.compiled import simulate_many
+from .engine.run import ENGINES, simulate
+from .metrics.core import (
     benefit_cost_ratio,
     break_even_year,
     cumulative_harm,
@@ -21,9 +24,10 @@ from .metrics import (
     savings_ledger,
     shock_response,
 )
-from .model import Loop, Model, Variable, load_model
-from .optimise import OptimisationResult, optimise, pareto_front
-from .scenarios import (
+from .model.parse import Loop, Model, Variable, load_model
+from .report.compare import Comparison, compare, comparison, summarize
+from .report.export import export, write_csv, write_excel
+from .scenarios.scenario import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
     Scenario,
@@ -35,10 +39,6 @@ from .scenarios import (
     profiles,
     save_scenario,
 )
-from .sensitivity import sensitivity
-from .simulate import ENGINES, simulate
-from .tipping import TippingMap, tipping_map
-from .uncertainty import Ensemble, ensemble, uncertainty_ranges
 
 __version__ = "0.1.0"
 

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..model import Model
-from ..optimise import model_objective, optimise
-from ..scenarios import Scenario, ScenarioError, preset
-from ..sensitivity import sensitivity
-from ..tipping import STANDARD_MAPS, rb3_scenario, tipping_map
-from ..uncertainty import DEFAULT_GROUPS, default_parameters, uncertainty_ranges
+from ..analysis.ensemble import DEFAULT_GROUPS, default_parameters, uncertainty_ranges
+from ..analysis.optimise import model_objective, optimise
+from ..analysis.sensitivity import sensitivity
+from ..analysis.tipping import STANDARD_MAPS, rb3_scenario, tipping_map
+from ..model.parse import Model
+from ..scenarios.scenario import Scenario, ScenarioError, preset
 from . import charts, headline, risk, specs, widgets
 
 __all__ = ["lever_performance", "ranges_table", "risk_page", "tipping_result"]

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..metrics import SPENDING_CATEGORIES, shocks_in
-from ..model import Model
+from ..metrics.core import SPENDING_CATEGORIES, shocks_in
+from ..model.parse import Model
 from .specs import units_text
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 
-from ..model import Model
+from ..model.parse import Model
 
 __all__ = [
     "DEFAULT_MAX_HIDDEN",

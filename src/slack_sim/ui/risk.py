@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..model import Model, load_model
-from ..scenarios import Scenario
-from ..uncertainty import BAND_OUTPUTS, DEFAULT_GROUPS, default_parameters, ensemble
+from ..analysis.ensemble import BAND_OUTPUTS, DEFAULT_GROUPS, default_parameters, ensemble
+from ..model.parse import Model, load_model
+from ..scenarios.scenario import Scenario
 from . import headline
 
 __all__ = [

@@ -22,8 +22,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import Model
-from ..scenarios import (
+from ..model.parse import Model
+from ..scenarios.scenario import (
     DEFAULT_PRESET,
     MAX_SCENARIO_BYTES,
     Scenario,

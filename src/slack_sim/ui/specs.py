@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from ..model import Model
+from ..model.parse import Model
 
 __all__ = [
     "ASSUMPTION_GROUP_ORDER",

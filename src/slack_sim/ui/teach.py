@@ -25,9 +25,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import storyline
-from ..model import Model, load_model
-from ..scenarios import Scenario
+from ..model.parse import Model, load_model
+from ..scenarios.scenario import Scenario
+from ..teach import storyline
 from . import charts, headline, widgets
 
 __all__ = ["STATE_PREFIX", "restart", "step_figures", "step_result", "teach_page"]

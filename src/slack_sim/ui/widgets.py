@@ -20,11 +20,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ..compare import comparison
-from ..export import TIME_SERIES_OUTPUTS, write_excel
-from ..metrics import outcomes
-from ..model import Model, load_model
-from ..scenarios import (
+from ..analysis.ensemble import DEFAULT_GROUPS
+from ..engine.run import simulate
+from ..metrics.core import outcomes
+from ..model.parse import Model, load_model
+from ..report.compare import comparison
+from ..report.export import TIME_SERIES_OUTPUTS, write_excel
+from ..scenarios.scenario import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
     MAX_SCENARIO_BYTES,
@@ -36,8 +38,6 @@ from ..scenarios import (
     profile_values,
     profiles,
 )
-from ..simulate import simulate
-from ..uncertainty import DEFAULT_GROUPS
 from . import charts, diagram, headline, risk, sharing, specs
 
 __all__ = [

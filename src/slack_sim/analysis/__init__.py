@@ -1,0 +1,1 @@
+"""Stage 5, *analysis*: batches of runs: ensembles, sensitivity, tipping maps, policy search."""

@@ -1,0 +1,56 @@
+"""Stage 4, *outcomes*: finance (Green Book NPV, break-even, ledger), resilience (harm, shocks).
+
+The folder is named ``metrics`` because ``slack_sim.outcomes`` is a public function.
+"""
+
+from .core import (
+    GREEN_BOOK_LONG_RATE,
+    GREEN_BOOK_RATE,
+    GREEN_BOOK_SWITCH_YEAR,
+    LEDGER_ROWS,
+    RECOVERY_TOLERANCE,
+    RESIDENTS,
+    SPENDING_CATEGORIES,
+    benefit_cost_ratio,
+    break_even_year,
+    cost_per_resident_per_year,
+    cumulative_discounted,
+    cumulative_harm,
+    discount_factor,
+    discounted,
+    npv,
+    outcomes,
+    peak,
+    person_months,
+    policy_finance,
+    reserves_runway,
+    savings_ledger,
+    shock_response,
+    shocks_in,
+)
+
+__all__ = [
+    "GREEN_BOOK_LONG_RATE",
+    "GREEN_BOOK_RATE",
+    "GREEN_BOOK_SWITCH_YEAR",
+    "LEDGER_ROWS",
+    "RECOVERY_TOLERANCE",
+    "RESIDENTS",
+    "SPENDING_CATEGORIES",
+    "benefit_cost_ratio",
+    "break_even_year",
+    "cost_per_resident_per_year",
+    "cumulative_discounted",
+    "cumulative_harm",
+    "discount_factor",
+    "discounted",
+    "npv",
+    "outcomes",
+    "peak",
+    "person_months",
+    "policy_finance",
+    "reserves_runway",
+    "savings_ledger",
+    "shock_response",
+    "shocks_in",
+]

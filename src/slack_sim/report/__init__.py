@@ -1,0 +1,1 @@
+"""Stage 6, *report*: comparisons of scenarios, exports (CSV, Excel) and text formatting."""

@@ -1,0 +1,1 @@
+"""Stage 6, *teach*: the workshop storyline (predict, run, verdict) and its session log."""

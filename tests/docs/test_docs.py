@@ -1,0 +1,46 @@
+"""Generated documentation and the Vensim sketch stay current with the model."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _check(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "tools" / script), "--check"]
+                          + (["models/slack.mdl"] if script == "write_sketch.py" else []),
+                          cwd=ROOT, capture_output=True, text=True)
+
+
+def test_technical_reference_tables_are_current():
+    result = _check("write_reference.py")
+    assert result.returncode == 0, result.stderr
+
+
+def test_sketch_has_one_view_per_sector_and_is_current():
+    result = _check("write_sketch.py")
+    assert result.returncode == 0, result.stderr + result.stdout
+    text = (ROOT / "models" / "slack.mdl").read_text()
+    views = [line for line in text.splitlines() if line.startswith("*") and line[1:2].isdigit()]
+    for sector in ("Need and demand", "Capacity and slack", "Prevention",
+                   "Partnership and community", "Finance and austerity", "Shocks"):
+        assert any(sector in v for v in views), sector
+
+
+def test_readme_quick_start_commands():
+    """Two commands: one sets up and starts the app, one sets up and runs the tests (as CI)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [ln for ln in block.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(commands) == 2, commands
+    app, tests = commands
+    assert app.startswith("python3 -m venv .venv") and 'pip install -e ".[app]"' in app
+    assert app.endswith("streamlit run app.py")
+    assert tests.startswith("python3 -m venv .venv") and 'pip install -e ".[test]"' in tests
+    test_command = tests.rsplit("&& ", 1)[1]
+    assert test_command == "python -m pytest -q"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'pip install --quiet -e ".[test]"' in ci
+    assert any(line.strip() == test_command for line in ci.splitlines())

@@ -1,0 +1,274 @@
+"""Outcome metrics: known answers on constructed series, then on model runs."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from simhelpers import run
+
+import slack_sim as ss
+import slack_sim.metrics.core as m
+
+
+def annual(values, start=2010):
+    return pd.Series(np.asarray(values, dtype=float), index=start + np.arange(len(values)) * 1.0)
+
+
+def monthly(values, start=2010.0):
+    values = np.asarray(values, dtype=float)
+    return pd.Series(values, index=start + np.arange(len(values)) / 12.0)
+
+
+# -- discounting -------------------------------------------------------------------------------
+
+
+def test_discount_factor_green_book_schedule():
+    assert m.discount_factor(0.0) == pytest.approx(1.0)
+    assert m.discount_factor(1.0) == pytest.approx(1 / 1.035, rel=1e-12)
+    assert m.discount_factor(30.0) == pytest.approx(1.035**-30, rel=1e-12)
+    # the rate steps to 3.0% after year 30; the factor is continuous
+    assert m.discount_factor(31.0) == pytest.approx(1.035**-30 / 1.03, rel=1e-12)
+    assert m.discount_factor(40.0) == pytest.approx(1.035**-30 * 1.03**-10, rel=1e-12)
+    assert m.discount_factor(30.0 + 1e-9) == pytest.approx(m.discount_factor(30.0), rel=1e-9)
+    # the one-year rate on either side of the switch
+    assert m.discount_factor(29.0) / m.discount_factor(30.0) == pytest.approx(1.035)
+    assert m.discount_factor(30.0) / m.discount_factor(31.0) == pytest.approx(1.03)
+    # monthly factor from the annual rate
+    assert m.discount_factor(1 / 12) == pytest.approx(1.035 ** (-1 / 12), rel=1e-12)
+
+
+def test_npv_constant_million_a_year_for_ten_years():
+    # convention: year 0 undiscounted, year t discounted by 1/1.035^t
+    expected = sum(1e6 / 1.035**t for t in range(10))
+    assert expected == pytest.approx(8_607_686.5, abs=1)
+    assert m.npv(annual([1e6] * 10), per="year") == pytest.approx(expected, rel=1e-12)
+
+
+def test_npv_monthly_flows_discount_each_month_from_its_start():
+    flow = monthly([1e6 / 12] * 120)  # GBP per month
+    r = 1.035 ** (-1 / 12)
+    expected = 1e6 / 12 * (1 - r**120) / (1 - r)
+    assert m.npv(flow) == pytest.approx(expected, rel=1e-12)
+    assert m.npv(flow) == pytest.approx(8_473_445.6, abs=1)
+    # the same money per year as a rate per year, monthly rows
+    assert m.npv(monthly([1e6] * 120), per="year") == pytest.approx(expected, rel=1e-12)
+
+
+def test_npv_schedule_switch_at_year_30():
+    flows = annual([1.0] * 40)
+    expected = sum(1.035**-t for t in range(31)) + sum(
+        1.035**-30 * 1.03 ** -(t - 30) for t in range(31, 40)
+    )
+    assert m.npv(flows, per="year") == pytest.approx(expected, rel=1e-12)
+    # with 3.5% throughout it would be smaller
+    assert expected > sum(1.035**-t for t in range(40))
+
+
+def test_npv_base_year():
+    flows = annual([1.0] * 5, start=2020)
+    assert m.npv(flows, per="year", base_year=2020) == pytest.approx(
+        sum(1.035**-t for t in range(5))
+    )
+    assert m.npv(flows, per="year") == pytest.approx(
+        sum(1.035 ** -(t + 10) for t in range(5))
+    )
+
+
+def test_npv_rejects_uneven_index():
+    with pytest.raises(ValueError, match="evenly spaced"):
+        m.npv(pd.Series([1.0, 1.0, 1.0], index=[2010.0, 2011.0, 2013.0]))
+    with pytest.raises(ValueError, match="give step"):
+        m.npv(pd.Series([1.0], index=[2010.0]))
+    assert m.npv(pd.Series([12.0], index=[2010.0]), step=1.0, per="year") == 12.0
+
+
+# -- policy against baseline -------------------------------------------------------------------
+
+
+def test_break_even_known_answers():
+    # cumulative discounted: -10, -5.17, -0.50, +4.01, +8.37 -> positive from 2013
+    assert m.break_even_year(annual([-10, 5, 5, 5, 5]), per="year") == 2013.0
+    # never positive at the end: not within the horizon
+    assert m.break_even_year(annual([-10, 1, 1, 1]), per="year") is None
+    # positive from the first period
+    assert m.break_even_year(annual([1, 1, 1]), per="year") == 2010.0
+    # positive, then negative, then positive again: the last crossing counts
+    assert m.break_even_year(annual([5, -10, 3, 3, 3]), per="year") == 2013.0
+    # identical spending (zero saving) never breaks even
+    assert m.break_even_year(annual([0.0] * 5), per="year") is None
+
+
+def test_break_even_monthly():
+    # invest 12 a month for a year, then save 6 a month: undiscounted break-even after 24
+    # months of saving; discounting pushes it a little later
+    saving = monthly([-12.0] * 12 + [6.0] * 60)
+    year = m.break_even_year(saving)
+    assert 2013.0 < year < 2013.5
+    assert round((year - 2010.0) * 12) == pytest.approx((year - 2010.0) * 12)
+
+
+def test_benefit_cost_ratio_by_category():
+    savings = pd.DataFrame({"prevention": [-10.0, 0, 0, 0], "crisis": [0.0, 5, 5, 5]},
+                           index=[2010.0, 2011.0, 2012.0, 2013.0])
+    b = 5 * (1 / 1.035 + 1 / 1.035**2 + 1 / 1.035**3)
+    assert m.benefit_cost_ratio(savings, per="year") == pytest.approx(b / 10, rel=1e-12)
+    assert m.benefit_cost_ratio(savings[["crisis"]], per="year") == math.inf
+    assert m.benefit_cost_ratio(savings * 0, per="year") is None
+
+
+def test_cost_per_resident_and_runway():
+    assert m.cost_per_resident_per_year(monthly([1.5e6] * 24)) == pytest.approx(180.0)
+    reserves = monthly([3.0, 2.0, 1.0, 0.0, -1.0, 2.0])
+    assert m.reserves_runway(reserves) == pytest.approx(2010 + 4 / 12)
+    assert m.reserves_runway(monthly([1.0, 0.0, 1.0])) is None
+
+
+# -- people and resilience ---------------------------------------------------------------------
+
+
+def shock_queue(relapse=False):
+    """Queue of 100; +10 a month during a 6-month shock from month 24, then -10 a month."""
+    q = np.full(120, 100.0)
+    q[24:31] = 100 + 10 * np.arange(7)  # 160 at month 30, the shock's end
+    q[30:37] = 160 - 10 * np.arange(7)  # back to 100 at month 36
+    if relapse:
+        q[60:70] = 120.0  # out of the band again, back at month 70
+    return monthly(q)
+
+
+def test_person_months_and_harm():
+    assert m.person_months(monthly([100.0] * 12)) == pytest.approx(1200.0)
+    assert m.cumulative_harm(monthly([1.0] * 12), monthly([2.0] * 12)) == pytest.approx(36.0)
+    assert m.peak(monthly([1.0, 3.0, 2.0, 3.0])) == (3.0, pytest.approx(2010 + 1 / 12))
+
+
+def test_shock_recovery_on_constructed_series():
+    q = shock_queue()
+    r = m.shock_response(q, start=24, length=6)
+    assert r["pre_shock_level"] == 100.0
+    assert r["depth"] == pytest.approx(60.0) and r["depth_share"] == pytest.approx(0.6)
+    assert r["peak_year"] == pytest.approx(2010 + 30 / 12)
+    # 110 at month 35 is outside the 5% band, 100 at month 36 inside: 6 months after the end
+    assert r["recovered"] and r["recovery_months"] == 6.0
+    # a wider band recovers a month earlier
+    assert m.shock_response(q, start=24, length=6, tolerance=0.1)["recovery_months"] == 5.0
+
+
+def test_shock_recovery_must_stay():
+    r = m.shock_response(shock_queue(relapse=True), start=24, length=6)
+    assert r["recovery_months"] == 70 - 30
+    # the relapse is ignored when a second shock starts before it
+    r2 = m.shock_response(shock_queue(relapse=True), start=24, length=6, window_end=60)
+    assert r2["recovery_months"] == 6.0
+
+
+def test_shock_did_not_recover():
+    q = shock_queue().to_numpy().copy()
+    q[30:] = 160.0  # a lasting degraded state: the tipping signal
+    r = m.shock_response(monthly(q), start=24, length=6)
+    assert not r["recovered"] and r["recovery_months"] is None
+    assert r["depth"] == pytest.approx(60.0)
+
+
+def test_shock_recovery_is_one_sided():
+    q = shock_queue().to_numpy().copy()
+    q[36:] = 80.0  # settles below the pre-shock level: recovered
+    assert m.shock_response(monthly(q), start=24, length=6)["recovery_months"] == 6.0
+
+
+def test_excess_harm():
+    q = shock_queue()
+    flat = monthly([100.0] * 120)
+    r = m.shock_response(q, start=24, length=6, harm=q, counterfactual_harm=flat)
+    assert r["excess_harm"] == pytest.approx(2 * (10 + 20 + 30 + 40 + 50) + 60)
+    assert r["excess_harm_basis"] == "no-shock counterfactual"
+    r = m.shock_response(q, start=24, length=6, harm=q)
+    assert r["excess_harm"] == pytest.approx(360.0)
+    assert r["excess_harm_basis"] == "pre-shock level"
+
+
+def test_shocks_in_settings():
+    settings = {"Shock 1 start": 122.0, "Shock 1 length": 15.0, "Shock 2 start": 100.0,
+                "Shock 2 length": 0.0, "Slack target": 0.15}
+    assert m.shocks_in(settings) == [(1, 122.0, 15.0)]
+    settings["Shock 2 length"] = 6.0
+    assert m.shocks_in(settings) == [(2, 100.0, 6.0), (1, 122.0, 15.0)]
+
+
+# -- on model runs -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return {
+        "baseline": run(ss.preset("baseline")),
+        "atc": run(ss.preset("austerity-then-covid")),
+        "its": run(ss.preset("invest-to-save")),
+    }
+
+
+@pytest.mark.parametrize("discount", [True, False])
+@pytest.mark.parametrize("policy", ["atc", "its"])
+def test_ledger_adds_up(frames, policy, discount):
+    base, pol = frames["baseline"].iloc[:-1], frames[policy].iloc[:-1]
+    ledger = m.savings_ledger(pol, baseline=base, discount=discount)
+    assert list(ledger.index) == [*m.LEDGER_ROWS, "Total spending"]
+    cats = ledger.drop(index="Total spending")
+    total = ledger.loc["Total spending"]
+    scale = abs(total["baseline"])
+    for col in ("baseline", "scenario", "change"):
+        assert cats[col].sum() == pytest.approx(total[col], abs=1e-9 * scale)
+    assert cats["cost grown"].sum() - cats["money cut"].sum() == pytest.approx(
+        total["change"], abs=1e-9 * scale
+    )
+    if discount:
+        change = m.npv(pol["Total spending"]) - m.npv(base["Total spending"])
+        assert total["change"] == pytest.approx(change, rel=1e-12)
+    # austerity cuts prevention and the cost reappears in crisis response and care
+    if policy == "atc":
+        assert ledger.loc["Prevention", "side"] == "cut"
+        assert ledger.loc["Care placements", "side"] == "grew"
+        assert ledger.loc["Failure demand (re-work by crisis staff)", "side"] == "grew"
+
+
+def test_ledger_of_a_scenario_against_itself(frames):
+    base = frames["baseline"].iloc[:-1]
+    ledger = m.savings_ledger(base, baseline=base)
+    assert (ledger["change"] == 0).all() and (ledger["side"] == "unchanged").all()
+
+
+def test_outcomes_of_a_run(frames):
+    atc = frames["atc"]
+    out = m.outcomes(atc, settings=ss.preset("austerity-then-covid").settings(),
+                     baseline=frames["baseline"])
+    assert out["npv_total_spending"] == pytest.approx(m.npv(atc["Total spending"].iloc[:-1]))
+    categories = sum(out[f"npv_{k}"] for k in m.SPENDING_CATEGORIES)
+    assert categories == pytest.approx(out["npv_total_spending"], rel=1e-12)
+    npv_base = m.npv(frames["baseline"]["Total spending"].iloc[:-1])
+    assert out["net_present_saving"] == pytest.approx(npv_base - out["npv_total_spending"])
+    assert out["discounted_money_cut"] - out["discounted_cost_grown"] == pytest.approx(
+        out["net_present_saving"]
+    )
+    assert out["benefit_cost_ratio"] == pytest.approx(
+        out["discounted_money_cut"] / out["discounted_cost_grown"]
+    )
+    assert out["cumulative_harm"] == pytest.approx(
+        out["crisis_queue_person_months"] + out["unmet_need_person_months"]
+    )
+    assert out["peak_crisis_queue"] == atc["Crisis queue"].max()
+    assert out["peak_waiting_time"] == atc["Waiting time"].max()
+    # 31 years of monthly spending: the horizon is 372 months
+    assert out["total_spending"] == pytest.approx(atc["Total spending"].iloc[:-1].sum())
+    (shock,) = out["shocks"]
+    assert shock["shock"] == 1 and shock["start_year"] == pytest.approx(2010 + 122 / 12)
+    assert shock["depth"] >= 0
+    assert out["break_even_year"] is None or isinstance(out["break_even_year"], int)
+
+
+def test_baseline_is_flat_so_its_outcomes_are_simple(frames):
+    base = frames["baseline"]
+    out = m.outcomes(base, settings=ss.preset("baseline").settings())
+    assert out["shocks"] == [] and out["reserves_runway_year"] is None
+    per_year = base["Total spending"].iloc[0] * 12 / 100_000
+    assert out["cost_per_resident_per_year"] == pytest.approx(per_year, rel=1e-9)

@@ -1,0 +1,117 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright (never downloaded).
+
+Starts ``streamlit run app.py`` on 127.0.0.1 at a free port, checks that the headline
+cards and the charts render, moves a slider from the keyboard and checks that a headline
+number changes, and saves screenshots to ``test-artifacts/``. With
+``SLACK_SIM_UPDATE_SCREENSHOT=1`` it also refreshes the README's ``docs/screenshot.png``
+(never by default: a test run leaves the tracked files alone).
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    streamlit = shutil.which("streamlit", path=os.path.dirname(sys.executable)) or "streamlit"
+    env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "w")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(
+        [streamlit, "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+         str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group, by its PID
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def metric_values(page) -> list[str]:
+    return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+
+
+def test_charts_render_and_keyboard_slider_changes_a_headline(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(server)
+            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+            page.wait_for_function(
+                "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4",
+                timeout=90_000)
+            charts = page.locator(".js-plotly-plot")
+            assert charts.count() == 6
+            # each chart drew its lines (an svg path per trace)
+            assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 12
+            before = metric_values(page)
+            assert len(before) == 5 and before[0].startswith("£")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "app-default.png"))
+            if os.environ.get("SLACK_SIM_UPDATE_SCREENSHOT") == "1":
+                shutil.copyfile(ARTIFACTS / "app-default.png", ROOT / "docs" / "screenshot.png")
+
+            slider = page.get_by_role("slider", name=re.compile("^Slack target"))
+            slider.focus()
+            for _ in range(10):
+                page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "(before) => { const v = [...document.querySelectorAll("
+                "'[data-testid=\"stMetricValue\"]')].map(e => e.innerText);"
+                " return v.length === 5 && v.join('|') !== before.join('|'); }",
+                arg=before, timeout=30_000)
+            page.wait_for_timeout(1000)
+            after = metric_values(page)
+            assert after != before
+            assert "Slack+target=0.25" in page.url or "Slack%20target=0.25" in page.url
+            page.screenshot(path=str(ARTIFACTS / "app-slack-0.25.png"))
+        finally:
+            browser.close()
