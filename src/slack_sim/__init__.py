@@ -27,7 +27,7 @@ from .metrics.core import (
 from .model.parse import Loop, Model, Variable, load_model
 from .report.compare import Comparison, compare, comparison, summarize
 from .report.export import export, write_csv, write_excel
-from .scenarios.scenario import (
+from .scenarios import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
     Scenario,

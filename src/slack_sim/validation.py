@@ -166,9 +166,16 @@ class Interval:
             if not self.inside(int(value)):
                 raise ValidationError(wrong_value(field, value, self.allowed()))
             return int(value)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            if not self.inside(int(value)):  # exact: a 400-digit integer is no overflow
+                raise ValidationError(out_of_range(field, value, self.allowed()))
+            return float(value)
         x = _real(value)
-        if x is None or not math.isfinite(x):
+        if x is None:
             raise ValidationError(wrong_value(field, value, self.allowed()))
+        if not math.isfinite(x):
+            raise ValidationError(f"{field}: {given_text(value)} is not a finite number; "
+                                  f"allowed range {self.allowed()}")
         if not self.inside(x):
             raise ValidationError(out_of_range(field, value, self.allowed()))
         return x

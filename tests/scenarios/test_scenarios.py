@@ -8,7 +8,7 @@ import pytest
 from simhelpers import run
 
 import slack_sim as ss
-from slack_sim.scenarios.scenario import MAX_SCENARIO_BYTES
+from slack_sim.scenarios import MAX_SCENARIO_BYTES
 
 PRESETS = ["baseline", "austerity", "austerity-then-covid", "covid-without-austerity",
            "invest-to-save", "seize-the-moment", "return-to-old-habits", "second-shock"]

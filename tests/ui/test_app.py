@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import slack_sim as ss
-from slack_sim.scenarios.scenario import MAX_SCENARIO_BYTES
+from slack_sim.scenarios import MAX_SCENARIO_BYTES
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402

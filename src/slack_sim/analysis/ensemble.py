@@ -31,7 +31,7 @@ import pandas as pd
 from ..engine.compiled import simulate_many
 from ..metrics import core as metrics
 from ..model.parse import Model, load_model
-from ..scenarios.scenario import Scenario, ScenarioError
+from ..scenarios import Scenario, ScenarioError
 
 __all__ = [
     "BAND_OUTPUTS",

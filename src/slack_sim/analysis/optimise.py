@@ -38,7 +38,7 @@ from ..analysis.ensemble import (
     uncertainty_ranges,
 )
 from ..model.parse import load_model
-from ..scenarios.scenario import Scenario, ScenarioError
+from ..scenarios import Scenario, ScenarioError
 
 __all__ = ["BATCH_RUNS", "MAX_FUTURES", "MAX_POPSIZE", "OptimisationResult", "check_search",
            "model_objective", "optimise", "pareto_front"]

@@ -29,7 +29,7 @@ from ..analysis.ensemble import (
     uncertainty_ranges,
 )
 from ..metrics.core import ORIGIN_YEAR
-from ..scenarios.scenario import Scenario
+from ..scenarios import Scenario
 
 __all__ = ["MAX_RUNS", "SENSITIVITY_OUTPUTS", "evaluate_outcomes", "sensitivity"]
 

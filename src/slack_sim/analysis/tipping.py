@@ -25,7 +25,7 @@ import pandas as pd
 from ..analysis.ensemble import _member_settings, main_shock, recovery_months, run_members
 from ..metrics.core import ORIGIN_YEAR, RECOVERY_TOLERANCE
 from ..model.parse import load_model
-from ..scenarios.scenario import Scenario, _check_value, preset
+from ..scenarios import Scenario, _check_value, preset
 
 __all__ = ["RB3_SHOCK", "STANDARD_MAPS", "TippingMap", "check_axis", "rb3_scenario",
            "standard_map", "tipping_map"]

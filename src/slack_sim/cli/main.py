@@ -23,7 +23,7 @@ from ..engine.run import ENGINES, simulate
 from ..model.parse import load_model
 from ..report.compare import comparison, summarize
 from ..report.export import export
-from ..scenarios.scenario import (
+from ..scenarios import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
     Scenario,

@@ -55,7 +55,7 @@ from ..model.parse import (
     model_version,
     models_dir,
 )
-from ..scenarios.scenario import DEFAULT_PROFILE, Scenario, ScenarioError, profile_values
+from ..scenarios import DEFAULT_PROFILE, Scenario, ScenarioError, profile_values
 
 __all__ = [
     "BACKENDS",

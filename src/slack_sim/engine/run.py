@@ -24,7 +24,7 @@ import pandas as pd
 from ..model.calendar import START_YEAR, to_years
 from ..model.files import cache_dir
 from ..model.parse import CONTROL_VARIABLES, Model, load_model
-from ..scenarios.scenario import Scenario
+from ..scenarios import Scenario
 
 __all__ = ["ENGINES", "START_YEAR", "pysd_rhs", "simulate", "to_years"]
 
@@ -138,7 +138,7 @@ def simulate(
     ValueError
         For an unknown engine or inconsistent steps.
     """
-    from ..scenarios.scenario import preset
+    from ..scenarios import preset
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

@@ -25,7 +25,7 @@ from ..metrics.core import (
     outcomes,
     shocks_in,
 )
-from ..scenarios.scenario import Scenario, preset
+from ..scenarios import Scenario, preset
 
 __all__ = ["OUTCOME_ROWS", "Comparison", "compare", "comparison", "summarize"]
 

@@ -1,21 +1,20 @@
 """Stage 2, *scenarios*: a profile, levers and uncertainties, validated; presets; JSON files."""
 
-from .scenario import (
+from .files import MAX_SCENARIO_BYTES, load_scenario, save_scenario, scenario_from_json
+from .library import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
-    MAX_SCENARIO_BYTES,
-    Scenario,
-    ScenarioError,
-    ScenarioVersionWarning,
-    load_scenario,
     preset,
     preset_info,
     presets,
     profile_info,
     profile_values,
     profiles,
-    save_scenario,
 )
+from .scenario import Scenario
+from .values import ScenarioError, ScenarioVersionWarning, check_value, constraint
+
+_check_value = check_value  # TODO(restructure merge): old private name, remove after merging
 
 __all__ = [
     "DEFAULT_PRESET",
@@ -24,6 +23,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ScenarioVersionWarning",
+    "check_value",
+    "constraint",
     "load_scenario",
     "preset",
     "preset_info",
@@ -32,4 +33,5 @@ __all__ = [
     "profile_values",
     "profiles",
     "save_scenario",
+    "scenario_from_json",
 ]

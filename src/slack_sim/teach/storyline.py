@@ -42,7 +42,7 @@ from ..metrics.core import (
     shocks_in,
 )
 from ..model.parse import Model, load_model
-from ..scenarios.scenario import DEFAULT_PROFILE, Scenario, ScenarioError, preset, presets, profiles
+from ..scenarios import DEFAULT_PROFILE, Scenario, ScenarioError, preset, presets, profiles
 
 __all__ = [
     "CLEAN_SHOCK",

@@ -37,7 +37,7 @@ from ..analysis.optimise import model_objective, optimise
 from ..analysis.sensitivity import sensitivity
 from ..analysis.tipping import STANDARD_MAPS, rb3_scenario, tipping_map
 from ..model.parse import Model
-from ..scenarios.scenario import Scenario, ScenarioError, preset
+from ..scenarios import Scenario, ScenarioError, preset
 from . import charts, headline, risk, specs, widgets
 
 __all__ = ["lever_performance", "ranges_table", "risk_page", "tipping_result"]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..analysis.ensemble import BAND_OUTPUTS, DEFAULT_GROUPS, default_parameters, ensemble
 from ..model.parse import Model, load_model
-from ..scenarios.scenario import Scenario
+from ..scenarios import Scenario
 from . import headline
 
 __all__ = [

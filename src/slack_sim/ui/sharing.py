@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model.parse import Model
-from ..scenarios.scenario import (
+from ..scenarios import (
     DEFAULT_PRESET,
     MAX_SCENARIO_BYTES,
     Scenario,

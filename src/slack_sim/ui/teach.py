@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ..model.parse import Model, load_model
-from ..scenarios.scenario import Scenario
+from ..scenarios import Scenario
 from ..teach import storyline
 from . import charts, headline, widgets
 

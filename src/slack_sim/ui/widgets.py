@@ -26,7 +26,7 @@ from ..metrics.core import outcomes
 from ..model.parse import Model, load_model
 from ..report.compare import comparison
 from ..report.export import TIME_SERIES_OUTPUTS, write_excel
-from ..scenarios.scenario import (
+from ..scenarios import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
     MAX_SCENARIO_BYTES,

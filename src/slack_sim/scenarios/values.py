@@ -1,0 +1,75 @@
+"""One setting of a scenario: its name checked against the model, its value against its range.
+
+The constraint of every settable constant is its Vensim ``[min, max]`` range and units, read
+from ``models/slack.mdl``; the check and its message are those of :mod:`slack_sim.validation`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from typing import Any
+
+from ..model import SETTABLE_ROLES, Model, Variable
+from ..validation import Interval, ValidationError
+
+__all__ = ["ScenarioError", "ScenarioVersionWarning", "check_value", "constraint"]
+
+
+class ScenarioError(ValidationError):
+    """A scenario setting is unknown, out of range or malformed."""
+
+
+class ScenarioVersionWarning(UserWarning):
+    """A scenario file was written for a different version of the model."""
+
+
+def constraint(var: Variable) -> Interval:
+    """Return the declared range of a settable constant as a validation ``Interval``."""
+    return Interval("real", var.minimum, var.maximum, units=var.units)
+
+
+def check_value(model: Model, name: str, value: Any, *, where: str = "") -> float:
+    """Return ``value`` as a float after checking the name, the type and the range.
+
+    Parameters
+    ----------
+    model : Model
+        The parsed model (names, ranges, units).
+    name : str
+        A lever, uncertainty, profile input or loop switch, by its Vensim name.
+    value : float
+        The value given (text holding a number is read as that number).
+    where : str
+        Prefix of the message, e.g. ``"profile generic"``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ScenarioError
+        Naming the variable, the value given, the allowed range and the units.
+    """
+    prefix = f"{where}: " if where else ""
+    if name not in model.variables or model.variables[name].role not in SETTABLE_ROLES:
+        close = difflib.get_close_matches(str(name), model.settable, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(
+            f"{prefix}unknown variable {name!r}: not a lever, uncertainty, profile input or "
+            f"loop switch of the model{hint} (see 'slack-sim doc')"
+        )
+    var = model.variables[name]
+    if isinstance(value, str) and not isinstance(value, bool):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise ScenarioError(f"{prefix}{name}: expected a number in {var.range_text}, "
+                            f"got {value!r}")
+    try:
+        return constraint(var).check(value, f"{prefix}{name}")
+    except ValidationError as exc:
+        raise ScenarioError(str(exc)) from None
