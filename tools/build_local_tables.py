@@ -390,6 +390,8 @@ def build(data: Path, out: Path) -> dict[str, Path]:
 
     progress(2, steps, "council series (panel, s251 outturn, early/late table)")
     rep = council_series(inp)
+    spend = rep["series"].map(lambda s: SERIES[s].kind) == "spending"
+    rep.loc[spend, "value"] = rep.loc[spend, "value"].round(0)  # whole pounds before summing
     known = set(inp["lookup"]["la_code"])
     if set(rep["area_code"]) - known:
         raise SystemExit(f"codes not in la_lookup: {set(rep['area_code']) - known}")

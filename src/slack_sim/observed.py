@@ -227,8 +227,8 @@ def read_observed_csv(path: str | os.PathLike[str], *,
     pandas.DataFrame
         Columns ``series, year, date, value, standard_error, units, kind, row, warning``;
         ``row`` is the row number a spreadsheet shows, ``warning`` is empty or says why a
-        value needs confirming (10 times or a tenth of its neighbours in time). The same
-        warnings are listed in ``DataFrame.attrs["warnings"]``.
+        value needs confirming (10 times, or a tenth of, the median of its neighbours in
+        time). The same warnings are listed in ``DataFrame.attrs["warnings"]``.
 
     Raises
     ------
@@ -327,21 +327,26 @@ def read_observed_csv(path: str | os.PathLike[str], *,
 
 
 def _outlier_warnings(df: pd.DataFrame, name: str) -> list[str]:
-    """Flag values at least :data:`OUTLIER_FACTOR` times (or at most 1/factor) every neighbour."""
+    """Flag values at least :data:`OUTLIER_FACTOR` times (or 1/factor) their neighbours' median.
+
+    The neighbours are the up to two nearest values on each side in the same series.
+    """
     out = [""] * len(df)
     for _, grp in df.groupby("series", sort=False):
         idx = list(grp.index)
         vals = grp["value"].to_numpy(dtype=float)
         for j, i in enumerate(idx):
-            nbrs = [vals[k] for k in (j - 1, j + 1) if 0 <= k < len(vals)]
-            if not nbrs or any(n <= 0 for n in nbrs) or vals[j] <= 0:
+            nbrs = np.concatenate([vals[max(0, j - 2):j], vals[j + 1:j + 3]])
+            if len(nbrs) == 0 or vals[j] <= 0:
                 continue
-            ratios = np.array([vals[j] / n for n in nbrs])
-            if np.all(ratios >= OUTLIER_FACTOR) or np.all(ratios <= 1 / OUTLIER_FACTOR):
+            ref = float(np.median(nbrs))
+            if ref <= 0:
+                continue
+            ratio = vals[j] / ref
+            if ratio >= OUTLIER_FACTOR or ratio <= 1 / OUTLIER_FACTOR:
                 r = df.at[i, "row"]
-                out[i] = (f"{name}: row {r}, column 'value': {vals[j]:g} is "
-                          f"{'x'.join(f'{q:.3g}' for q in ratios)} its neighbours in time; "
-                          "please confirm")
+                out[i] = (f"{name}: row {r}, column 'value': {vals[j]:g} is {ratio:.3g} times "
+                          f"the median of its neighbours in time ({ref:g}); please confirm")
     return out
 
 
