@@ -142,8 +142,10 @@ def _resolve_area(area: str, table: pd.DataFrame) -> str:
     for lookup, k in ((codes, key.upper()), (slugs, key.lower()), (names, key.lower())):
         if k in lookup:
             return lookup[k]
-    pool = list(slugs) + list(table["name"]) + list(codes)
-    close = difflib.get_close_matches(key.lower(), [p.lower() for p in pool], n=3, cutoff=0.6)
+    pool = {**{k.lower(): v for k, v in codes.items()}, **slugs, **names}
+    slug_of = dict(zip(table["code"], table["slug"], strict=True))
+    close = difflib.get_close_matches(key.lower(), list(pool), n=6, cutoff=0.6)
+    close = list(dict.fromkeys(slug_of[pool[c]] for c in close))[:3]
     hint = f"; did you mean {', '.join(close)}?" if close else (
         "; give a GSS code (e.g. E10000016), a slug (e.g. kent) or 'england'")
     raise ObservedDataError(f"unknown area {area!r}{hint}")
