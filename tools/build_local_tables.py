@@ -21,7 +21,6 @@ Progress goes to stderr as plain lines. Output is deterministic (byte for byte).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import re
 import sys
 import time
@@ -34,11 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "local"
 DEFAULT_OUT = REPO / "models" / "data"
 
-_spec = importlib.util.spec_from_file_location("_observed", REPO / "src/slack_sim/observed.py")
-assert _spec and _spec.loader
-observed = importlib.util.module_from_spec(_spec)
-sys.modules["_observed"] = observed
-_spec.loader.exec_module(observed)
+from slack_sim.scenarios import observed  # noqa: E402  (after the paths above)
+
 SERIES = observed.SERIES
 ENGLAND = observed.ENGLAND_CODE
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slack_sim import observed as ob
+from slack_sim.scenarios import observed as ob
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "models" / "data"
 RAW = ROOT.parent / "shared" / "data" / "local"
 SUCCESSORS = ("E06000058", "E06000059")

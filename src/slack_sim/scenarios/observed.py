@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..model.files import models_dir
+
 __all__ = [
     "DATA_DIR",
     "ENGLAND_CODE",
@@ -42,7 +44,7 @@ __all__ = [
     "write_template",
 ]
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "models" / "data"
+DATA_DIR = models_dir() / "data"
 """Where the committed derived tables live (``<repo>/models/data``)."""
 
 ENGLAND_CODE = "E92000001"
