@@ -1,0 +1,455 @@
+r"""Calibration: fit chosen parameters of a profile to its published series.
+
+The payoff is a Gaussian log-likelihood. Each published figure :math:`z_i` is the
+model's figure :math:`f_i(\theta)` (see :mod:`slack_sim.analysis.observe`) plus an error
+with standard deviation :math:`s_i = \sqrt{\sigma_i^2 + (\delta z_i)^2}`: the
+measurement error :math:`\sigma_i` (the data's standard error, else 2% of a stock and 5%
+of a flow or spending) and a model discrepancy :math:`\delta` (default 5%, a judgement:
+a 12-stock model of a whole service cannot reproduce every year's figure). So
+
+.. math::
+
+    -\log L(\theta) = \tfrac12 \sum_i r_i(\theta)^2 + \text{const}, \qquad
+    r_i = (f_i(\theta) - z_i) / s_i ,
+
+minimised by :func:`scipy.optimize.least_squares` (trust-region reflective, within each
+parameter's bounds: its ``Plausible`` range in ``slack.mdl``, else its declared range),
+in coordinates scaled to the unit box, from the best points of a Latin hypercube of
+starts. The Jacobian's finite differences are one batch of runs through the compiled
+engine, so every optimiser step is one call of the engine.
+
+Confidence ranges are profile-likelihood intervals: for each parameter in turn, fixed on
+a grid and the others refitted, the 95% range is where
+:math:`2\,[\log L(\hat\theta) - \log L_{\text{profile}}] \le 3.84`
+(:math:`\chi^2_1`, Venzon and Moolgavkar 1988). Fit statistics per series follow
+Sterman (2000, ch. 21): MAPE, and Theil's inequality statistics
+:math:`U^M, U^S, U^C` (shares of the mean squared error due to bias, unequal variation
+and unequal covariation; they sum to 1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+from scipy.stats import qmc
+
+from ..model import Model, load_model
+from ..scenarios import Scenario, ScenarioError
+from ..validation import Interval, validate
+from .observe import ObservationPlan, observation_plan, simulate_observations
+
+__all__ = ["CalibrationResult", "calibrate", "fit_statistics", "parameter_bounds", "theil"]
+
+#: chi-square(1) 95% quantile: the profile-likelihood threshold on 2 * delta log L.
+CHI2_95 = 3.841458820694124
+
+_RULES = {
+    "starts": Interval("integer", 1, 256),
+    "discrepancy": Interval("real", 0, 1),
+    "max_nfev": Interval("integer", 5, 10_000),
+    "seed": Interval("integer", 0, None),
+    "profile_points": Interval("integer", 0, 50),
+}
+
+
+def parameter_bounds(
+    names: Sequence[str],
+    *,
+    model: Model | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """Return the search range of each parameter: given, else plausible, else declared.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Settable constants of the model.
+    model : Model, optional
+        The parsed model.
+    bounds : mapping, optional
+        Explicit ``(low, high)`` per name, checked to lie inside the declared range.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by name: ``low``, ``high``, ``units``, ``source``.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name, an empty range or one outside the declared range.
+    """
+    model = model or load_model()
+    bounds = dict(bounds or {})
+    rows = {}
+    for name in names:
+        if name not in model.settable:
+            raise ScenarioError(f"calibration parameter {name!r}: not a lever, uncertainty, "
+                                "profile input or switch of the model")
+        var = model[name]
+        if name in bounds:
+            lo, hi = (float(b) for b in bounds[name])
+            source = "given"
+        elif var.plausible_minimum is not None and var.plausible_maximum is not None:
+            lo, hi, source = var.plausible_minimum, var.plausible_maximum, "plausible range"
+        elif var.minimum is not None and var.maximum is not None:
+            lo, hi, source = var.minimum, var.maximum, "declared range"
+        else:
+            raise ScenarioError(f"calibration parameter {name!r} has no range to search: "
+                                "give bounds")
+        if not lo < hi or (var.minimum is not None and lo < var.minimum) or (
+                var.maximum is not None and hi > var.maximum):
+            raise ScenarioError(f"calibration parameter {name!r}: range [{lo:g}, {hi:g}] must "
+                                f"be non-empty and inside the declared range {var.range_text}")
+        rows[name] = {"low": lo, "high": hi, "units": var.units, "source": source}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def theil(simulated: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    r"""Return MAPE, RMSE and Theil's inequality statistics of a simulated series.
+
+    The mean squared error splits into bias, unequal variation and unequal covariation
+    (Sterman 2000, ch. 21):
+
+    .. math::
+
+        \text{MSE} = (\bar S - \bar A)^2 + (s_S - s_A)^2 + 2 (1 - r) s_S s_A ,
+
+    and :math:`U^M, U^S, U^C` are those three terms over the MSE (population standard
+    deviations). Known answer: a simulation equal to the data plus a constant has
+    :math:`U^M = 1`.
+
+    Parameters
+    ----------
+    simulated, actual : numpy.ndarray
+        The same figures, simulated and observed.
+
+    Returns
+    -------
+    dict
+        ``n``, ``mape`` (share), ``rmse``, ``r``, ``um``, ``us``, ``uc``.
+    """
+    s, a = np.asarray(simulated, dtype=float), np.asarray(actual, dtype=float)
+    n = len(a)
+    out = {"n": n, "mape": math.nan, "rmse": math.nan, "r": math.nan, "um": math.nan,
+           "us": math.nan, "uc": math.nan}
+    if n == 0:
+        return out
+    err = s - a
+    mse = float(np.mean(err ** 2))
+    out["mape"] = float(np.mean(np.abs(err) / np.abs(a)))
+    out["rmse"] = math.sqrt(mse)
+    ss, sa = float(np.std(s)), float(np.std(a))
+    r = float(np.corrcoef(s, a)[0, 1]) if n > 1 and ss > 0 and sa > 0 else math.nan
+    out["r"] = r
+    if mse == 0:
+        return out | {"um": 0.0, "us": 0.0, "uc": 0.0}
+    out["um"] = (float(np.mean(s)) - float(np.mean(a))) ** 2 / mse
+    out["us"] = (ss - sa) ** 2 / mse
+    out["uc"] = 2 * (1 - (r if math.isfinite(r) else 0.0)) * ss * sa / mse
+    return out
+
+
+def fit_statistics(plan: ObservationPlan, fitted: np.ndarray) -> pd.DataFrame:
+    """Return :func:`theil` statistics per series for one fitted run (figures in plan order)."""
+    rows = []
+    table = plan.table.assign(fitted=np.asarray(fitted, dtype=float))
+    for name, part in table.groupby("series", sort=False):
+        rows.append({"series": name, **theil(part["fitted"].to_numpy(),
+                                            part["value"].to_numpy())})
+    return pd.DataFrame(rows).set_index("series")
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationResult:
+    r"""A fit of parameters to published series.
+
+    Attributes
+    ----------
+    parameters : pandas.DataFrame
+        Indexed by name: ``value`` (fitted), ``lower``/``upper`` (95% profile-likelihood
+        range; at a bound when the likelihood stays flat to it), ``low``/``high`` (the
+        search range), ``start`` (value before fitting), ``units``.
+    statistics : pandas.DataFrame
+        Per series: n, MAPE, RMSE, r, Theil U^M, U^S, U^C.
+    residuals : pandas.DataFrame
+        Per figure: series, year, observed, fitted, sigma, standardised residual.
+    converged : bool
+        Whether the optimiser met its tolerance; if not, ``message`` says why and the
+        best point found is returned.
+    message : str
+        The optimiser's reason for stopping.
+    negative_log_likelihood : float
+        :math:`\tfrac12 \sum r_i^2` at the fitted values.
+    runs : int
+        Model runs used.
+    scenario : Scenario
+        The scenario with the fitted values set.
+    skipped : pandas.DataFrame
+        Figures that could not be used, with the reason.
+    discrepancy : float
+        The relative model discrepancy used.
+    """
+
+    parameters: pd.DataFrame
+    statistics: pd.DataFrame
+    residuals: pd.DataFrame
+    converged: bool
+    message: str
+    negative_log_likelihood: float
+    runs: int
+    scenario: Scenario
+    skipped: pd.DataFrame
+    discrepancy: float
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Return the fitted values by name."""
+        return {k: float(v) for k, v in self.parameters["value"].items()}
+
+    def summary(self) -> str:
+        """Return the fit as lines of text (values with ranges, then statistics)."""
+        lines = [("Converged" if self.converged else "NOT CONVERGED") + f": {self.message}"]
+        for name, row in self.parameters.iterrows():
+            lines.append(f"  {name} = {row['value']:.4g} (95% range {row['lower']:.4g} to "
+                         f"{row['upper']:.4g}) {row['units']}")
+        lines.append("series: n, MAPE, U^M, U^S, U^C")
+        for name, row in self.statistics.iterrows():
+            lines.append(f"  {name}: {row['n']:.0f}, {row['mape']:.1%}, {row['um']:.2f}, "
+                         f"{row['us']:.2f}, {row['uc']:.2f}")
+        return "\n".join(lines)
+
+
+class _Problem:
+    """Residuals of a parameter vector in the unit box, every evaluation batched."""
+
+    def __init__(self, scenario: Scenario, plan: ObservationPlan, box: pd.DataFrame,
+                 discrepancy: float) -> None:
+        self.scenario, self.plan, self.box = scenario, plan, box
+        self.names = list(box.index)
+        self.lo = box["low"].to_numpy(dtype=float)
+        self.span = box["high"].to_numpy(dtype=float) - self.lo
+        z = plan.values()
+        self.z = z
+        self.s = np.sqrt(plan.sigmas() ** 2 + (discrepancy * z) ** 2)
+        self.runs = 0
+        self._memo: dict[bytes, np.ndarray] = {}
+
+    def values(self, u: np.ndarray) -> np.ndarray:
+        return self.lo + np.clip(u, 0.0, 1.0) * self.span
+
+    def figures(self, units: np.ndarray) -> np.ndarray:
+        """Return model figures for rows of unit-box points (one engine call)."""
+        frame = pd.DataFrame(self.values(np.atleast_2d(units)), columns=self.names)
+        self.runs += len(frame)
+        return simulate_observations(self.scenario, frame, self.plan)
+
+    def residuals_many(self, units: np.ndarray) -> np.ndarray:
+        return (self.figures(units) - self.z) / self.s
+
+    def residual(self, u: np.ndarray) -> np.ndarray:
+        key = np.asarray(u, dtype=float).tobytes()
+        if key not in self._memo:
+            self._memo[key] = self.residuals_many(u[None, :])[0]
+        return self._memo[key]
+
+    def jacobian(self, u: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Forward differences (backward at the upper bound), all in one batch."""
+        idx = np.flatnonzero(mask) if mask is not None else np.arange(len(u))
+        h = 1e-4
+        steps = np.where(u[idx] + h <= 1.0, h, -h)
+        points = np.repeat(u[None, :], len(idx) + 1, axis=0)
+        points[np.arange(1, len(idx) + 1), idx] += steps
+        res = self.residuals_many(points)
+        self._memo[np.asarray(u, dtype=float).tobytes()] = res[0]
+        return ((res[1:] - res[0]) / steps[:, None]).T
+
+
+def _fit(problem: _Problem, u0: np.ndarray, *, fixed: Mapping[int, float] | None = None,
+         max_nfev: int) -> tuple[np.ndarray, Any]:
+    """Least squares over the free coordinates (the others held at ``fixed``)."""
+    fixed = dict(fixed or {})
+    free = np.array([j not in fixed for j in range(len(u0))])
+    full = np.array(u0, dtype=float)
+    for j, v in fixed.items():
+        full[j] = v
+
+    def expand(x: np.ndarray) -> np.ndarray:
+        u = full.copy()
+        u[free] = x
+        return u
+
+    if not free.any():
+        r = problem.residual(full)
+        return full, type("R", (), {"cost": 0.5 * float(r @ r), "success": True,
+                                    "message": "nothing to fit", "status": 1})()
+    result = least_squares(
+        lambda x: problem.residual(expand(x)),
+        np.clip(full[free], 0.0, 1.0),
+        jac=lambda x: problem.jacobian(expand(x), free),
+        bounds=(0.0, 1.0),
+        method="trf",
+        x_scale=1.0,
+        max_nfev=max_nfev,
+        xtol=1e-6,
+        ftol=1e-8,
+    )
+    return expand(result.x), result
+
+
+def _profile(problem: _Problem, best: np.ndarray, best_cost: float, j: int, *,
+             points: int, max_nfev: int) -> tuple[float, float]:
+    """95% profile-likelihood range of coordinate ``j`` (unit box), scanned both ways."""
+    ends = []
+    for direction in (-1.0, 1.0):
+        u, prev_u, prev_d = best.copy(), best[j], 0.0
+        bound = 0.0 if direction < 0 else 1.0
+        end = bound
+        for k in range(1, points + 1):
+            target = best[j] + direction * (k / points) * abs(bound - best[j])
+            if abs(bound - best[j]) < 1e-9:
+                break
+            u, res = _fit(problem, u, fixed={j: target}, max_nfev=max_nfev)
+            d = 2.0 * (res.cost - best_cost)
+            if d > CHI2_95:  # crossed: interpolate between the last two grid points
+                frac = (CHI2_95 - prev_d) / (d - prev_d) if d > prev_d else 1.0
+                end = prev_u + frac * (target - prev_u)
+                break
+            prev_u, prev_d = target, max(d, 0.0)
+        ends.append(end)
+    return ends[0], ends[1]
+
+
+def calibrate(
+    scenario: Scenario,
+    observed: pd.DataFrame,
+    parameters: Sequence[str],
+    *,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    discrepancy: float = 0.05,
+    starts: int = 16,
+    refine: int = 3,
+    max_nfev: int = 100,
+    profile_points: int = 8,
+    seed: int = 0,
+    series: Sequence[str] | None = None,
+    final_year: float | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> CalibrationResult:
+    """Fit parameters of a scenario to observed series by maximum likelihood.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to fit (its profile and settings; the fitted values are set on it).
+    observed : pandas.DataFrame
+        Tidy figures: ``series``, ``year``, ``value`` (optional ``standard_error``,
+        ``kind``), e.g. from :func:`slack_sim.scenarios.observed.load_observed`.
+    parameters : sequence of str
+        The constants to fit.
+    bounds : mapping, optional
+        Search range per parameter (default: plausible, else declared range).
+    discrepancy : float
+        Relative model discrepancy added to each figure's error (0 to 1).
+    starts : int
+        Latin-hypercube starting points (evaluated in one batch); the best ``refine`` of
+        them are refined by least squares.
+    refine : int
+        Starts refined.
+    max_nfev : int
+        Most optimiser evaluations per refinement.
+    profile_points : int
+        Grid points each way for the profile-likelihood ranges (0: no ranges).
+    seed : int
+        Seed of the Latin hypercube.
+    series : sequence of str, optional
+        Fit only these series.
+    final_year : float, optional
+        Use figures up to this year ending March (a backtest's training window).
+    progress : callable, optional
+        ``progress(stage, fraction)``.
+
+    Returns
+    -------
+    CalibrationResult
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown parameter or a bad range.
+    ValueError
+        For bad settings, or fewer usable figures than parameters.
+    """
+    validate({"starts": starts, "discrepancy": discrepancy, "max_nfev": max_nfev,
+              "seed": seed, "profile_points": profile_points}, _RULES)
+    model = load_model()
+    names = list(dict.fromkeys(parameters))
+    if not names:
+        raise ValueError("parameters: give at least one parameter to fit")
+    box = parameter_bounds(names, model=model, bounds=bounds)
+    data = observed if final_year is None else observed[observed["year"] <= final_year]
+    plan = observation_plan(data, model=model, series=series)
+    if plan.n < len(names) + 1:
+        raise ValueError(f"observed: {plan.n} usable figure(s) for {len(names)} parameter(s); "
+                         "need at least one more figure than parameters to fit")
+    problem = _Problem(scenario, plan, box, discrepancy)
+    say = progress or (lambda stage, frac: None)
+    # starts: the scenario's own values (clipped into the box) and a Latin hypercube
+    current = scenario.settings(model=model)
+    own = np.clip((np.array([current[n] for n in names]) - problem.lo) / problem.span, 0, 1)
+    cube = qmc.LatinHypercube(d=len(names), seed=seed).random(max(starts - 1, 0))
+    candidates = np.vstack([own[None, :], cube])
+    say("starts", 0.0)
+    res0 = problem.residuals_many(candidates)
+    costs = 0.5 * np.sum(res0 ** 2, axis=1)
+    order = np.argsort(np.where(np.isfinite(costs), costs, np.inf))
+    best_u, best, best_cost = None, None, math.inf
+    for k, i in enumerate(order[:max(1, refine)]):
+        say("fit", k / max(1, refine))
+        u, result = _fit(problem, candidates[i], max_nfev=max_nfev)
+        if result.cost < best_cost:
+            best_u, best, best_cost = u, result, float(result.cost)
+    assert best_u is not None and best is not None
+    converged = bool(best.success and best.status > 0)
+    message = str(best.message) if converged else (
+        f"did not converge within {max_nfev} evaluations ({best.message}); the best point "
+        "found is returned")
+    lower, upper = problem.values(np.zeros(len(names))), problem.values(np.ones(len(names)))
+    if profile_points:
+        for j in range(len(names)):
+            say("ranges", j / len(names))
+            lo_u, hi_u = _profile(problem, best_u, best_cost, j, points=profile_points,
+                                  max_nfev=max(10, max_nfev // 4))
+            lower[j] = problem.lo[j] + lo_u * problem.span[j]
+            upper[j] = problem.lo[j] + hi_u * problem.span[j]
+    fitted_values = problem.values(best_u)
+    fitted = problem.figures(best_u[None, :])[0]
+    say("done", 1.0)
+    table = pd.DataFrame({
+        "value": fitted_values, "lower": lower, "upper": upper,
+        "low": problem.lo, "high": problem.lo + problem.span,
+        "start": [current[n] for n in names], "units": box["units"].to_numpy(),
+    }, index=pd.Index(names, name="parameter"))
+    residuals = plan.table[["series", "year", "value", "sigma"]].rename(
+        columns={"value": "observed"}).assign(
+        fitted=fitted, standardised=(fitted - problem.z) / problem.s)
+    return CalibrationResult(
+        parameters=table,
+        statistics=fit_statistics(plan, fitted),
+        residuals=residuals.reset_index(drop=True),
+        converged=converged,
+        message=message,
+        negative_log_likelihood=best_cost,
+        runs=problem.runs,
+        scenario=scenario.with_values(dict(zip(names, fitted_values.tolist(), strict=True)),
+                                      name=f"{scenario.name} (calibrated)",
+                                      description=scenario.description),
+        skipped=plan.skipped,
+        discrepancy=discrepancy,
+    )

@@ -1,0 +1,149 @@
+"""Calibration, history matching and backtests: known answers and twin experiments.
+
+A twin experiment makes data with the model at known parameter values, then checks the
+fit recovers them (a wrong sign, a dropped term or a mis-timed observation fails it).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import slack_sim as ss
+from slack_sim.analysis.backtest import backtest, naive_forecasts
+from slack_sim.analysis.calibration import calibrate, parameter_bounds, theil
+from slack_sim.analysis.history import history_match, implausibility
+from slack_sim.analysis.observe import observation_plan, simulate_observations
+from slack_sim.validation import ValidationError
+
+SERIES = ["Cases in care", "Referrals", "Care entries"]
+TRUTH = {"Need growth rate": 0.012, "Care entry fraction": 0.28}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return ss.preset("austerity-then-covid")
+
+
+@pytest.fixture(scope="module")
+def twin(scenario):
+    """Figures 2010-2020 made by the model at TRUTH."""
+    rows = [{"series": s, "year": y, "value": 1.0} for s in SERIES for y in range(2010, 2021)]
+    plan = observation_plan(pd.DataFrame(rows))
+    values = simulate_observations(scenario, pd.DataFrame([TRUTH]), plan)[0]
+    return plan.table[["series", "year"]].assign(value=values)
+
+
+def test_observation_plan_times_and_scales():
+    model = ss.load_model()
+    rows = pd.DataFrame({"series": ["Cases in care", "Referrals", "Referrals", "Nope"],
+                         "year": [2012, 2010, 2012, 2012], "value": [1.0, 2.0, 3.0, 4.0]})
+    plan = observation_plan(rows, model=model)
+    stock = plan.table.iloc[0]
+    assert (stock["first"], stock["last"], stock["scale"]) == (27.0, 27.0, 1.0)  # 1 April 2012
+    flow = plan.table.iloc[1]
+    assert (flow["first"], flow["last"]) == (15.0, 26.0)  # April 2011 to March 2012
+    assert flow["scale"] == 12.0  # Person/Month summed over the financial year
+    reasons = dict(zip(plan.skipped["series"] + " " + plan.skipped["year"].astype(str),
+                       plan.skipped["reason"], strict=True))
+    assert reasons == {"Referrals 2010": "its financial year starts before the model",
+                       "Nope 2012": "not a model variable"}
+
+
+def test_observed_flow_is_the_financial_year_total(scenario):
+    frame = ss.simulate(scenario)
+    plan = observation_plan(pd.DataFrame({"series": ["Care entries"], "year": [2015],
+                                          "value": [1.0]}))
+    got = simulate_observations(scenario, pd.DataFrame(index=[0]), plan)[0, 0]
+    months = frame["Care entries"].to_numpy()[51:63]  # April 2014 to March 2015
+    assert got == pytest.approx(months.sum(), rel=1e-12)
+
+
+def test_theil_known_answers():
+    a = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
+    bias = theil(a + 2.0, a)
+    assert bias["um"] == pytest.approx(1.0) and bias["mape"] > 0
+    spread = theil(a.mean() + 2.0 * (a - a.mean()), a)  # same mean, r = 1, twice the spread
+    assert spread["us"] == pytest.approx(1.0) and spread["um"] == pytest.approx(0.0)
+    noise = theil(a[::-1], a)  # same mean and spread, not the same order
+    assert noise["uc"] == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=50)
+    t = theil(s, rng.normal(size=50) + 0.3)
+    assert t["um"] + t["us"] + t["uc"] == pytest.approx(1.0)
+
+
+def test_twin_experiment_recovers_the_truth(twin, scenario):
+    fit = calibrate(scenario, twin, list(TRUTH), seed=3)
+    assert fit.converged
+    for name, value in TRUTH.items():
+        row = fit.parameters.loc[name]
+        assert row["value"] == pytest.approx(value, rel=1e-3)
+        assert row["lower"] < value < row["upper"]
+    assert (fit.statistics["mape"] < 1e-4).all()
+    assert fit.scenario.values["Care entry fraction"] == pytest.approx(0.28, rel=1e-3)
+
+
+def test_noisy_fit_has_a_range_that_covers_the_truth(twin, scenario):
+    noisy = twin.assign(value=twin["value"] * np.random.default_rng(1).normal(1, 0.03, len(twin)))
+    fit = calibrate(scenario, noisy, list(TRUTH), seed=0)
+    for name, value in TRUTH.items():
+        row = fit.parameters.loc[name]
+        assert row["lower"] <= value <= row["upper"], (name, row.to_dict())
+        assert row["upper"] - row["lower"] < 0.5 * (row["high"] - row["low"])
+
+
+def test_fit_that_runs_out_of_evaluations_says_so(twin, scenario):
+    fit = calibrate(scenario, twin, list(TRUTH), max_nfev=5, starts=1, refine=1,
+                    profile_points=0)
+    assert not fit.converged
+    assert "did not converge" in fit.message and "best point" in fit.message
+
+
+def test_bad_calibration_inputs(twin, scenario):
+    with pytest.raises(ValueError, match="need at least one more figure"):
+        calibrate(scenario, twin.head(2), list(TRUTH))
+    with pytest.raises(ss.ScenarioError, match="not a lever"):
+        calibrate(scenario, twin, ["Crisis queue"])
+    with pytest.raises(ValidationError, match="^starts: expected a whole number"):
+        calibrate(scenario, twin, list(TRUTH), starts=0)
+    with pytest.raises(ss.ScenarioError, match="inside the declared range"):
+        parameter_bounds(["Care entry fraction"], bounds={"Care entry fraction": (0.2, 9.0)})
+
+
+def test_implausibility_known_answer(twin):
+    plan = observation_plan(twin)
+    z = plan.values()
+    s = np.sqrt(plan.sigmas() ** 2 + (0.1 * z) ** 2)
+    figures = np.vstack([z, z + 3.0 * s * (np.arange(len(z)) == 4)])
+    assert implausibility(figures, plan, discrepancy=0.1) == pytest.approx([0.0, 3.0])
+
+
+def test_history_match_keeps_the_truth_and_rules_out_wrong_data(twin, scenario):
+    names = list(TRUTH)
+    hm = history_match(scenario, twin, parameters=names, n=2000, waves=3, seed=2,
+                       discrepancy=0.02)
+    assert 0 < hm.kept_fraction < 1
+    kept = hm.kept
+    for name, value in TRUTH.items():
+        assert kept[name].min() <= value <= kept[name].max()
+    assert (hm.ranges["narrowed"] > 0.3).all()  # the data inform both parameters
+    doubled = twin.assign(value=twin["value"] * 2.0)
+    bad = history_match(scenario, doubled, parameters=names, n=2000, waves=1, seed=2)
+    assert len(bad.kept) == 0 and bad.kept_fraction == 0.0
+
+
+def test_backtest_scores_model_against_naive_forecasters(twin, scenario):
+    bt = backtest(scenario, twin, list(TRUTH), train_until=2016, futures=2000,
+                  band_members=100)
+    assert set(bt.forecasts["year"]) == {2017, 2018, 2019, 2020}
+    assert (bt.scores["mape_model"] < 1e-3).all()  # the twin model forecasts itself
+    assert (bt.scores["mape_model"] < bt.scores["mape_persistence"]).all()
+    assert (bt.scores["inside_band"] == 1.0).all()
+
+
+def test_naive_forecasts_known_answer():
+    train = pd.DataFrame({"series": "a", "year": [2014, 2015, 2016], "value": [10., 20, 30]})
+    test = pd.DataFrame({"series": "a", "year": [2017, 2018], "value": [40., 50]})
+    out = naive_forecasts(train, test)
+    assert out["persistence"].tolist() == [30.0, 30.0]
+    assert out["trend"].round(9).tolist() == [40.0, 50.0]
