@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ..fileio import atomic_write
 from ..model import Model, load_model
 from ..validation import given_text
 from .scenario import FORMAT, FORMAT_VERSION, Scenario
@@ -193,9 +194,7 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
     pathlib.Path
         The path written.
     """
-    p = Path(path)
-    p.write_text(scenario.to_json() + "\n", encoding="utf-8")
-    return p
+    return atomic_write(path, scenario.to_json() + "\n")
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
