@@ -13,7 +13,16 @@ from typing import NoReturn
 from ..engine.run import ENGINES
 from ..model.calendar import START_YEAR
 from ..scenarios.scenario import DEFAULT_PRESET, DEFAULT_PROFILE
-from . import analysis, commands
+from .analysis import ensemble_command, optimise_command, sensitivity_command, tipping_command
+from .commands import (
+    compare_command,
+    doc_command,
+    presets_command,
+    run_command,
+    save_command,
+    show_command,
+    summary_command,
+)
 
 __all__ = ["build_parser"]
 
@@ -53,21 +62,21 @@ def _add_uncertainty_args(p: argparse.ArgumentParser) -> None:
 
 def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("presets", help="list the preset scenarios and profiles").set_defaults(
-        func=commands.presets_command
+        func=presets_command
     )
     run = sub.add_parser("run", help="run a scenario, print a summary and write a CSV")
     _add_scenario_args(run)
     run.add_argument("--out", metavar="FILE.csv", help="CSV to write (default NAME.csv)")
     run.add_argument("--engine", default="numpy", choices=sorted(ENGINES),
                      help="numpy: the compiled engine (default); pysd: the reference interpreter")
-    run.set_defaults(func=commands.run_command)
+    run.set_defaults(func=run_command)
     summ = sub.add_parser("summary", help="outcome metrics of a scenario (NPV, harm, shocks)")
     _add_scenario_args(summ)
     summ.add_argument("--baseline", metavar="NAME", help="preset to compare against")
     summ.add_argument("--base-year", default=START_YEAR, type=float,
                       help=f"year discounted to (default {_Y0})")
     summ.add_argument("--json", action="store_true", help="print JSON (snake_case keys)")
-    summ.set_defaults(func=commands.summary_command)
+    summ.set_defaults(func=summary_command)
     comp = sub.add_parser("compare", help="compare scenarios; write an Excel workbook or CSV")
     comp.add_argument("--preset", dest="presets", action="append", metavar="NAME",
                       help="a preset to compare (repeatable)")
@@ -78,21 +87,21 @@ def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("--base-year", default=START_YEAR, type=float,
                       help=f"year discounted to (default {_Y0})")
     comp.add_argument("--out", required=True, metavar="FILE.xlsx|FILE.csv")
-    comp.set_defaults(func=commands.compare_command)
+    comp.set_defaults(func=compare_command)
     doc = sub.add_parser("doc", help="every variable with units, range, definition and source")
     doc.add_argument("--format", choices=["table", "csv"], default="table")
     doc.add_argument("--role", choices=["lever", "uncertainty", "profile", "switch"])
     doc.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
-    doc.set_defaults(func=commands.doc_command)
+    doc.set_defaults(func=doc_command)
     save = sub.add_parser("save", help="save a scenario to a JSON file")
     _add_scenario_args(save)
     save.add_argument("--name", help="scenario name")
     save.add_argument("--description", help="scenario description")
     save.add_argument("--out", required=True, metavar="FILE.json")
-    save.set_defaults(func=commands.save_command)
+    save.set_defaults(func=save_command)
     show = sub.add_parser("show", help="show a saved scenario file")
     show.add_argument("file", metavar="FILE.json")
-    show.set_defaults(func=commands.show_command)
+    show.set_defaults(func=show_command)
 
 
 def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
@@ -106,7 +115,7 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
                      help="what a CSV --out holds (default outcomes; JSON has both summary "
                           "and outcomes)")
     ens.add_argument("--out", metavar="FILE.csv|FILE.json")
-    ens.set_defaults(func=analysis.ensemble_command)
+    ens.set_defaults(func=ensemble_command)
     sens = sub.add_parser("sensitivity", help="rank the uncertainties (Sobol or Morris)")
     _add_scenario_args(sens)
     _add_uncertainty_args(sens)
@@ -117,7 +126,7 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
     sens.add_argument("--top", type=int, default=8,
                       help="parameters printed per output, at least 1 (default 8)")
     sens.add_argument("--out", metavar="FILE.csv|FILE.json")
-    sens.set_defaults(func=analysis.sensitivity_command)
+    sens.set_defaults(func=sensitivity_command)
     tip = sub.add_parser("tipping-map", help="recovery time over a grid (default: slack target "
                                              "by shock size on the RB3 experiment)")
     _add_scenario_args(tip)
@@ -128,7 +137,7 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
     tip.add_argument("--y", metavar="NAME", help="setting on the y axis (replaces the map's)")
     tip.add_argument("--y-values", metavar="lo:hi:n|a,b,c")
     tip.add_argument("--out", metavar="FILE.csv|FILE.json")
-    tip.set_defaults(func=analysis.tipping_command)
+    tip.set_defaults(func=tipping_command)
     opt = sub.add_parser("optimise", help="cheapest lever mix keeping waiting and harm under caps")
     _add_scenario_args(opt)
     _add_uncertainty_args(opt)
@@ -151,7 +160,7 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
                           "batches of runs, so it may be overrun by a fraction of a second)")
     opt.add_argument("--out", metavar="FILE.csv|FILE.json",
                      help="the Pareto front (CSV) or the result (JSON)")
-    opt.set_defaults(func=analysis.optimise_command)
+    opt.set_defaults(func=optimise_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ __all__ = [
     "init_state",
     "kept",
     "load_pending",
+    "load_shared",
     "notice",
     "remember",
     "reset_to_preset",
@@ -117,12 +118,32 @@ def init_state(model: Model) -> None:
         return
     if shared is None:
         return
+    load_shared(shared, stale=f"Showing the default scenario ({DEFAULT_PRESET}) instead; use "
+                              "the button below to load the linked one anyway.")
+
+
+def load_shared(shared: sharing.Shared, *, stale: str) -> bool:
+    """Load a scenario from a link or a file, or hold it back if it is for another model.
+
+    Parameters
+    ----------
+    shared : slack_sim.ui.sharing.Shared
+        The scenario read.
+    stale : str
+        What the warning says happens instead when the scenario is for another model
+        version (it is then kept for the "Load it anyway" button).
+
+    Returns
+    -------
+    bool
+        Whether the scenario was loaded.
+    """
     if shared.stale:
-        state["pending"] = shared
-        notice("warning", f"{shared.stale} Showing the default scenario ({DEFAULT_PRESET}) "
-                          "instead; use the button below to load the linked one anyway.")
-        return
+        st.session_state["pending"] = shared
+        notice("warning", f"{shared.stale} {stale}")
+        return False
     apply_scenario(shared.scenario, shared.preset, shared.baseline)
+    return True
 
 
 def current_scenario(model: Model) -> tuple[Scenario, str]:

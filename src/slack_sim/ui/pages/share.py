@@ -9,7 +9,7 @@ import streamlit as st
 from ...model.parse import Model, load_model
 from ...scenarios.scenario import MAX_SCENARIO_BYTES, Scenario
 from .. import cache, sharing
-from ..state import apply_scenario, notice
+from ..state import load_shared, notice
 
 __all__ = ["share_page"]
 
@@ -25,13 +25,9 @@ def _on_upload() -> None:
     except sharing.ShareError as exc:
         notice("error", f"Could not load {upload.name}: {exc}. The scenario is unchanged.")
         return
-    if shared.stale:
-        state["pending"] = shared
-        notice("warning", f"{shared.stale} The scenario is unchanged; use the button "
-                           "below to load the file anyway.")
-        return
-    apply_scenario(shared.scenario, shared.preset, shared.baseline)
-    notice("success", f"Loaded {upload.name}.")
+    if load_shared(shared, stale="The scenario is unchanged; use the button below to load "
+                                 "the file anyway."):
+        notice("success", f"Loaded {upload.name}.")
 
 
 def share_page(model: Model, scenario: Scenario, params: dict[str, str]) -> None:
