@@ -152,8 +152,23 @@ class Rule:
         raise NotImplementedError
 
 
+class _OneSeries(Rule):
+    """A rule that reads one variable of one run (``run`` and ``variable`` fields)."""
+
+    run: str
+    variable: str
+
+    @property
+    def runs(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.run,)
+
+    @property
+    def variables(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.variable,)
+
+
 @dataclasses.dataclass(frozen=True)
-class PeakTiming(Rule):
+class PeakTiming(_OneSeries):
     """When a variable peaks against a shock: ``"before"``, ``"during"`` or ``"after"`` it.
 
     Parameters
@@ -176,14 +191,6 @@ class PeakTiming(Rule):
     @property
     def keys(self) -> tuple[str, ...]:  # noqa: D102
         return ("before", "during", "after")
-
-    @property
-    def runs(self) -> tuple[str, ...]:  # noqa: D102
-        return (self.run,)
-
-    @property
-    def variables(self) -> tuple[str, ...]:  # noqa: D102
-        return (self.variable,)
 
     def decide(self, frames: Frames, settings: Settings,  # noqa: D102
                labels: Labels | None = None) -> Verdict:
@@ -324,7 +331,7 @@ class Direction(Rule):
 
 
 @dataclasses.dataclass(frozen=True)
-class FadeTime(Rule):
+class FadeTime(_OneSeries):
     """How long after a shock ends a variable is back down to its pre-shock level.
 
     The pre-shock level is the value in the shock's first month; the fade time is from the
@@ -342,14 +349,6 @@ class FadeTime(Rule):
     @property
     def keys(self) -> tuple[str, ...]:  # noqa: D102
         return (*(key for key, _ in self.bins), self.lasts)
-
-    @property
-    def runs(self) -> tuple[str, ...]:  # noqa: D102
-        return (self.run,)
-
-    @property
-    def variables(self) -> tuple[str, ...]:  # noqa: D102
-        return (self.variable,)
 
     def decide(self, frames: Frames, settings: Settings,  # noqa: D102
                labels: Labels | None = None) -> Verdict:
