@@ -1,35 +1,39 @@
 """slack-sim: the Streamlit app. Run with ``streamlit run app.py``.
 
-Wires widgets to package functions; the building blocks are in ``slack_sim.ui``.
+Wires widgets to package functions; the building blocks are in ``slack_sim.ui``: the
+session state and URL (``state``), the sidebar (``sidebar``) and one module per page
+(``pages``).
 """
 
 import streamlit as st
 
 from slack_sim import load_model
-from slack_sim.ui import analysis, teach, widgets
+from slack_sim.ui import sidebar, state
+from slack_sim.ui.pages import compare, risk, scenario, share, teach
+from slack_sim.ui.pages import model as model_page
 
 st.set_page_config(page_title="slack-sim: austerity, shocks and slack", layout="wide",
                    initial_sidebar_state="expanded")
 
 with st.spinner("Loading the model (a few seconds on the first visit)..."):
     model = load_model()
-    widgets.init_state(model)
-widgets.sidebar(model)
-scenario, preset_name = widgets.current_scenario(model)
-params = widgets.sync_query_params(scenario, preset_name, model)
+    state.init_state(model)
+sidebar.sidebar(model)
+current, preset_name = state.current_scenario(model)
+params = state.sync_query_params(current, preset_name, model)
 
 st.title("slack-sim: austerity, shocks and slack in local services")
-page = widgets.page_picker()
-widgets.notices()
+page = sidebar.page_picker()
+sidebar.notices()
 if page == "Scenario":
-    widgets.scenario_page(model, scenario)
+    scenario.scenario_page(model, current)
 elif page == "Risk":
-    analysis.risk_page(model, scenario)
+    risk.risk_page(model, current)
 elif page == "Compare":
-    widgets.compare_page(model, scenario)
+    compare.compare_page(model, current)
 elif page == "Model":
-    widgets.model_page(model)
+    model_page.model_page(model)
 elif page == "Teach":
     teach.teach_page(model)
 else:
-    widgets.share_page(model, scenario, params)
+    share.share_page(model, current, params)

@@ -22,14 +22,16 @@ from typing import Any
 
 import slack_sim as ss
 from slack_sim.analysis.tipping import RB3_SHOCK
+from slack_sim.model.calendar import START_YEAR
 
 BEGIN = "<!-- BEGIN GENERATED: python tools/write_lever_docs.py -->"
 END = "<!-- END GENERATED -->"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "levers"
 ROWS = ("status quo", "low", "medium", "high")
+_Y0 = int(START_YEAR)
 
 #: Preset and extra values each lever is tried in (the lever itself is added on top).
-#: Levers act from ``Policy start time`` (default 0: from January 2010).
+#: Levers act from ``Policy start time`` (default 0: from the first month of the run).
 CONTEXT: dict[str, tuple[str, dict[str, float]]] = {
     "Policy start time": ("invest-to-save", {}),
     "Invest to save duration": ("austerity-then-covid", {"Invest to save fund": 0.2}),
@@ -108,8 +110,9 @@ def outcomes_section(lever: str, settings: dict[str, float]) -> str:
     lines = [
         f"Each row is one run of {_context_text(preset, extra)} with `{lever}` set as shown, "
         f"compared with the status quo (`{lever}` = {default:g}, the model default). "
-        "Money is GBP million per 100,000 residents at 2010/11 prices, discounted to 2010 "
-        "(HM Treasury Green Book), over 2010-2040. Harm is person-months waiting in the "
+        f"Money is GBP million per 100,000 residents at {_Y0}/{(_Y0 + 1) % 100:02d} prices, "
+        f"discounted to {_Y0} (HM Treasury Green Book), over {_Y0}-2040. Harm is "
+        "person-months waiting in the "
         "crisis queue or with unmet need. Model version "
         f"`{model.version}`.",
         "",

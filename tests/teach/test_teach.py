@@ -203,7 +203,8 @@ def test_chart_series_are_the_runs():
 @pytest.mark.parametrize("step", STORYLINE, ids=lambda s: s.key)
 def test_step_figures(step):
     pytest.importorskip("streamlit")
-    from slack_sim.ui import charts, teach
+    from slack_sim.ui import charts
+    from slack_sim.ui.pages import teach
 
     result = result_of(step)
     figures = teach.step_figures(result, MODEL)

@@ -291,15 +291,15 @@ def test_stale_upload_warns():
 
 
 def test_exports():
-    from slack_sim.ui import widgets
+    from slack_sim.ui import cache
 
     at = share_page(new_app())
     assert at.download_button(key="dl_csv") is not None
     assert at.download_button(key="dl_xlsx") is not None
     scenario = ss.preset()
-    csv = widgets.csv_text(scenario.profile, json.dumps(dict(scenario.values)))
+    csv = cache.csv_text(cache.scenario_key(scenario))
     assert csv.splitlines()[0].startswith("year,")
-    xlsx = widgets.excel_bytes(scenario.to_json(), "baseline")
+    xlsx = cache.excel_bytes(scenario.to_json(), "baseline")
     assert xlsx[:2] == b"PK"
 
 

@@ -18,7 +18,9 @@ import slack_sim as ss
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from slack_sim.analysis.optimise import check_search  # noqa: E402
 from slack_sim.analysis.tipping import standard_map  # noqa: E402
+from slack_sim.report.text import percent  # noqa: E402
 from slack_sim.ui import charts, headline, risk  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -216,7 +218,10 @@ def test_policy_search_stays_in_bounds_and_applies_to_the_sliders():
          "is above the highest"),
         ({"w:search_lo:Slack target": 0.2, "w:search_hi:Slack target": 0.2}, "both 0.2"),
         ({"w:search_hi:Slack target": 0.9}, "outside the model's range"),
-        ({"w:search_wait_cap": 0.0}, "must be a positive number"),
+        # the caps are checked by the search's own rules, in the page's words
+        ({"w:search_wait_cap": 0.0},
+         check_search(waiting_cap=0.0, labels=risk.SEARCH_LABELS)[0]),
+        ({"w:search_seconds": 500.0}, "The run-time cap: 500.0 is outside the allowed range"),
     ],
 )
 def test_policy_search_refuses_bad_input_with_a_message(setting, message):
@@ -251,8 +256,7 @@ def test_probability_notes_count_the_futures():
     same = outcomes.assign(net_present_saving=0.0, main_shock=0)
     notes = headline.probability_notes(same)
     assert notes["npv"].startswith("Same spending") and "recovery" not in notes
-    assert headline.percent_text(0.004) == "under 1%" and headline.percent_text(0.996) == (
-        "over 99%")
+    assert percent(0.004) == "under 1%" and percent(0.996) == "over 99%"
 
 
 def test_found_levers_are_rounded_to_slider_steps_inside_the_searched_ranges(model):

@@ -1,13 +1,11 @@
-"""Plotly figures: time series against a baseline with uncertainty bands, and the Risk page.
+"""Plotly figures of time series: a scenario against a baseline, with uncertainty bands.
 
-Time series: the scenario against the baseline, austerity and shocks shaded, and (when an
-ensemble is given) the middle 50% and 90% of the futures shaded around each line.
-The Risk page: outcome histograms, ranked sensitivity bars, tipping-point maps and the
-Pareto front of the policy search.
+The scenario against the baseline, austerity and shocks shaded, and (when an ensemble is
+given) the middle 50% and 90% of the futures shaded around each line; several runs of one
+variable overlaid. The Risk page's figures are in :mod:`slack_sim.ui.risk_charts`.
 
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies); the
-baseline is the same colour, dashed; the tipping maps use cividis (perceptually uniform,
-readable with any colour-vision deficiency) with "did not recover" in black with a cross.
+baseline is the same colour, dashed.
 Fonts and lines are large enough for a projector. Axis titles carry the model's units.
 Figures are built from numpy arrays so that plotly's validation stays fast (a few
 milliseconds a figure).
@@ -24,24 +22,23 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..metrics.core import SPENDING_CATEGORIES, shocks_in
+from ..model.calendar import MONTHS_PER_YEAR, START_YEAR
 from ..model.parse import Model
 from .specs import units_text
 
 __all__ = [
     "CHARTS",
-    "ChartSpec",
-    "NOT_RECOVERED",
+    "FONT_SIZE",
+    "GRID_COLOUR",
+    "HEIGHT",
     "OKABE_ITO",
+    "ChartSpec",
     "band_outputs",
     "chart_columns",
     "dates",
-    "histogram_figure",
     "overlay_figure",
-    "pareto_figure",
     "periods",
     "scenario_figure",
-    "sensitivity_figure",
-    "tipping_figure",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -57,9 +54,11 @@ OKABE_ITO = (
 )
 _LEFT, _RIGHT = OKABE_ITO[0], OKABE_ITO[1]
 _SPENDING_COLOURS = ("#D55E00", "#CC79A7", "#009E73", "#0072B2", "#E69F00")
-_FONT = 16
-_HEIGHT = 440
-_GRID = "#E5E5E5"
+FONT_SIZE = 16
+HEIGHT = 440
+GRID_COLOUR = "#E5E5E5"
+#: The first month of the model run, as a numpy month.
+_ORIGIN = np.datetime64(f"{int(START_YEAR)}-01", "M")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,14 +115,14 @@ def band_outputs() -> list[str]:
 
 
 def dates(index: pd.Index) -> np.ndarray:
-    """Return decimal years (2010.0, 2010.0833, ...) as month-start dates."""
-    months = np.rint((np.asarray(index, dtype=float) - 2010.0) * 12.0).astype(int)
-    return np.datetime64("2010-01", "M") + months.astype("timedelta64[M]")
+    """Return decimal years (``START_YEAR``, then every month) as month-start dates."""
+    months = np.rint((np.asarray(index, dtype=float) - START_YEAR) * MONTHS_PER_YEAR).astype(int)
+    return _ORIGIN + months.astype("timedelta64[M]")
 
 
 def _month_date(month: float) -> str:
     m = int(round(month))
-    return str(np.datetime64("2010-01", "M") + np.timedelta64(m, "M")) + "-01"
+    return str(_ORIGIN + np.timedelta64(m, "M")) + "-01"
 
 
 def periods(settings: Mapping[str, float]) -> list[tuple[str, float, float]]:
@@ -272,16 +271,16 @@ def _figure(data: list[dict], layout: dict, validate: bool) -> go.Figure:
 
 def _layout(title: str, shapes: list, notes: list) -> dict:
     return {
-        "title": {"text": title, "font": {"size": _FONT + 4}, "x": 0.01, "xanchor": "left",
+        "title": {"text": title, "font": {"size": FONT_SIZE + 4}, "x": 0.01, "xanchor": "left",
                   "y": 0.97, "yanchor": "top"},
-        "height": _HEIGHT, "template": {"layout": {}}, "font": {"size": _FONT},
+        "height": HEIGHT, "template": {"layout": {}}, "font": {"size": FONT_SIZE},
         "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",
         "margin": {"l": 70, "r": 70, "t": 50, "b": 30},
         "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0,
-                   "font": {"size": _FONT - 2}},
+                   "font": {"size": FONT_SIZE - 2}},
         "hovermode": "x unified",
-        "xaxis": {"type": "date", "hoverformat": "%b %Y", "range": ["2010-01-01", "2041-01-01"],
-                  "showgrid": True, "gridcolor": _GRID, "linecolor": "#444444"},
+        "xaxis": {"type": "date", "hoverformat": "%b %Y", "range": [f"{_ORIGIN}-01", "2041-01-01"],
+                  "showgrid": True, "gridcolor": GRID_COLOUR, "linecolor": "#444444"},
         "shapes": shapes, "annotations": notes,
     }
 
@@ -331,7 +330,7 @@ def scenario_figure(
     """
     x = dates(frame.index)
     wanted = (*outer, *inner)
-    final_month = (float(frame.index[-1]) - 2010.0) * 12.0
+    final_month = (float(frame.index[-1]) - START_YEAR) * MONTHS_PER_YEAR
     shapes, notes = _shading(settings, final_month)
     data: list[dict] = []
     layout = _layout(spec.title, shapes, notes)
@@ -352,7 +351,7 @@ def scenario_figure(
             data.append(_line(x, y, name=f"Total, {baseline_label}", colour="#000000",
                               units=units, axis="y", baseline=True))
         layout["yaxis"] = {"title": {"text": _axis_title(model, spec.left)}, "rangemode": "tozero",
-                           "tickprefix": "£", "gridcolor": _GRID}
+                           "tickprefix": "£", "gridcolor": GRID_COLOUR}
         return _figure(data, layout, validate)
     for side, names, colour in (("y", spec.left, _LEFT), ("y2", spec.right, _RIGHT)):
         for name in names:  # bands first, so that every line is drawn over them
@@ -377,7 +376,7 @@ def scenario_figure(
                 axis.update({"overlaying": "y", "side": "right", "showgrid": False,
                              "tickmode": "auto", "nticks": 6})
             else:
-                axis["gridcolor"] = _GRID
+                axis["gridcolor"] = GRID_COLOUR
             layout["yaxis" if side == "y" else "yaxis2"] = axis
     return _figure(data, layout, validate)
 
@@ -411,7 +410,7 @@ def overlay_figure(
     final = 0.0
     for (label, frame), colour in zip(frames.items(), OKABE_ITO, strict=False):
         x = dates(frame.index)
-        final = (float(frame.index[-1]) - 2010.0) * 12.0
+        final = (float(frame.index[-1]) - START_YEAR) * MONTHS_PER_YEAR
         data.append(_line(x, frame[variable].to_numpy(dtype=float), name=label, colour=colour,
                           units=units, axis="y"))
     shapes, notes = _shading(settings or {}, final)
@@ -419,253 +418,4 @@ def overlay_figure(
     layout["yaxis"] = {"title": {"text": _axis_title(model, [variable])}, "rangemode": "tozero"}
     if variable == "Utilisation":
         layout["yaxis"]["tickformat"] = ".0%"
-    return go.Figure({"data": data, "layout": layout})
-
-
-# -- the Risk page ----------------------------------------------------------------------------
-
-#: Colour of "did not recover" cells on the tipping maps (black, with a white cross).
-NOT_RECOVERED = "#000000"
-
-
-def _plain_layout(title: str, height: int = _HEIGHT) -> dict:
-    return {
-        "title": {"text": title, "font": {"size": _FONT + 2}, "x": 0.01, "xanchor": "left"},
-        "height": height, "template": {"layout": {}}, "font": {"size": _FONT},
-        "plot_bgcolor": "#FFFFFF", "paper_bgcolor": "#FFFFFF",
-        "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
-        "legend": {"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0},
-    }
-
-
-def histogram_figure(
-    values: np.ndarray,
-    *,
-    title: str,
-    axis_title: str,
-    money: bool = False,
-    markers: Mapping[str, float] | None = None,
-) -> go.Figure:
-    """Return the histogram of one outcome over the futures.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        One value per future (``nan`` values are left out).
-    title, axis_title : str
-        Chart title and the x axis' title (with units).
-    money : bool
-        Pounds on the axis and in the hover.
-    markers : mapping of str to float, optional
-        Vertical lines to draw, by label (e.g. the scenario's own value, zero).
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    fmt = "£%{x:,.0f}" if money else "%{x:,.2f}"
-    data: list[dict] = [{
-        "type": "histogram", "x": x, "nbinsx": 40, "marker": {"color": OKABE_ITO[0]},
-        "name": "futures", "showlegend": False,
-        "hovertemplate": f"{fmt}: %{{y}} futures<extra></extra>",
-    }]
-    layout = _plain_layout(title, height=400)
-    layout.update({
-        "xaxis": {"title": {"text": axis_title}, "gridcolor": _GRID},
-        "yaxis": {"title": {"text": "futures"}, "gridcolor": _GRID},
-        "bargap": 0.05, "showlegend": True,
-        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
-                   "xanchor": "right"},
-    })
-    if money:
-        layout["xaxis"]["tickprefix"] = "£"
-    shapes = []
-    dashes = ("dash", "dot", "dashdot")
-    for (label, value), colour, dash in zip((markers or {}).items(), OKABE_ITO[1:], dashes,
-                                            strict=False):
-        if value is None or not np.isfinite(value):
-            continue
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
-                       "y0": 0, "y1": 1, "line": {"color": colour, "width": 3, "dash": dash},
-                       "name": label, "showlegend": True})
-    layout["shapes"] = shapes
-    return go.Figure({"data": data, "layout": layout})
-
-
-def sensitivity_figure(ranked: pd.DataFrame, *, measure: str) -> go.Figure:
-    """Return ranked horizontal bars: which uncertainties drive each outcome.
-
-    Parameters
-    ----------
-    ranked : pandas.DataFrame
-        From :func:`slack_sim.ui.risk.ranked_sensitivity` (columns ``outcome``, ``rank``,
-        ``uncertainty``, ``importance``, ``uncertainty of the estimate``).
-    measure : str
-        What the bars measure, in the title (e.g. "share of the variance").
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        One panel per outcome, most important at the top, with 95% error bars.
-    """
-    from plotly.subplots import make_subplots
-
-    outcomes = list(dict.fromkeys(ranked["outcome"]))
-    fig = make_subplots(rows=len(outcomes), cols=1, subplot_titles=outcomes,
-                        vertical_spacing=0.08 if len(outcomes) > 1 else 0.0)
-    for i, (outcome, colour) in enumerate(zip(outcomes, OKABE_ITO, strict=False), start=1):
-        part = ranked[ranked["outcome"] == outcome].sort_values("rank", ascending=False)
-        fig.add_trace(go.Bar(
-            x=part["importance"], y=part["uncertainty"], orientation="h",
-            marker={"color": colour}, name=outcome, showlegend=False,
-            error_x={"type": "data", "array": part["uncertainty of the estimate"],
-                     "color": "#555555"},
-            hovertemplate="%{y}: %{x:,.3g}<extra>" + outcome + "</extra>"), row=i, col=1)
-        fig.update_xaxes(gridcolor=_GRID, rangemode="tozero", row=i, col=1)
-    layout = _plain_layout(f"Which uncertainties drive the outcomes ({measure})",
-                           height=max(360, 330 * len(outcomes)))
-    layout["margin"]["l"] = 260
-    layout["annotations"] = list(fig.layout.annotations)
-    fig.update_layout(layout)
-    return fig
-
-
-def tipping_figure(recovery: pd.DataFrame, *, threshold: pd.Series | None = None,
-                   title: str = "") -> go.Figure:
-    """Return a tipping-point map: recovery time by two settings, "did not recover" marked.
-
-    Parameters
-    ----------
-    recovery : pandas.DataFrame
-        :attr:`slack_sim.tipping.TippingMap.recovery`: months from the shock's end to
-        recovery, index the y values, columns the x values, ``nan`` where the service did
-        not recover.
-    threshold : pandas.Series, optional
-        :meth:`slack_sim.tipping.TippingMap.threshold`, drawn as the tipping line.
-    title : str
-        Chart title.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        A cividis heatmap of recovery months; cells that did not recover are black with a
-        white cross, named "did not recover" in the hover and the legend.
-    """
-    xs = recovery.columns.to_numpy(dtype=float)
-    ys = recovery.index.to_numpy(dtype=float)
-    z = recovery.to_numpy(dtype=float)
-    failed = np.isnan(z)
-    xname, yname = recovery.columns.name, recovery.index.name
-    data: list[dict] = [{
-        "type": "heatmap", "x": xs, "y": ys, "z": z, "colorscale": "Cividis",
-        "zmin": 0, "name": "recovered",
-        "colorbar": {"title": {"text": "months to<br>recover"}, "x": 1.02},
-        "hovertemplate": f"{xname} %{{x:g}}<br>{yname} %{{y:g}}<br>recovered %{{z:.0f}} "
-                         "months after the shock ended<extra></extra>",
-    }, {
-        "type": "heatmap", "x": xs, "y": ys, "z": np.where(failed, 1.0, np.nan),
-        "colorscale": [[0, NOT_RECOVERED], [1, NOT_RECOVERED]], "showscale": False,
-        "text": np.where(failed, "✕", ""), "texttemplate": "%{text}",
-        "textfont": {"color": "#FFFFFF", "size": 14}, "name": "did not recover",
-        "hovertemplate": f"{xname} %{{x:g}}<br>{yname} %{{y:g}}<br><b>did not recover</b>"
-                         "<extra></extra>",
-    }, {
-        "type": "scatter", "x": [None], "y": [None], "mode": "markers", "name":
-        "✕ did not recover (lasting degraded state)",
-        "marker": {"symbol": "square", "size": 14, "color": NOT_RECOVERED},
-    }]
-    if threshold is not None and threshold.notna().any():
-        data.append({
-            "type": "scatter", "x": threshold.index.to_numpy(dtype=float),
-            "y": threshold.to_numpy(dtype=float), "mode": "lines+markers",
-            "line": {"color": OKABE_ITO[1], "width": 3, "shape": "hvh"},
-            "name": "tipping threshold (smallest shock that did not recover)",
-            "hovertemplate": f"{xname} %{{x:g}}: tips from %{{y:g}}<extra></extra>",
-        })
-    layout = _plain_layout(title, height=520)
-    layout.update({
-        "xaxis": {"title": {"text": xname}, "showgrid": False},
-        "yaxis": {"title": {"text": yname}, "showgrid": False},
-        "legend": {"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0},
-    })
-    return go.Figure({"data": data, "layout": layout})
-
-
-def pareto_figure(
-    evaluated: pd.DataFrame,
-    front: pd.DataFrame,
-    *,
-    best: Mapping[str, float] | None = None,
-    harm_cap: float | None = None,
-    levers: Sequence[str] = (),
-    best_label: str = "cheapest mix meeting the caps",
-) -> go.Figure:
-    """Return the policy search's candidates: NPV cost against harm, the Pareto front drawn.
-
-    Parameters
-    ----------
-    evaluated : pandas.DataFrame
-        :attr:`slack_sim.OptimisationResult.evaluated` (columns ``cost``, ``harm``,
-        ``feasible`` and the levers).
-    front : pandas.DataFrame
-        :attr:`slack_sim.OptimisationResult.pareto`.
-    best : mapping, optional
-        The chosen mix's ``cost`` and ``harm`` (marked).
-    harm_cap : float, optional
-        Drawn as a horizontal line.
-    levers : sequence of str
-        Lever columns shown in the hover.
-    best_label : str
-        The chosen mix's name in the legend.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    def hover(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
-        cols = [c for c in levers if c in frame.columns]
-        custom = frame[cols].to_numpy(dtype=float) if cols else np.empty((len(frame), 0))
-        text = "".join(f"<br>{c} %{{customdata[{i}]:.3g}}" for i, c in enumerate(cols))
-        return custom, ("NPV £%{x:,.0f}<br>harm %{y:,.0f} person-months" + text)
-
-    data: list[dict] = []
-    for feasible, label, colour in ((False, "breaks a cap", "#BBBBBB"),
-                                    (True, "meets both caps", OKABE_ITO[5])):
-        part = evaluated[evaluated["feasible"] == feasible]
-        if part.empty:
-            continue
-        custom, template = hover(part)
-        data.append({"type": "scatter", "mode": "markers", "x": part["cost"].to_numpy(),
-                     "y": part["harm"].to_numpy(), "name": f"lever mixes tried: {label}",
-                     "marker": {"color": colour, "size": 6}, "customdata": custom,
-                     "hovertemplate": template + "<extra></extra>"})
-    if not front.empty:
-        custom, template = hover(front)
-        data.append({"type": "scatter", "mode": "lines+markers", "x": front["cost"].to_numpy(),
-                     "y": front["harm"].to_numpy(), "customdata": custom,
-                     "name": "Pareto front (no mix is both cheaper and less harmful)",
-                     "line": {"color": OKABE_ITO[0], "width": 3, "shape": "hv"},
-                     "marker": {"size": 8}, "hovertemplate": template + "<extra></extra>"})
-    if best is not None:
-        data.append({"type": "scatter", "mode": "markers", "x": [best["cost"]],
-                     "y": [best["harm"]], "name": best_label,
-                     "marker": {"color": OKABE_ITO[1], "size": 16, "symbol": "star"},
-                     "hovertemplate": "NPV £%{x:,.0f}<br>harm %{y:,.0f}<extra>chosen</extra>"})
-    layout = _plain_layout("Cost against harm of every lever mix tried", height=520)
-    layout["margin"]["b"] = 120
-    layout.update({
-        "xaxis": {"title": {"text": "Mean NPV of spending over the futures (£)"},
-                  "tickprefix": "£", "gridcolor": _GRID},
-        "yaxis": {"title": {"text": "Harm, 90th percentile (person-months)"},
-                  "gridcolor": _GRID},
-    })
-    if harm_cap is not None:
-        layout["shapes"] = [{"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
-                             "y0": harm_cap, "y1": harm_cap,
-                             "line": {"color": OKABE_ITO[1], "dash": "dot", "width": 2}}]
-        layout["annotations"] = [{"xref": "paper", "yref": "y", "x": 1, "y": harm_cap,
-                                  "text": "harm cap", "showarrow": False, "xanchor": "right",
-                                  "yanchor": "bottom"}]
     return go.Figure({"data": data, "layout": layout})

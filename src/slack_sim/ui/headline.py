@@ -13,24 +13,26 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..model.calendar import START_YEAR, label_text, month_text
+from ..report.text import money, percent
+
 __all__ = [
     "Card",
     "MONEY_NOTE",
     "cards",
+    "card_notes",
     "format_comparison",
-    "format_money",
-    "month_text",
-    "percent_text",
     "probability_notes",
     "rank_note",
 ]
 
 #: How money is expressed everywhere in the app.
+_Y0 = int(START_YEAR)
 MONEY_NOTE = (
-    "GBP per 100,000 residents at 2010/11 prices; present value at January 2010 on the "
-    "HM Treasury Green Book schedule (3.5% a year for 30 years, 3.0% after)."
+    f"GBP per 100,000 residents at {_Y0}/{(_Y0 + 1) % 100:02d} prices; present value at "
+    f"{month_text(START_YEAR)} on the HM Treasury Green Book schedule (3.5% a year for 30 "
+    "years, 3.0% after)."
 )
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,29 +64,6 @@ class Card:
     delta_color: Literal["normal", "inverse", "off"]
     help: str
     number: float | None
-
-
-def format_money(value: float, *, signed: bool = False) -> str:
-    """Return money in pounds with a unit suffix: ``£358.6m``, ``-£21.1m``, ``£950k``."""
-    sign = "-" if value < 0 else ("+" if signed else "")
-    size = abs(value)
-    if size >= 1e9:
-        text = f"£{size / 1e9:.2f}bn"
-    elif size >= 1e6:
-        text = f"£{size / 1e6:.1f}m"
-    elif size >= 1e3:
-        text = f"£{size / 1e3:.0f}k"
-    else:
-        text = f"£{size:.0f}"
-    return sign + text
-
-
-def month_text(label: str | None) -> str | None:
-    """Return ``"YYYY-MM"`` as ``"Jul 2016"`` (``None`` stays ``None``)."""
-    if not label:
-        return None
-    year, month = label.split("-")
-    return f"{_MONTHS[int(month) - 1]} {year}"
 
 
 def _month_index(label: str) -> int:
@@ -131,9 +110,9 @@ def cards(
     npv = float(summary["npv_total_spending"])
     delta = None
     if baseline is not None:
-        delta = format_money(npv - float(b["npv_total_spending"]), signed=True)
-    out.append(Card("npv", "NPV of spending", format_money(npv), delta, "inverse",
-                    "Present value of all spending, 2010 to 2040. " + MONEY_NOTE, npv))
+        delta = money(npv - float(b["npv_total_spending"]), signed=True)
+    out.append(Card("npv", "NPV of spending", money(npv), delta, "inverse",
+                    f"Present value of all spending, {_Y0} to 2040. " + MONEY_NOTE, npv))
 
     harm = float(summary["cumulative_harm"])
     delta = None
@@ -141,7 +120,7 @@ def cards(
         delta = f"{harm - float(b['cumulative_harm']):+,.0f}"
     out.append(Card("harm", "Harm (person-months)", f"{harm:,.0f}", delta, "inverse",
                     "Person-months spent waiting in the crisis queue plus with unmet need "
-                    "(emerging and hidden), per 100,000 residents, 2010-2040.", harm))
+                    f"(emerging and hidden), per 100,000 residents, {_Y0}-2040.", harm))
 
     wait = float(summary["peak_waiting_time"])
     when = float(summary["peak_waiting_time_year"])
@@ -171,7 +150,7 @@ def cards(
                     "5% of its pre-shock level and stays there." + when_text, months))
 
     runway = summary.get("reserves_runway_month")
-    value = month_text(runway) if runway else "never"
+    value = label_text(runway) if runway else "never"
     delta = None
     color = "normal"
     if baseline is not None:
@@ -179,7 +158,7 @@ def cards(
         if runway and b_runway:
             delta = f"{_month_index(runway) - _month_index(b_runway):+d} months"
         elif runway != b_runway:
-            b_text = month_text(b_runway) if b_runway else "never"
+            b_text = label_text(b_runway) if b_runway else "never"
             delta, color = f"baseline: {b_text}", "off"
     out.append(Card("reserves", "Reserves run out", value, delta, color,
                     "When usable reserves first go below zero (the council would need to "
@@ -188,24 +167,38 @@ def cards(
     return out
 
 
-def percent_text(share: float) -> str:
-    """Return a share in ``[0, 1]`` as a whole percentage, never rounding to 0% or 100%.
-
-    ``0.873`` gives ``"87%"``; a share above 0 but under 1% gives ``"under 1%"`` and one
-    above 99% but under 1 gives ``"over 99%"``, so "never" and "always" mean exactly that.
-    """
-    if 0 < share < 0.01:
-        return "under 1%"
-    if 0.99 < share < 1:
-        return "over 99%"
-    return f"{round(100 * share):d}%"
-
-
 def _compact(value: float) -> str:
     """Return a count in short form: ``1,234`` -> ``"1,234"``, ``1.23e6`` -> ``"1.23m"``."""
     if abs(value) >= 1e6:
         return f"{value / 1e6:.2f}m"
     return f"{value:,.0f}"
+
+
+def card_notes(notes: Mapping[str, str], summary: Mapping[str, Any],
+               outcomes: pd.DataFrame) -> dict[str, str]:
+    """Return the cards' probability statements, saying when a card's own value is atypical.
+
+    Parameters
+    ----------
+    notes : mapping of str to str
+        :func:`probability_notes` by card key.
+    summary : mapping
+        :func:`slack_sim.metrics.outcomes` of the scenario at the sliders' values.
+    outcomes : pandas.DataFrame
+        The ensemble's outcomes (one row per future).
+
+    Returns
+    -------
+    dict of str to str
+        The notes, the harm and wait ones followed by :func:`rank_note` when it says
+        something.
+    """
+    out = dict(notes)
+    for card_key, outcome in (("harm", "cumulative_harm"), ("wait", "peak_waiting_time")):
+        rank = rank_note(float(summary[outcome]), outcomes[outcome].to_numpy(dtype=float))
+        if rank and card_key in out:
+            out[card_key] += " " + rank
+    return out
 
 
 def rank_note(value: float, futures: np.ndarray, *, lower_is: str = "better") -> str:
@@ -245,9 +238,9 @@ def rank_note(value: float, futures: np.ndarray, *, lower_is: str = "better") ->
     above = float(np.mean(values > value))
     good, bad = (above, below) if lower_is == "better" else (below, above)
     if good > 0.75:
-        return f"The sliders' own value is better than {percent_text(good)} of the futures."
+        return f"The sliders' own value is better than {percent(good)} of the futures."
     if bad > 0.75:
-        return f"The sliders' own value is worse than {percent_text(bad)} of the futures."
+        return f"The sliders' own value is worse than {percent(bad)} of the futures."
     return ""
 
 
@@ -279,7 +272,7 @@ def probability_notes(
         return notes
 
     def share(mask: np.ndarray) -> str:
-        return percent_text(float(np.mean(mask)))
+        return percent(float(np.mean(mask)))
 
     if "net_present_saving" in outcomes.columns:
         saving = outcomes["net_present_saving"].to_numpy(dtype=float)
@@ -291,9 +284,9 @@ def probability_notes(
             low, mid, high = np.nanpercentile(saving, [5, 50, 95])
             notes["npv"] = (f"Net saving against {baseline_label} positive in "
                             f"{share(positive)} of {n} futures (median "
-                            f"{format_money(mid, signed=True)}; 90% between "
-                            f"{format_money(low, signed=True)} and "
-                            f"{format_money(high, signed=True)}).")
+                            f"{money(mid, signed=True)}; 90% between "
+                            f"{money(low, signed=True)} and "
+                            f"{money(high, signed=True)}).")
     harm = outcomes["cumulative_harm"].to_numpy(dtype=float)
     low, mid, high = np.nanpercentile(harm, [5, 50, 95])
     notes["harm"] = (f"Harm {_compact(low)} to {_compact(high)} person-months in 90% of "
@@ -331,7 +324,7 @@ def _cell_text(value: Any, units: str) -> str:
     if units.startswith("GBP per resident"):
         return f"{sign}£{abs(x):,.2f}"
     if units.startswith("GBP"):
-        return f"{sign}£{abs(x):,.0f}"
+        return money(x, style="pounds")
     if units == "%":
         return f"{x:.1%}"
     if units == "year":

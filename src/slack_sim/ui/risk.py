@@ -1,7 +1,7 @@
 """The uncertainty views of the app as plain Python: settings, summaries, checks, labels.
 
 Everything the Scenario page's fan charts and probability statements and the Risk page
-(:mod:`slack_sim.ui.analysis`) need that is not drawing: the defaults and ranges of the
+(:mod:`slack_sim.ui.pages.risk`) need that is not drawing: the defaults and ranges of the
 controls (kept here as data, not as literals in the page code), a compact summary of an
 ensemble (:func:`ensemble_view`: bands, outcomes and statements, cheap to cache and copy),
 the outcome table in plain units, the ranked sensitivity table with plain labels, the
@@ -21,16 +21,31 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.ensemble import BAND_OUTPUTS, DEFAULT_GROUPS, default_parameters, ensemble
+from ..analysis.optimise import check_search
+from ..model.calendar import MONTHS_PER_YEAR
 from ..model.parse import Model, load_model
+from ..report.text import money
 from ..scenarios import Scenario
-from . import headline
+from ..validation import Interval, ValidationError
+from . import headline, specs
+from .risk_settings import (
+    BANDS,
+    MAPS,
+    RISK_ROWS,
+    SEARCH,
+    SEARCH_EFFORT,
+    SENSITIVITY,
+    BandSettings,
+    SearchSettings,
+    SensitivitySettings,
+)
 
 __all__ = [
     "BANDS",
     "BandSettings",
     "EnsembleView",
     "MAPS",
-    "OUTCOME_ROWS",
+    "RISK_ROWS",
     "SEARCH",
     "SEARCH_EFFORT",
     "SENSITIVITY",
@@ -38,148 +53,16 @@ __all__ = [
     "SensitivitySettings",
     "central_values",
     "ensemble_view",
+    "missing_text",
     "outcome_table",
+    "ranges_view",
     "ranked_sensitivity",
     "search_problems",
+    "search_rows",
+    "sensitivity_text",
     "snap_levers",
     "tipping_summary",
 ]
-
-
-# -- settings (data) -----------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class BandSettings:
-    """Defaults and choices of the uncertainty bands on the Scenario page.
-
-    Attributes
-    ----------
-    on : bool
-        Bands and probability statements shown by default.
-    members : int
-        Futures drawn by default (500: a rerun stays under 300 ms server side).
-    choices : tuple of int
-        Futures the user can choose; above :attr:`members` a rerun takes longer.
-    seed : int
-        Seed of the draws: the same futures on every rerun, so a change in the bands is
-        the levers', not luck's (common random numbers).
-    outer, inner : tuple of int
-        Percentiles of the lighter (outer) and darker (inner) bands.
-    """
-
-    on: bool = True
-    members: int = 500
-    choices: tuple[int, ...] = (100, 250, 500, 1000)
-    seed: int = 0
-    outer: tuple[int, int] = (5, 95)
-    inner: tuple[int, int] = (25, 75)
-
-
-#: The bands' defaults and choices.
-BANDS = BandSettings()
-
-
-@dataclasses.dataclass(frozen=True)
-class SensitivitySettings:
-    """Defaults and choices of the global sensitivity analysis on the Risk page.
-
-    Attributes
-    ----------
-    methods : dict of str to str
-        Method key (:func:`slack_sim.sensitivity`) to its label; the first is the default.
-    morris_trajectories : tuple of int
-        Choices of Morris trajectories (runs = trajectories x (parameters + 1)).
-    morris_default : int
-        Default trajectories.
-    sobol_samples : tuple of int
-        Choices of Sobol' base sample (runs = N x (parameters + 2)).
-    sobol_default : int
-        Default base sample.
-    top : int
-        Parameters shown per outcome in the chart.
-    outputs : dict of str to str
-        Outcome key to plain label, in the order shown.
-    """
-
-    methods: Mapping[str, str] = dataclasses.field(default_factory=lambda: {
-        "morris": "Quick screen (Morris elementary effects)",
-        "sobol": "Variance shares (Sobol' indices, slower)",
-    })
-    morris_trajectories: tuple[int, ...] = (5, 10, 20, 40, 80)
-    morris_default: int = 20
-    sobol_samples: tuple[int, ...] = (32, 64, 128, 256, 512)
-    sobol_default: int = 128
-    top: int = 10
-    outputs: Mapping[str, str] = dataclasses.field(default_factory=lambda: {
-        "npv_total_spending": "NPV of spending (£)",
-        "cumulative_harm": "Harm (person-months)",
-        "recovery_time": "Recovery time after the shock (months)",
-    })
-
-
-#: The sensitivity analysis' defaults.
-SENSITIVITY = SensitivitySettings()
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchSettings:
-    """Defaults and limits of the policy search on the Risk page.
-
-    Attributes
-    ----------
-    levers : tuple of str
-        Levers searched by default.
-    percentile : float
-        Percentile over the futures of the waiting-time and harm caps (the 90th).
-    effort : str
-        Default search effort (a key of :data:`SEARCH_EFFORT`).
-    seconds : float
-        Default cap on the run time, seconds.
-    seconds_range : tuple of float
-        Smallest and largest run-time cap the user can set.
-    seed : int
-        Seed of the futures and of the search.
-    """
-
-    levers: tuple[str, ...] = ("Slack target", "Prevention investment",
-                               "Prevention time protection")
-    percentile: float = 90.0
-    effort: str = "standard"
-    seconds: float = 30.0
-    seconds_range: tuple[float, float] = (5.0, 120.0)
-    seed: int = 0
-
-
-#: The policy search's defaults.
-SEARCH = SearchSettings()
-
-#: Search effort: label and the arguments of :func:`slack_sim.optimise` (population size
-#: multiplier, most generations, futures every candidate is judged on).
-SEARCH_EFFORT: dict[str, dict[str, Any]] = {
-    "quick": {"label": "Quick (a rough answer in seconds)", "popsize": 5, "maxiter": 6,
-              "futures": 8},
-    "standard": {"label": "Standard", "popsize": 10, "maxiter": 30, "futures": 16},
-    "thorough": {"label": "Thorough (more futures, more generations)", "popsize": 15,
-                 "maxiter": 60, "futures": 32},
-}
-
-#: The tipping maps offered: key of :data:`slack_sim.tipping.STANDARD_MAPS` -> title.
-MAPS: dict[str, str] = {
-    "slack-by-shock": "Slack target by shock size",
-    "austerity-by-shock": "Austerity depth by shock size",
-}
-
-#: Rows of the outcome table: outcome column -> (plain label, kind of number).
-OUTCOME_ROWS: dict[str, tuple[str, str]] = {
-    "npv_total_spending": ("NPV of spending, 2010-2040", "money"),
-    "net_present_saving": ("Net saving against the baseline (NPV)", "money"),
-    "cumulative_harm": ("Harm (person-months waiting or with unmet need)", "count"),
-    "peak_waiting_time": ("Peak wait (months)", "months"),
-    "recovery_months": ("Recovery after the shock ends (months; recovered futures only)",
-                        "months"),
-    "reserves_runway_year": ("Reserves first run out (year; futures where they do)", "year"),
-}
 
 
 # -- the ensemble behind the bands and statements -------------------------------------------
@@ -296,7 +179,7 @@ def central_values(summary: Mapping[str, Any],
     runway = summary.get("reserves_runway_month")
     if runway:
         year, month = (int(v) for v in str(runway).split("-"))
-        out["reserves_runway_year"] = year + (month - 1) / 12.0
+        out["reserves_runway_year"] = year + (month - 1) / MONTHS_PER_YEAR
     else:
         out["reserves_runway_year"] = math.nan
     if baseline is not None:
@@ -309,7 +192,7 @@ def _cell(value: float, kind: str) -> str:
     if value is None or not math.isfinite(value):
         return ""
     if kind == "money":
-        return headline.format_money(value)
+        return money(value)
     if kind == "count":
         return f"{value:,.0f}"
     if kind == "year":
@@ -328,12 +211,12 @@ def outcome_table(outcomes: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per outcome of :data:`OUTCOME_ROWS` present; columns ``outcome``, ``5%``,
+        One row per outcome of :data:`RISK_ROWS` present; columns ``outcome``, ``5%``,
         ``25%``, ``median``, ``75%``, ``95%`` (missing values left out, e.g. futures that
         did not recover) and ``futures counted``.
     """
     rows = []
-    for key, (label, kind) in OUTCOME_ROWS.items():
+    for key, (label, kind) in RISK_ROWS.items():
         if key not in outcomes.columns:
             continue
         values = outcomes[key].to_numpy(dtype=float)
@@ -345,6 +228,53 @@ def outcome_table(outcomes: pd.DataFrame) -> pd.DataFrame:
         row["futures counted"] = f"{len(values)} of {len(outcomes)}"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def ranges_view(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the ranges the uncertainties are drawn from, with the reasons, as text.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`slack_sim.analysis.ensemble.uncertainty_ranges` (index the names).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``uncertainty``, ``group``, ``model default``, ``drawn from``, ``to``,
+        ``units`` (in words) and ``why that range``.
+    """
+    table = table.reset_index()
+    return pd.DataFrame({
+        "uncertainty": table["name"], "group": table["group"],
+        "model default": table["default"].map(lambda v: f"{v:g}"),
+        "drawn from": table["minimum"].map(lambda v: f"{v:g}"),
+        "to": table["maximum"].map(lambda v: f"{v:g}"),
+        "units": table["units"].map(lambda u: specs.units_text(u) or "ratio"),
+        "why that range": table["range_source"],
+    })
+
+
+def missing_text(outcomes: pd.DataFrame, chosen: str) -> str:
+    """Return which futures a histogram of ``chosen`` leaves out, and why (``""``: none).
+
+    For example ``"Of 500 futures, 12 did not recover: not in the histogram."``.
+    """
+    values = outcomes[chosen].to_numpy(dtype=float)
+    missing = int(np.sum(~np.isfinite(values)))
+    if not missing:
+        return ""
+    if chosen == "recovery_months":
+        failed = int(outcomes["did_not_recover"].sum())
+        parts = [f"{failed} did not recover"] if failed else []
+        if missing > failed:
+            parts.append(f"{missing - failed} had no shock")
+        what = " and ".join(parts)
+    elif chosen == "reserves_runway_year":
+        what = f"{missing} never ran out of reserves"
+    else:
+        what = f"{missing} had no value"
+    return f"Of {len(outcomes)} futures, {what}: not in the histogram."
 
 
 # -- sensitivity ----------------------------------------------------------------------------
@@ -391,7 +321,38 @@ def ranked_sensitivity(table: pd.DataFrame, *, model: Model | None = None,
     return out
 
 
+def sensitivity_text(ranked: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`ranked_sensitivity` with its numbers as text, for the page's table."""
+    shown = ranked.copy()
+    shown["importance"] = shown["importance"].map(lambda v: f"{v:,.3g}")
+    shown["uncertainty of the estimate"] = shown["uncertainty of the estimate"].map(
+        lambda v: f"± {v:,.2g}")
+    return shown
+
+
 # -- policy search ----------------------------------------------------------------------------
+
+
+#: The run-time cap as the Risk page's form allows it.
+_SECONDS = Interval("real", *SEARCH.seconds_range, units="seconds")
+#: The names the policy-search settings have in the Risk page's messages.
+SEARCH_LABELS = {"waiting_cap": "The waiting-time cap", "harm_cap": "The harm cap",
+                 "max_seconds": "The run-time cap"}
+
+
+def _lever_problem(name: str, lo: float, hi: float, var: Any) -> str | None:
+    """Return what is wrong with one lever's range as given in the form (``None``: fine)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{name}: give a number for both the lowest and highest value."
+    if lo > hi:
+        return f"{name}: the lowest value ({lo:g}) is above the highest ({hi:g}); swap them."
+    if lo == hi:
+        return (f"{name}: the lowest and highest values are both {lo:g}; give a range to "
+                "search, or leave the lever out to keep it fixed.")
+    if lo < var.minimum or hi > var.maximum:
+        return (f"{name}: {lo:g} to {hi:g} goes outside the model's range, "
+                f"{var.minimum:g} to {var.maximum:g}.")
+    return None
 
 
 def search_problems(
@@ -404,12 +365,17 @@ def search_problems(
 ) -> list[str]:
     """Return what is wrong with the policy-search inputs, in plain words (empty: fine).
 
+    The caps and the run-time cap are checked by the search's own rules
+    (:func:`slack_sim.analysis.optimise.check_search`, in the page's words); only what is
+    particular to the form is checked here: a lever chosen, each lever's range as typed,
+    and the run-time cap within the form's range (:attr:`SearchSettings.seconds_range`).
+
     Parameters
     ----------
     levers : mapping of str to (float, float)
         Each chosen lever's lowest and highest value.
     waiting_cap, harm_cap : float or None
-        Caps on the 90th-percentile peak wait (months) and harm (person-months).
+        Caps on the percentile peak wait (months) and harm (person-months).
     seconds : float
         Run-time cap.
     model : Model, optional
@@ -420,29 +386,42 @@ def search_problems(
     list of str
     """
     model = model or load_model()
-    problems = []
-    if not levers:
-        problems.append("Choose at least one policy lever to search.")
+    problems = [] if levers else ["Choose at least one policy lever to search."]
     for name, (lo, hi) in levers.items():
-        var = model[name]
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            problems.append(f"{name}: give a number for both the lowest and highest value.")
-        elif lo > hi:
-            problems.append(f"{name}: the lowest value ({lo:g}) is above the highest "
-                            f"({hi:g}); swap them.")
-        elif lo == hi:
-            problems.append(f"{name}: the lowest and highest values are both {lo:g}; give a "
-                            "range to search, or leave the lever out to keep it fixed.")
-        elif lo < var.minimum or hi > var.maximum:
-            problems.append(f"{name}: {lo:g} to {hi:g} goes outside the model's range, "
-                            f"{var.minimum:g} to {var.maximum:g}.")
-    for label, cap in (("waiting-time cap", waiting_cap), ("harm cap", harm_cap)):
-        if cap is not None and not (math.isfinite(cap) and cap > 0):
-            problems.append(f"The {label} must be a positive number.")
-    lo_s, hi_s = SEARCH.seconds_range
-    if not lo_s <= seconds <= hi_s:
-        problems.append(f"The run-time cap must be between {lo_s:g} and {hi_s:g} seconds.")
+        problem = _lever_problem(name, lo, hi, model[name])
+        if problem:
+            problems.append(problem)
+    try:
+        _SECONDS.check(seconds, SEARCH_LABELS["max_seconds"])
+    except ValidationError as exc:
+        problems.append(str(exc))
+        seconds = None  # reported once, not again by check_search
+    problems += check_search(waiting_cap=waiting_cap, harm_cap=harm_cap, max_seconds=seconds,
+                             percentile=SEARCH.percentile, seed=SEARCH.seed,
+                             labels=SEARCH_LABELS)
     return problems
+
+
+def search_rows(result: Mapping[str, Any], settings: Mapping[str, float]) -> pd.DataFrame:
+    """Return the table of a search result: each lever's searched range, found value, now.
+
+    Parameters
+    ----------
+    result : mapping
+        The search result the Risk page keeps (``snapped`` and ``bounds`` by lever).
+    settings : mapping of str to float
+        Every setting of the current scenario (the sliders now).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rows = []
+    for name, value in result["snapped"].items():
+        lo, hi = result["bounds"][name]
+        rows.append({"lever": name, "searched from": f"{lo:g}", "to": f"{hi:g}",
+                     "found": f"{value:g}", "on the sliders now": f"{settings[name]:g}"})
+    return pd.DataFrame(rows)
 
 
 def snap_levers(

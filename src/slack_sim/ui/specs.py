@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from ..model.calendar import model_month_text
 from ..model.parse import Model
 
 __all__ = [
@@ -130,7 +131,8 @@ def slider_spec(model: Model, name: str) -> SliderSpec:
         f"step {step:g}; model default {var.default:g}.\n\nSource: {var.source or 'not given'}"
     )
     if math.isclose(var.maximum, model.final_time) and var.units == "Month":
-        help_text += "\n\nMonth 0 is January 2010; month 120 is January 2020."
+        help_text += (f"\n\nMonth 0 is {model_month_text(0)}; month 120 is "
+                      f"{model_month_text(120)}.")
     return SliderSpec(
         name=name,
         key=f"var:{name}",

@@ -1,13 +1,15 @@
 """The Teach page: a predict-then-run storyline for workshops, made for a projector.
 
-The steps are data, in :mod:`slack_sim.storyline`. At each step the room first predicts
+The steps are data, in :mod:`slack_sim.teach.steps` (all importable from
+:mod:`slack_sim.teach.storyline`). At each step the room first predicts
 (one of the step's candidate answers), then presses **Run**, then sees the chart, the
 result beside its prediction ("You predicted X; the model says Y"), the numbers behind it
 and an explanation tied to the model's named feedback loops. Back and Next move between
 steps; **Restart session** clears everything. Every run is a cached call of
-:func:`slack_sim.ui.widgets.run_frame` (keyed by plain strings), and the right answer is
-computed from the runs by the step's rule. The session log (predictions, settings and
-results) downloads as Markdown, built by :func:`slack_sim.storyline.session_markdown`.
+:func:`slack_sim.ui.cache.run_frame` (through :func:`slack_sim.ui.cache.step_result`), and
+the right answer is computed from the runs by the step's rule. The session log
+(predictions, settings and results) downloads as Markdown, built by
+:func:`slack_sim.teach.storyline.session_markdown`.
 
 State lives in ``st.session_state`` only, under keys starting ``"teach:"``: the step
 shown (``"teach:step"``), the log (``"teach:log"``: step key -> LogEntry) and one radio
@@ -17,7 +19,6 @@ per step (``"teach:predict:<step key>"``, kept for the session).
 from __future__ import annotations
 
 import datetime
-import json
 import re
 
 import numpy as np
@@ -25,12 +26,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ..model.parse import Model, load_model
-from ..scenarios import Scenario
-from ..teach import storyline
-from . import charts, headline, widgets
+from ...model.parse import Model, load_model
+from ...teach import storyline
+from .. import charts, headline
+from ..cache import step_result
 
-__all__ = ["STATE_PREFIX", "restart", "step_figures", "step_result", "teach_page"]
+__all__ = ["STATE_PREFIX", "restart", "step_figures", "teach_page"]
 
 #: Prefix of every session-state key the page owns.
 STATE_PREFIX = "teach:"
@@ -50,31 +51,6 @@ _CSS = """
 """
 _FONT = 20
 _HEIGHT = 470
-
-
-# -- cached runs ----------------------------------------------------------------------------
-
-
-def _runner(scenario: Scenario) -> pd.DataFrame:
-    """Run a scenario through the app's cache (the same keys as the other pages)."""
-    return widgets.run_frame(scenario.profile,
-                             json.dumps(dict(scenario.values), sort_keys=True))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def step_result(step_key: str) -> storyline.StepResult:
-    """Return the runs of a storyline step and the answer computed from them (cached).
-
-    Parameters
-    ----------
-    step_key : str
-        Key of a step of :data:`slack_sim.storyline.STORYLINE`.
-
-    Returns
-    -------
-    slack_sim.storyline.StepResult
-    """
-    return storyline.run_step(storyline.step(step_key), runner=_runner, model=load_model())
 
 
 # -- figures --------------------------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""What every subcommand shares: reading a scenario and ranges, checking options, writing.
+
+Options are checked with :mod:`slack_sim.validation`, so a bad one is reported in the one
+message format (the option, the value given, what is allowed, the units) on one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE, Scenario, load_scenario, preset
+from ..validation import Interval, ValidationError
+
+__all__ = [
+    "SEED",
+    "CliError",
+    "check",
+    "check_out",
+    "end_progress",
+    "json_records",
+    "parse_ranges",
+    "progress_line",
+    "scenario_from_args",
+    "write",
+]
+
+#: ``--seed``: numpy's generators take no negative seeds.
+SEED = Interval("integer", 0)
+
+
+class CliError(Exception):
+    """A user error reported as one line."""
+
+
+def check(value: Any, constraint: Interval, option: str) -> Any:
+    """Return an option's value if its constraint allows it, else raise :class:`CliError`.
+
+    Parameters
+    ----------
+    value : object
+        The value given.
+    constraint : slack_sim.validation.Interval
+        What is allowed.
+    option : str
+        The option's name in the message (e.g. ``"--seed"``).
+
+    Returns
+    -------
+    object
+        The value (a float for a real interval).
+
+    Raises
+    ------
+    CliError
+        In the one message format: option, value given, allowed range, units.
+    """
+    try:
+        return constraint.check(value, option)
+    except ValidationError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _parse_set(items: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"--set expects \"Name=value\", got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    """Return the scenario named by ``--scenario`` or ``--preset``/``--profile`` and ``--set``."""
+    if args.scenario:
+        if args.preset or args.profile:
+            raise CliError("give either --scenario or --preset/--profile, not both")
+        scenario = load_scenario(args.scenario)
+    else:
+        scenario = preset(args.preset or DEFAULT_PRESET, profile=args.profile or DEFAULT_PROFILE)
+    updates = _parse_set(args.set or [])
+    return scenario.with_values(updates) if updates else scenario
+
+
+def _parse_range(item: str, option: str) -> tuple[str, tuple[float, float]]:
+    """Parse ``"Name=lo:hi"`` (finite numbers, ``lo <= hi``)."""
+    name, sep, value = item.partition("=")
+    lo_text, sep2, hi_text = value.partition(":")
+    try:
+        if not sep or not sep2 or not name.strip():
+            raise ValueError
+        lo, hi = float(lo_text), float(hi_text)
+    except ValueError:
+        raise CliError(f'{option}: expected "Name=lo:hi" with two numbers, got {item!r}'
+                       ) from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise CliError(f"{option} {name.strip()}: lo and hi must be finite numbers, got "
+                       f"{lo_text.strip()}:{hi_text.strip()}")
+    if lo > hi:
+        raise CliError(f"{option} {name.strip()}: lo ({lo:g}) is above hi ({hi:g}); give the "
+                       "lowest value first")
+    return name.strip(), (lo, hi)
+
+
+def parse_ranges(items: Sequence[str] | None, option: str = "--range"
+                 ) -> dict[str, tuple[float, float]]:
+    """Parse repeated ``"Name=lo:hi"`` options, refusing a name given twice."""
+    out: dict[str, tuple[float, float]] = {}
+    for item in items or []:
+        name, bounds = _parse_range(item, option)
+        if name in out:
+            raise CliError(f"{option}: {name!r} is given more than once")
+        out[name] = bounds
+    return out
+
+
+def progress_line(label: str) -> Callable[[int, int], None]:
+    """Return a progress callback that rewrites one line of stderr: ``label: done/total``."""
+    def report(done: int, total: int) -> None:
+        print(f"\r{label}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+def end_progress() -> None:
+    """End the progress line."""
+    print("", file=sys.stderr, flush=True)
+
+
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--out`` (not .csv or .json, a folder, a missing folder) before any work."""
+    if not args.out:
+        return
+    path = Path(args.out)
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise CliError(f"--out must end in .csv or .json, got {args.out!r}")
+    if path.is_dir():
+        raise CliError(f"--out {args.out!r} is a directory; give a file name")
+    parent = path.parent
+    if not parent.is_dir():
+        raise CliError(f"--out {args.out!r}: the folder {str(parent)!r} does not exist")
+
+
+def write(out: str, frame: pd.DataFrame | None, payload: Mapping[str, Any]) -> None:
+    """Write ``payload`` as JSON or ``frame`` as CSV, by the suffix of ``out``."""
+    path = Path(out)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(payload, indent=2, allow_nan=False, default=str) + "\n",
+                        encoding="utf-8")
+    elif path.suffix.lower() == ".csv":
+        if frame is None:
+            raise CliError("this command writes JSON only: use --out FILE.json")
+        frame.to_csv(path)
+    else:
+        raise CliError(f"--out must end in .csv or .json, got {out!r}")
+    print(f"wrote {path}")
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a frame's rows as JSON-ready dicts (missing values as ``None``)."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in clean.to_dict(orient="records")]

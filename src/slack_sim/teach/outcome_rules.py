@@ -1,0 +1,230 @@
+"""Answer rules about money and recovery: break-even, recovering from a shock, cost.
+
+The rules here compare runs on the package's outcome measures: the cumulative discounted
+saving of one run against another (:func:`slack_sim.metrics.break_even_year`), whether the
+crisis queue recovers after a shock (:func:`slack_sim.metrics.shock_response`) and the NPV
+of spending (:func:`slack_sim.npv`). The base class and the rules about the shape of a
+curve are in :mod:`slack_sim.teach.rules`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+
+from ..metrics.core import (
+    break_even_year,
+    cumulative_discounted,
+    cumulative_harm,
+    npv,
+    shock_response,
+)
+from ..model.calendar import START_YEAR, month_text
+from ..report.text import money
+from .rules import Frames, Labels, Rule, Settings, StorylineError, Verdict, run_name, shock_window
+
+__all__ = ["BothOrEither", "CrossoverYear", "RecoveryAndCost", "spending_saving"]
+
+def _money(value: float) -> str:
+    return money(value, style="millions")
+
+
+def spending_saving(frames: Frames, policy: str, reference: str, variable: str) -> pd.Series:
+    """Return reference spending minus policy spending, without the closing row."""
+    return (frames[reference][variable] - frames[policy][variable]).iloc[:-1]
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossoverYear(Rule):
+    """In which period the cumulative discounted saving of ``policy`` turns positive for good.
+
+    The saving is ``reference`` spending minus ``policy`` spending, discounted on the Green
+    Book schedule (:func:`slack_sim.metrics.break_even_year`). ``bins`` are
+    ``(answer key, first year not in the bin)`` in increasing order; ``never`` is the key
+    when it does not turn positive within the horizon.
+    """
+
+    policy: str
+    reference: str
+    bins: tuple[tuple[str, float], ...]
+    never: str = "never"
+    variable: str = "Total spending"
+
+    @property
+    def keys(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.never, *(key for key, _ in self.bins))
+
+    @property
+    def runs(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.policy, self.reference)
+
+    @property
+    def variables(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.variable,)
+
+    def decide(self, frames: Frames, settings: Settings,  # noqa: D102
+               labels: Labels | None = None) -> Verdict:
+        saving = spending_saving(frames, self.policy, self.reference, self.variable)
+        year = break_even_year(saving)
+        running = cumulative_discounted(saving)
+        low = float(running.min())
+        if year is None:
+            answer = self.never
+            detail = ("The running total on the chart does not cross zero for good by the end "
+                      f"of 2040, where it stands at {_money(float(running.iloc[-1]))}.")
+        else:
+            answer = next((key for key, upto in self.bins if year < upto), self.bins[-1][0])
+            detail = (f"The running total on the chart crosses zero for good in "
+                      f"{month_text(year)}; its lowest point was {_money(low)}, in "
+                      f"{month_text(float(running.idxmin()))}.")
+        return Verdict(answer, detail, {"year": year, "lowest": low,
+                                        "final": float(running.iloc[-1])})
+
+    def describe(self) -> str:  # noqa: D102
+        return (f"the year the cumulative discounted {self.variable.lower()} of "
+                f"'{self.reference}' minus '{self.policy}' turns positive for good "
+                "(Green Book discounting; slack_sim.break_even_year)")
+
+
+def _recovery(frame: pd.DataFrame, settings: Mapping[str, float], shock: int) -> dict[str, Any]:
+    start, length = shock_window(settings, shock)
+    return shock_response(frame["Crisis queue"], start=start, length=length)
+
+
+def _recovery_text(label: str, response: Mapping[str, Any]) -> str:
+    months = response["recovery_months"]
+    if response["recovered"]:
+        return (f"{label}: the queue peaks at {response['peak_level']:,.0f} and is back within "
+                f"5% of its pre-shock level {months:.0f} months after the shock ends")
+    return (f"{label}: the queue peaks at {response['peak_level']:,.0f} and never comes back "
+            "within 5% of its pre-shock level")
+
+@dataclasses.dataclass(frozen=True)
+class BothOrEither(Rule):
+    """Which of two runs passes a test: ``"both"``, ``"first"``, ``"second"`` or ``"neither"``.
+
+    Tests: ``"recovers"`` (the crisis queue comes back within 5% of its pre-shock level
+    after shock ``shock`` and stays there: :func:`slack_sim.metrics.shock_response`) and
+    ``"breaks-even"`` (the cumulative discounted saving against ``reference`` turns
+    positive for good by the end of the horizon: :func:`slack_sim.break_even_year`).
+    """
+
+    first: str
+    second: str
+    test: Literal["recovers", "breaks-even"]
+    reference: str | None = None
+    shock: int = 1
+
+    def __post_init__(self) -> None:
+        if self.test not in ("recovers", "breaks-even"):
+            raise StorylineError(f"unknown test {self.test!r}: 'recovers' or 'breaks-even'")
+        if self.test == "breaks-even" and self.reference is None:
+            raise StorylineError("the 'breaks-even' test needs a reference run")
+
+    @property
+    def keys(self) -> tuple[str, ...]:  # noqa: D102
+        return ("both", "first", "second", "neither")
+
+    @property
+    def runs(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.first, self.second) + ((self.reference,) if self.reference else ())
+
+    @property
+    def variables(self) -> tuple[str, ...]:  # noqa: D102
+        if self.test == "recovers":
+            return ("Crisis queue",)
+        return ("Total spending", "Crisis queue", "Emerging need", "Hidden need")
+
+    def _passes(self, key: str, frames: Frames, settings: Settings,
+                labels: Labels | None) -> tuple[bool, str, dict]:
+        if self.test == "recovers":
+            response = _recovery(frames[key], settings[key], self.shock)
+            return (bool(response["recovered"]), _recovery_text(run_name(labels, key), response),
+                    {f"{key}_recovery_months": response["recovery_months"],
+                     f"{key}_peak": response["peak_level"]})
+        assert self.reference is not None
+        saving = spending_saving(frames, key, self.reference, "Total spending")
+        year = break_even_year(saving)
+        total = npv(saving)
+        harm = {k: cumulative_harm(f["Crisis queue"].iloc[:-1],
+                                   (f["Emerging need"] + f["Hidden need"]).iloc[:-1])
+                for k, f in ((key, frames[key]), ("ref", frames[self.reference]))}
+        fewer = harm["ref"] - harm[key]
+        when = f"breaks even in {month_text(year)}" if year is not None else \
+            "does not break even by 2040"
+        text = (f"{run_name(labels, key)}: {when} (net present saving {_money(total)}); harm "
+                f"{abs(fewer):,.0f} person-months {'lower' if fewer >= 0 else 'higher'}")
+        return (year is not None, text, {f"{key}_break_even_year": year,
+                                         f"{key}_net_present_saving": total,
+                                         f"{key}_harm_change": -fewer})
+
+    def decide(self, frames: Frames, settings: Settings,  # noqa: D102
+               labels: Labels | None = None) -> Verdict:
+        a, text_a, num_a = self._passes(self.first, frames, settings, labels)
+        b, text_b, num_b = self._passes(self.second, frames, settings, labels)
+        answer = "both" if a and b else "first" if a else "second" if b else "neither"
+        return Verdict(answer, f"{text_a}. {text_b}.", {**num_a, **num_b})
+
+    def describe(self) -> str:  # noqa: D102
+        if self.test == "recovers":
+            return (f"whether the crisis queue in '{self.first}' and in '{self.second}' comes "
+                    f"back within 5% of its level before shock {self.shock} and stays there "
+                    "(slack_sim.shock_response)")
+        return (f"whether the cumulative discounted saving of '{self.first}' and of "
+                f"'{self.second}' against '{self.reference}' turns positive for good by 2040 "
+                "(slack_sim.break_even_year)")
+
+
+@dataclasses.dataclass(frozen=True)
+class RecoveryAndCost(Rule):
+    """Whether ``run`` recovers from a shock, and costs less or more than ``against``.
+
+    Answers: ``"no-recovery"`` (the crisis queue of ``run`` does not come back within 5% of
+    its pre-shock level: :func:`slack_sim.metrics.shock_response`), else
+    ``"recovers-cheaper"`` or ``"recovers-dearer"`` by comparing the NPV of total spending
+    over the horizon (:func:`slack_sim.npv`).
+    """
+
+    run: str
+    against: str
+    shock: int = 1
+
+    @property
+    def keys(self) -> tuple[str, ...]:  # noqa: D102
+        return ("recovers-cheaper", "recovers-dearer", "no-recovery")
+
+    @property
+    def runs(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.run, self.against)
+
+    @property
+    def variables(self) -> tuple[str, ...]:  # noqa: D102
+        return ("Crisis queue", "Total spending")
+
+    def decide(self, frames: Frames, settings: Settings,  # noqa: D102
+               labels: Labels | None = None) -> Verdict:
+        mine = _recovery(frames[self.run], settings[self.run], self.shock)
+        other = _recovery(frames[self.against], settings[self.against], self.shock)
+        cost = {k: npv(frames[k]["Total spending"].iloc[:-1]) for k in (self.run, self.against)}
+        cheaper = cost[self.run] < cost[self.against]
+        if not mine["recovered"]:
+            answer = "no-recovery"
+        else:
+            answer = "recovers-cheaper" if cheaper else "recovers-dearer"
+        detail = (f"{_recovery_text(run_name(labels, self.run), mine)}. "
+                  f"{_recovery_text(run_name(labels, self.against), other)}. "
+                  f"NPV of spending {int(START_YEAR)}-2040: {_money(cost[self.run])} against "
+                  f"{_money(cost[self.against])} per 100,000 residents.")
+        return Verdict(answer, detail, {"recovery_months": mine["recovery_months"],
+                                        "npv": cost[self.run],
+                                        "npv_against": cost[self.against]})
+
+    def describe(self) -> str:  # noqa: D102
+        return (f"whether the crisis queue in '{self.run}' comes back within 5% of its "
+                f"level before shock {self.shock} (slack_sim.shock_response), and whether "
+                f"its NPV of total spending is below that of '{self.against}'")
+
+

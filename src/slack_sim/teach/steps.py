@@ -1,0 +1,413 @@
+"""The storyline's content, as data: each step's question, runs, chart, answers and rule.
+
+:data:`STORYLINE` follows the numbered notebooks: the crisis queue as a bathtub; austerity
+and the firefighting trap; Covid, hidden need and the tipping point; partnership capital;
+invest to save. A :class:`Step` names a one-idea question and its candidate answers, the
+scenarios it runs (:class:`Run`), what it draws (:class:`Chart`), the :class:`Rule`
+that computes the right answer from the runs, and an explanation tied to the model's
+named feedback loops. Nothing here runs the model; :mod:`slack_sim.teach.runner` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Literal
+
+from ..analysis.tipping import RB3_SHOCK
+from ..model.calendar import START_YEAR
+from ..scenarios import DEFAULT_PROFILE, Scenario, preset
+from .outcome_rules import BothOrEither, CrossoverYear, RecoveryAndCost
+from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule
+
+__all__ = ["CLEAN_SHOCK", "STORYLINE", "Chart", "Run", "Step", "step"]
+
+#: The first year of the model run, as the step texts write it.
+_Y0 = int(START_YEAR)
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One scenario a step runs.
+
+    Attributes
+    ----------
+    key : str
+        Identifier within the step (rules name runs by it).
+    label : str
+        Legend label.
+    preset : str
+        Preset name (``models/presets.toml``).
+    values : mapping of str to float
+        Lever, uncertainty, profile or switch settings on top of the preset, by model name.
+    profile : str
+        Calibration profile.
+    """
+
+    key: str
+    label: str
+    preset: str
+    values: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    profile: str = DEFAULT_PROFILE
+
+    def scenario(self, overrides: Mapping[str, float] | None = None) -> Scenario:
+        """Return the run's scenario, with optional extra settings applied last.
+
+        Raises
+        ------
+        slack_sim.ScenarioError
+            For an unknown preset, profile or variable, or an out-of-range value.
+        """
+        base = preset(self.preset, profile=self.profile)
+        values = {**dict(self.values), **dict(overrides or {})}
+        return base.with_values(values, name=self.label) if values else base
+
+    def settings_text(self) -> str:
+        """Return the run's settings in words: preset, profile and changed values."""
+        extra = ", ".join(f"{k} = {v:g}" for k, v in self.values.items())
+        text = f"preset `{self.preset}`, profile `{self.profile}`"
+        return text + (f", with {extra}" if extra else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Chart:
+    """What a step draws once run.
+
+    Attributes
+    ----------
+    variables : tuple of str
+        Model variables, one chart each, every run a line (``kind="level"``).
+    kind : {"level", "cumulative-saving"}
+        ``"cumulative-saving"``: one chart of the cumulative discounted saving of each
+        run in ``policies`` against ``reference`` (reference minus policy spending).
+    policies : tuple of str
+        For ``"cumulative-saving"``: the runs drawn.
+    reference : str or None
+        For ``"cumulative-saving"``: the run they are measured against.
+    title : str
+        Title of a ``"cumulative-saving"`` chart.
+    labels : mapping of str to str
+        Legend labels by run key, replacing the runs' labels in this chart.
+    window : tuple of float or None
+        Years shown (start, end); ``None`` for the whole horizon.
+    """
+
+    variables: tuple[str, ...] = ()
+    kind: Literal["level", "cumulative-saving"] = "level"
+    policies: tuple[str, ...] = ()
+    reference: str | None = None
+    title: str = ""
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    window: tuple[float, float] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One predict-then-run step of the storyline.
+
+    Attributes
+    ----------
+    key : str
+        Stable identifier.
+    title : str
+        Short title for the screen.
+    question : str
+        The one-idea question participants predict.
+    runs : tuple of Run
+        The scenarios run.
+    chart : Chart
+        The output drawn.
+    answers : mapping of str to str
+        Candidate answers: key -> text; the keys are those of the rule.
+    rule : Rule
+        How the right answer is computed from the runs.
+    loops : tuple of str
+        Ids of the model's named feedback loops the explanation rests on (e.g. ``"R1"``).
+    explanation : str
+        What the result shows, in terms of the loops.
+    notes : mapping of str to str
+        Extra sentence shown after the explanation for a given computed answer.
+    notebook : str
+        The notebook that goes deeper.
+    """
+
+    key: str
+    title: str
+    question: str
+    runs: tuple[Run, ...]
+    chart: Chart
+    answers: Mapping[str, str]
+    rule: Rule
+    loops: tuple[str, ...]
+    explanation: str
+    notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    notebook: str = ""
+
+    def run(self, key: str) -> Run:
+        """Return the run with a given key."""
+        for run in self.runs:
+            if run.key == key:
+                return run
+        raise KeyError(key)
+
+
+#: The one-year shock of the tipping-point experiment (:data:`slack_sim.tipping.RB3_SHOCK`).
+CLEAN_SHOCK: dict[str, float] = RB3_SHOCK
+
+#: The storyline, in the order of the notebooks.
+STORYLINE: tuple[Step, ...] = (
+    Step(
+        key="bathtub",
+        title="The crisis queue is a bathtub",
+        question=(f"The history: a decade of cuts from {_Y0}, then Covid-19 from March 2020. "
+                  "When is the crisis queue (people waiting for a statutory response) at its "
+                  "highest?"),
+        runs=(
+            Run("baseline", "No austerity, no shock", "baseline"),
+            Run("history", "Austerity then Covid", "austerity-then-covid"),
+        ),
+        chart=Chart(variables=("Crisis queue",)),
+        answers={
+            "before": "Before Covid arrives, at the end of the decade of cuts",
+            "during": "While the Covid shock is on",
+            "after": "After the shock has ended",
+        },
+        rule=PeakTiming("history", "Crisis queue", shock=1, noun="people waiting"),
+        loops=("B1",),
+        explanation=(
+            "The queue is a stock, like water in a bath: it rises in every month that more "
+            "people arrive than are served, and it peaks where inflow and outflow cross, not "
+            "when the shock is at its worst. The plug hole is widened by loop B1 (hiring): "
+            "planners fund posts for the demand they expect, averaged over a year, and "
+            "recruiting takes months more, so capacity catches up late. A backlog does not "
+            "clear when demand is 'back to normal'; it clears only when capacity runs above "
+            "demand for long enough."),
+        notebook="01-stocks-and-flows",
+    ),
+    Step(
+        key="austerity",
+        title="Austerity: where the cuts land",
+        question=("Austerity cuts the service's funding, and the council protects its "
+                  "statutory (crisis) services. Compared with no austerity, does prevention "
+                  "spending fall by more than the funding cut, by about as much, or by less?"),
+        runs=(
+            Run("baseline", "No austerity", "baseline"),
+            Run("austerity", "Austerity", "austerity"),
+        ),
+        chart=Chart(variables=("Prevention spending", "Crisis spending")),
+        answers={
+            "more": "By more than the funding cut",
+            "about": "By about as much as the funding cut",
+            "less": "By less than the funding cut",
+        },
+        rule=CutDepth("austerity", "baseline", "Prevention spending"),
+        loops=("R1",),
+        explanation=(
+            "Crises must be answered, so statutory spending is protected and the cut lands on "
+            "what the council does not have to do: prevention. Then loop R1, the firefighting "
+            "trap, deepens it: crisis pressure pulls prevention staff into crisis work and "
+            "rising statutory costs squeeze the prevention budget, so more needs escalate into "
+            "crises, which raises the pressure again. Money moves 'from preventative to "
+            "responsive, from discretionary to statutory' (RSA 2017)."),
+        notebook="02-austerity-and-the-firefighting-trap",
+    ),
+    Step(
+        key="saves-then-costs",
+        title="Cutting prevention: saves, then costs",
+        question=(f"A council halves its prevention budget from {_Y0} (a round-number service, "
+                  "no other cuts; needs escalate to crisis after about a year). Counting money "
+                  "in present value, by when has the cut cost more than it saved?"),
+        runs=(
+            Run("keep", "Keep prevention", "baseline", {"Time to escalate": 12},
+                profile="generic"),
+            Run("cut", "Halve prevention", "baseline",
+                {"Time to escalate": 12, "Prevention investment": 0.5}, profile="generic"),
+        ),
+        chart=Chart(kind="cumulative-saving", policies=("keep",), reference="cut",
+                    title="Running total: what the cut cost minus what it saved",
+                    labels={"keep": "Halving prevention (present value)"}),
+        answers={
+            "by-2014": "Within five years (by 2014)",
+            "2015-2019": "Between 2015 and 2019",
+            "2020-2029": "In the 2020s",
+            "2030-2040": "Only after 2030",
+            "never": "Never: it keeps saving money to 2040",
+        },
+        rule=CrossoverYear("keep", "cut", bins=(("by-2014", 2015.0), ("2015-2019", 2020.0),
+                                                 ("2020-2029", 2030.0),
+                                                 ("2030-2040", math.inf))),
+        loops=("B3",),
+        explanation=(
+            "Prevention resolves needs before they become crises: loop B3 (prevention). Cut "
+            "it and the saving comes at once, but the needs it would have resolved escalate "
+            "only after a delay (the time to escalate), and some of those crises stay in care "
+            "for years. The running total falls while the cut saves and climbs once the crises "
+            "arrive. The longer the delay, the longer a cut looks like a saving, and the more "
+            "it has locked in by the time the cost shows. Who is still in post to notice?"),
+        notes={"never": "At this delay the discounted running total does not cross back by "
+                        "2040; undiscounted, or with a shorter delay, it does."},
+        notebook="02-austerity-and-the-firefighting-trap",
+    ),
+    Step(
+        key="hidden-need",
+        title="Covid: when demand falls, need does not",
+        question=("In the first Covid lockdown (the first three months of the shock), what "
+                  "happened to referrals (the demand a service can measure)?"),
+        runs=(
+            Run("baseline", "No Covid", "baseline"),
+            Run("covid", "Covid, no austerity", "covid-without-austerity"),
+        ),
+        chart=Chart(variables=("Referrals", "Hidden need"), window=(2018.0, 2027.0)),
+        answers={"rise": "They rose", "fall": "They fell", "same": "They stayed about the same"},
+        rule=Direction("covid", "baseline", "Referrals", shock=1, first_months=3),
+        loops=("B1",),
+        explanation=(
+            "People in crisis did not present. The need did not go away: it built up as "
+            "hidden need (right-hand chart) and came back after the shock, some of it more "
+            "severe. A dashboard of referrals showed a quieter service. Loop B1 (hiring) "
+            "plans posts on referrals, the demand it can see, so it cannot see the hidden need "
+            "that is about to return."),
+        notebook="03-covid-and-slack",
+    ),
+    Step(
+        key="tipping-point",
+        title="The tipping point",
+        question=(f"The {_Y0} service (no austerity) is hit by a one-year shock in 2020, with "
+                  "10% of staff off sick: 60% more new need, or 150% more. Does the crisis "
+                  "queue come back to where it was?"),
+        runs=(
+            Run("surge 0.6", "Surge of 60% for a year", "baseline",
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 0.6}),
+            Run("surge 1.5", "Surge of 150% for a year", "baseline",
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}),
+        ),
+        chart=Chart(variables=("Crisis queue", "Prevention capacity")),
+        answers={
+            "both": "Both recover",
+            "first": "Only the 60% surge recovers",
+            "second": "Only the 150% surge recovers",
+            "neither": "Neither recovers",
+        },
+        rule=BothOrEither("surge 0.6", "surge 1.5", test="recovers", shock=1),
+        loops=("R1",),
+        explanation=(
+            "A big enough shock does not just take longer: the service flips into a lasting, "
+            "worse state. The queue keeps pressure high, pressure keeps pulling staff and "
+            "money out of prevention (right-hand chart), and less prevention keeps the queue "
+            "high: loop R1, the firefighting trap. An A&E department can cope with a major "
+            "incident, 'but not continuously, night after night'."),
+        notebook="03-covid-and-slack",
+    ),
+    Step(
+        key="slack",
+        title="Slack is not waste",
+        question=("The same 150% surge, in a service planned with a little more slack: 20% "
+                  "spare capacity instead of 15%. What happens?"),
+        runs=(
+            Run("slack 0.15", "Slack 0.15 (status quo)", "baseline",
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}),
+            Run("slack 0.20", "Slack 0.20", "baseline",
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5, "Slack target": 0.2}),
+        ),
+        chart=Chart(variables=("Crisis queue", "Total spending")),
+        answers={
+            "recovers-cheaper": f"It recovers, and costs less over {_Y0}-2040",
+            "recovers-dearer": f"It recovers, but costs more over {_Y0}-2040",
+            "no-recovery": "It still does not recover",
+        },
+        rule=RecoveryAndCost("slack 0.20", "slack 0.15", shock=1),
+        loops=("R1",),
+        explanation=(
+            "Slack is what absorbs a surge. Both services are overwhelmed at first and pull "
+            "staff out of prevention into crisis work: loop R1, the firefighting trap. With a "
+            "little more slack the queue peaks lower and capacity gets ahead of it in the end, "
+            "so the diversion stops, prevention is rebuilt and the service comes back, slowly; "
+            "with less, R1 holds the service in the worse state. The tipping point is not only "
+            "in the shock; it is in the structure of the service, and in its slack."),
+        notes={
+            "recovers-cheaper": "And the slack paid for itself: a runaway crisis (crisis "
+                                "staff, agency cover, care placements) cost more than the "
+                                "spare capacity.",
+            "recovers-dearer": "Here the slack costs money: the question is whether avoiding "
+                               "the lasting crisis is worth the difference.",
+        },
+        notebook="03-covid-and-slack",
+    ),
+    Step(
+        key="partnership",
+        title="Partnership: slow to build, quick to lose",
+        question=("Covid brought organisations together overnight. If the council then "
+                  "returns to old habits (innovations revert, partnership and community "
+                  "funding cut back), how long until partnership strength is back down to "
+                  "where it was before Covid?"),
+        runs=(
+            Run("seize", "Seize the moment", "seize-the-moment"),
+            Run("old habits", "Return to old habits", "return-to-old-habits"),
+        ),
+        chart=Chart(variables=("Partnership strength",), window=(2015.0, 2035.0)),
+        answers={
+            "within-2": "Within 2 years of the shock's end",
+            "2-5": "2 to 5 years",
+            "lasts": "It stays above for more than 5 years",
+        },
+        rule=FadeTime("old habits", "Partnership strength",
+                      bins=(("within-2", 24.0), ("2-5", 60.0)), lasts="lasts", shock=1),
+        loops=("R4",),
+        explanation=(
+            "Partnership strength is a stock of trust: built slowly through joint work, "
+            "which needs slack, and lost quickly through fatigue, turnover and each "
+            "organisation retreating to its statutory core. Loop R4 (partnership): slack "
+            "allows joint work, joint work builds trust, trust makes prevention work better "
+            "and staff more productive, which gives back slack. A crisis spike fades unless "
+            "someone reinforces it, as 'seize the moment' (the other line) does."),
+        notebook="04-partnership-capital",
+    ),
+    Step(
+        key="invest-to-save",
+        title="Invest to save: does it pay?",
+        question=("Against the history (austerity then Covid): 'invest to save' ring-fences "
+                  "prevention from 2011 and adds a five-year fund; 'seize the moment' keeps "
+                  "the Covid partnerships and reinvests in prevention from 2021. Which pays "
+                  "for itself in cash, in present value, by 2040?"),
+        runs=(
+            Run("history", "Austerity then Covid (history)", "austerity-then-covid"),
+            Run("invest to save", "Invest to save", "invest-to-save"),
+            Run("seize the moment", "Seize the moment", "seize-the-moment"),
+        ),
+        chart=Chart(kind="cumulative-saving", policies=("invest to save", "seize the moment"),
+                    reference="history", title="Cumulative saving against the history"),
+        answers={
+            "both": "Both",
+            "first": "Only invest to save",
+            "second": "Only seize the moment",
+            "neither": "Neither",
+        },
+        rule=BothOrEither("invest to save", "seize the moment", test="breaks-even",
+                          reference="history"),
+        loops=("B3", "R4"),
+        explanation=(
+            "Both policies strengthen loop B3 (prevention resolves needs before they become "
+            "crises); seizing the moment also feeds loop R4 (partnership). The money is spent "
+            "first and the savings (fewer crises, fewer care placements) arrive years later, "
+            "discounted. Money is half the answer: a policy can fail to pay back in cash and "
+            "still prevent a lot of harm (person-months waiting or with unmet need). Which "
+            "matters more is your judgement, not the model's."),
+        notebook="05-invest-to-save",
+    ),
+)
+
+
+def step(key: str) -> Step:
+    """Return the step of :data:`STORYLINE` with a given key.
+
+    Raises
+    ------
+    KeyError
+        If there is no such step.
+    """
+    for item in STORYLINE:
+        if item.key == key:
+            return item
+    raise KeyError(f"no step {key!r}; steps: {', '.join(s.key for s in STORYLINE)}")
+

@@ -1,0 +1,250 @@
+"""Every cached computation of the app, in one place (``st.cache_data``).
+
+Each function is pure: it reads no session state and no other global, takes plain values
+(a scenario is passed as its :func:`scenario_key`, one string naming its profile and
+values) and returns a copy, so nothing mutable is shared between browser sessions. The
+pages call these; what they compute lives in the package (:func:`slack_sim.simulate`,
+:func:`slack_sim.metrics.outcomes`, :mod:`slack_sim.ui.risk`, ...).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..analysis.ensemble import DEFAULT_GROUPS, uncertainty_ranges
+from ..analysis.optimise import model_objective
+from ..analysis.tipping import STANDARD_MAPS, rb3_scenario, tipping_map
+from ..engine.run import simulate
+from ..metrics.core import outcomes
+from ..model.parse import load_model
+from ..report.compare import comparison
+from ..report.export import write_excel
+from ..scenarios import Scenario, preset, preset_info, presets, profile_info, profiles
+from ..teach import storyline
+from . import charts, diagram, headline, risk
+
+__all__ = [
+    "comparison_table",
+    "csv_text",
+    "ensemble_summary",
+    "excel_bytes",
+    "lever_performance",
+    "loop_dot",
+    "preset_settings",
+    "ranges_table",
+    "run_frame",
+    "scenario_from_key",
+    "scenario_key",
+    "scenario_summary",
+    "step_result",
+    "tipping_result",
+    "titles",
+]
+
+
+# -- the one scenario key -----------------------------------------------------------------------
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """Return the cache key of a scenario: its profile and values as sorted JSON.
+
+    Two scenarios with the same key run the same model (name and description do not
+    count), so every cached run, summary and ensemble is keyed by it.
+    """
+    return json.dumps({"profile": scenario.profile, "values": dict(scenario.values)},
+                      sort_keys=True)
+
+
+def scenario_from_key(key: str) -> Scenario:
+    """Return the scenario a :func:`scenario_key` describes."""
+    data = json.loads(key)
+    return Scenario(profile=data["profile"], values=data["values"])
+
+
+def _runner(scenario: Scenario) -> pd.DataFrame:
+    """Run a scenario through the cache (for package functions that take a runner)."""
+    return run_frame(scenario_key(scenario))
+
+
+# -- runs and outcomes ----------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def run_frame(key: str) -> pd.DataFrame:
+    """Return the model output of a scenario (:func:`slack_sim.simulate`), by its key."""
+    return simulate(scenario_from_key(key))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def scenario_summary(key: str) -> dict[str, Any]:
+    """Return :func:`slack_sim.metrics.outcomes` of a scenario, by its key."""
+    return outcomes(run_frame(key), settings=scenario_from_key(key).settings())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def ensemble_summary(key: str, baseline: str, members: int,
+                     groups: str = ",".join(DEFAULT_GROUPS)) -> risk.EnsembleView:
+    """Return the uncertainty bands, outcomes and statements of a scenario.
+
+    Parameters
+    ----------
+    key : str
+        The scenario's :func:`scenario_key`.
+    baseline : str
+        The baseline preset (on the same profile), run under the same draws.
+    members : int
+        Futures drawn (seeded: :data:`slack_sim.ui.risk.BANDS`).
+    groups : str
+        Uncertainty groups sampled, comma-separated.
+
+    Returns
+    -------
+    slack_sim.ui.risk.EnsembleView
+        Bands of the charted variables, one row of outcomes per future, and the
+        probability statements of the headline cards.
+    """
+    scenario = scenario_from_key(key)
+    return risk.ensemble_view(
+        scenario, preset(baseline, profile=scenario.profile), n=members, seed=risk.BANDS.seed,
+        groups=[g for g in groups.split(",") if g], baseline_label=baseline,
+        outputs=charts.band_outputs())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def comparison_table(pins_json: str, baseline: str) -> pd.DataFrame:
+    """Return the formatted :func:`slack_sim.compare` table of pinned scenarios.
+
+    ``pins_json`` is the JSON list of the pins (profile, values, name, description).
+    """
+    scenarios = [Scenario(**p) for p in json.loads(pins_json)]
+    base = preset(baseline, profile=scenarios[0].profile)
+    table = comparison(scenarios, baseline=base, runner=_runner).table
+    return headline.format_comparison(table)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def csv_text(key: str) -> str:
+    """Return the model output as CSV: time in decimal years first, every variable."""
+    buffer = io.StringIO()
+    run_frame(key).to_csv(buffer, index_label="year")
+    return buffer.getvalue()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def excel_bytes(scenario_json: str, baseline: str) -> bytes:
+    """Return the Excel workbook of a scenario (its JSON, with its name) against a preset."""
+    result = comparison([Scenario.from_json(scenario_json)], baseline=baseline, runner=_runner)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_excel(result, Path(tmp) / "slack-sim.xlsx")
+        return path.read_bytes()
+
+
+# -- the model, presets and profiles ---------------------------------------------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def loop_dot(levers: bool, max_hidden: int) -> str:
+    """Return the loop view of the model as DOT."""
+    return diagram.loop_view_dot(load_model(), levers=levers, max_hidden=max_hidden)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def titles() -> dict[str, dict[str, str]]:
+    """Return the titles and descriptions of presets and profiles (read once)."""
+    return {
+        "preset": {p: preset_info(p)["title"] for p in presets()},
+        "profile": {p: profile_info(p)["title"] for p in profiles()},
+        "description": {p: preset_info(p)["description"] for p in presets()},
+    }
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def preset_settings(preset_name: str, profile: str) -> dict[str, float]:
+    """Return every setting of a preset on a profile."""
+    return preset(preset_name, profile=profile).settings()
+
+
+# -- the Risk page --------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def tipping_result(name: str, profile: str, key: str) -> dict[str, Any]:
+    """Return one standard tipping map.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`slack_sim.tipping.STANDARD_MAPS`.
+    profile : str
+        Calibration profile of the standard experiment.
+    key : str
+        The :func:`scenario_key` of the scenario varied; ``""`` for the standard
+        experiment (:func:`slack_sim.tipping.rb3_scenario` on ``profile``).
+
+    Returns
+    -------
+    dict
+        ``recovery`` and ``recovered`` (DataFrames, y by x), ``threshold`` (Series) and
+        ``seconds``.
+    """
+    scenario = rb3_scenario(profile) if not key else scenario_from_key(key)
+    x, y = STANDARD_MAPS[name]
+    result = tipping_map(scenario, x=x, y=y)
+    return {"recovery": result.recovery, "recovered": result.recovered,
+            "threshold": result.threshold(), "seconds": result.seconds}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def lever_performance(key: str, levers_json: str, futures: int, seed: int) -> dict[str, float]:
+    """Return the scenario's mean NPV and percentile wait and harm over the futures.
+
+    The futures are those of the policy search with the same number and seed (common
+    random numbers), so the numbers compare directly with the search's results.
+
+    Parameters
+    ----------
+    key : str
+        The scenario's :func:`scenario_key`.
+    levers_json : str
+        The levers searched (JSON list): their current values are evaluated.
+    futures, seed : int
+        The search's futures.
+
+    Returns
+    -------
+    dict
+        ``cost``, ``waiting``, ``harm``.
+    """
+    scenario = scenario_from_key(key)
+    names = json.loads(levers_json)
+    settings = scenario.settings()
+    evaluate = model_objective(scenario, names, futures=futures, seed=seed,
+                               percentile=risk.SEARCH.percentile)
+    out = evaluate(np.array([[settings[n] for n in names]], dtype=float))
+    return {k: float(v[0]) for k, v in out.items()}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def ranges_table(names: tuple[str, ...]) -> pd.DataFrame:
+    """Return the range each uncertainty is drawn from, with the reason, for display."""
+    return risk.ranges_view(uncertainty_ranges(list(names)))
+
+
+# -- the Teach page -------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def step_result(step_key: str) -> storyline.StepResult:
+    """Return the runs of a storyline step and the answer computed from them.
+
+    The runs go through :func:`run_frame`, so they share the cache of the other pages.
+    """
+    return storyline.run_step(storyline.step(step_key), runner=_runner, model=load_model())

@@ -1,0 +1,74 @@
+"""The Compare page: pin up to four scenarios, overlay them and compare their outcomes."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from ...model.parse import Model
+from ...report.export import TIME_SERIES_OUTPUTS
+from ...scenarios import Scenario, preset
+from .. import cache, charts, headline, sharing
+from ..state import MAX_PINNED, current_scenario, notice
+
+__all__ = ["compare_page"]
+
+
+def _pin(model: Model) -> None:
+    state = st.session_state
+    scenario, _ = current_scenario(model)
+    label = (state.get("pin_name") or "").strip() or scenario.name
+    pins = [p for p in state["pinned"] if p["name"] != label]
+    if len(pins) >= MAX_PINNED:
+        notice("error", f"At most {MAX_PINNED} scenarios can be pinned; remove one first.")
+        return
+    pins.append({"profile": scenario.profile, "values": dict(scenario.values), "name": label,
+                 "description": scenario.description})
+    state["pinned"] = pins
+    state["pin_name"] = ""
+
+
+def _unpin(index: int) -> None:
+    pins = list(st.session_state["pinned"])
+    pins.pop(index)
+    st.session_state["pinned"] = pins
+
+
+def compare_page(model: Model, scenario: Scenario) -> None:
+    """Draw the Compare page: pin up to four scenarios, overlay them, compare outcomes."""
+    state = st.session_state
+    st.subheader("Compare scenarios")
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.text_input("Name for the current scenario", key="pin_name",
+                    placeholder=scenario.name, max_chars=60)
+    right.button("Pin current scenario", on_click=_pin, args=(model,), key="pin",
+                 disabled=len(state["pinned"]) >= MAX_PINNED, width="stretch")
+    pins = state["pinned"]
+    if not pins:
+        st.info(f"Set the sliders, name the scenario and pin it (up to {MAX_PINNED}); pinned "
+                "scenarios are compared here against the baseline chosen in the sidebar.")
+        return
+    for i, pin in enumerate(pins):
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        changed = ", ".join(f"{k} = {sharing.format_value(v)}" for k, v in pin["values"].items())
+        changed = changed or "no setting changed from the profile's defaults"
+        c1.markdown(f"**{pin['name']}** ({pin['profile']}): {changed}")
+        c2.button("Remove", key=f"unpin:{i}", on_click=_unpin, args=(i,))
+    base_name = state["baseline"]
+    pinned = [Scenario(**pin) for pin in pins]
+    base = preset(base_name, profile=pinned[0].profile)
+    base_label = base_name if base_name == "baseline" else f"{base_name} (baseline)"
+    frames = {base_label: cache.run_frame(cache.scenario_key(base))}
+    for pin, scenario_pinned in zip(pins, pinned, strict=True):
+        frames[pin["name"]] = cache.run_frame(cache.scenario_key(scenario_pinned))
+    options = [c for c in TIME_SERIES_OUTPUTS if c in model]
+    variable = st.selectbox("Variable", options, key="overlay_var",
+                            index=options.index("Crisis queue"))
+    settings = pinned[0].settings(model=model)
+    st.plotly_chart(charts.overlay_figure(frames, variable, model=model, settings=settings),
+                    theme=None, key="chart:overlay", config={"displaylogo": False})
+    table = cache.comparison_table(json.dumps(pins, sort_keys=True), base_name)
+    st.dataframe(table, width="stretch", height=600, hide_index=True)
+    st.caption("Outcomes of each pinned scenario, then its change against the baseline. "
+               + headline.MONEY_NOTE)

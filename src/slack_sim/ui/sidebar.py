@@ -1,0 +1,131 @@
+"""The sidebar (pickers, sliders, switches), the page picker and the notices above a page.
+
+Every slider and toggle is keyed ``"var:<model name>"``; its range, step, units and help
+come from the model (:mod:`slack_sim.ui.specs`). What the widgets describe is read back by
+:func:`slack_sim.ui.state.current_scenario`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..model.parse import Model
+from . import cache, risk, sharing, specs
+from .state import PAGES, load_pending, reset_to_preset
+
+__all__ = ["notices", "page_picker", "sidebar"]
+
+
+def _slider(spec: specs.SliderSpec, drawn_before: set[str], drawn_now: set[str]) -> None:
+    state = st.session_state
+    fresh = state.get("fresh", False)
+    if spec.key not in drawn_before:  # first drawn, or drawn again after being hidden
+        state[spec.key] = state["values"][spec.name]
+        fresh = True
+    drawn_now.add(spec.key)
+    # The value is the session state's. Passing it explicitly spares Streamlit a scan of
+    # the whole session state per slider, except in a run where the state was just set
+    # (Streamlit then warns that a value was given twice).
+    value = None if fresh else float(state[spec.key])
+    st.slider(spec.label, min_value=spec.minimum, max_value=spec.maximum, step=spec.step,
+              value=value, format=spec.format, key=spec.key, help=spec.help)
+
+
+def sidebar(model: Model) -> None:
+    """Draw the sidebar: pickers, reset, Policies, Assumptions and loop switches."""
+    with st.sidebar:
+        st.header("Scenario")
+        names = cache.titles()
+        prof, pres = list(names["profile"]), list(names["preset"])
+        st.selectbox("Profile (calibration)", prof, key="profile",
+                     on_change=reset_to_preset, format_func=names["profile"].__getitem__,
+                     help="Changing the profile or the preset resets every slider to it.")
+        st.selectbox("Preset", pres, key="preset",
+                     on_change=reset_to_preset, format_func=names["preset"].__getitem__,
+                     help=names["description"][st.session_state["preset"]])
+        st.selectbox("Compare against (baseline)", pres, key="baseline",
+                     format_func=names["preset"].__getitem__,
+                     help="Deltas on the headline cards and the dashed lines on the charts "
+                          "are against this preset, on the same profile.")
+        st.button("Reset sliders to the preset", on_click=reset_to_preset,
+                  key="reset", width="stretch")
+        before: set[str] = set(st.session_state.get("drawn") or ())
+        now: set[str] = set()
+        st.subheader("Policies")
+        st.caption("Levers: what the council decides.")
+        for spec in specs.lever_specs(model):
+            _slider(spec, before, now)
+        st.subheader("Assumptions")
+        st.caption("Uncertainties: what happens to the council.")
+        groups = specs.assumption_groups(model)
+        for group, group_specs in groups.items():
+            if group == specs.EFFECT_SIZES:
+                continue
+            with st.expander(group, expanded=group in ("Austerity", "Shock 1")):
+                for spec in group_specs:
+                    _slider(spec, before, now)
+        effects = groups.get(specs.EFFECT_SIZES, [])
+        with st.expander(f"{specs.EFFECT_SIZES} ({len(effects)})"):
+            shown = st.toggle("Show the effect-size sliders", key="show_effects",
+                              help="Hidden by default to keep the app quick; hidden sliders "
+                                   "keep their values.")
+            if shown:
+                for spec in effects:
+                    _slider(spec, before, now)
+            else:
+                state = st.session_state
+                base = cache.preset_settings(state["preset"], state["profile"])
+                moved = [s.name for s in effects
+                         if st.session_state["values"][s.name] != base[s.name]]
+                st.caption("Changed from the preset: " + (", ".join(moved) or "none") + ".")
+        _uncertainty_controls()
+        with st.expander("Loop switches (for teaching)"):
+            st.caption("Switch a feedback loop off to see what it does.")
+            for name in specs.switch_names(model):
+                st.toggle(name, key=f"var:{name}", help=model[name].definition)
+        st.session_state["fresh"] = False
+        st.session_state["drawn"] = now
+        extra = st.session_state.get("extra") or {}
+        if extra:
+            st.info("This scenario also sets profile inputs: " + ", ".join(
+                f"{k} = {sharing.format_value(v)}" for k, v in extra.items()))
+
+
+def _uncertainty_controls() -> None:
+    """Draw the switch and size of the uncertainty bands (defaults in ``risk.BANDS``)."""
+    state = st.session_state
+    state.setdefault("bands_on", risk.BANDS.on)
+    state.setdefault("bands_n", risk.BANDS.members)
+    with st.expander("Uncertainty (futures)"):
+        st.toggle("Show uncertainty bands and probabilities", key="bands_on",
+                  help="Runs the scenario in many futures, drawn over the plausible ranges "
+                       "of the effect sizes (the Assumptions' Effect sizes group), and shades the "
+                       "middle 50% and 90% of them around each line; the headline cards "
+                       "then say in how many futures each result holds.")
+        st.selectbox("Futures drawn", risk.BANDS.choices, key="bands_n",
+                     format_func=lambda n: f"{n:,}",
+                     help=f"{risk.BANDS.members:,} keeps a slider move under about 0.3 s; "
+                          "more futures give steadier bands but a slower page.")
+
+
+
+def page_picker() -> str:
+    """Draw the page selector and return the chosen page."""
+    choice = st.segmented_control("View", PAGES, key="page", required=True,
+                                  label_visibility="collapsed")
+    return choice or PAGES[0]
+
+
+def notices() -> None:
+    """Show pending messages (bad or stale links and files) with a dismiss button."""
+    state = st.session_state
+    for level, text in state.get("notices") or []:
+        getattr(st, level)(text)
+    if not state.get("notices"):
+        return
+    with st.container(horizontal=True):
+        if state.get("pending") is not None:
+            st.button("Load it anyway", on_click=load_pending, key="load_pending")
+        st.button("Dismiss", key="dismiss", on_click=lambda: state.update(notices=[]))
+
+

@@ -1,0 +1,206 @@
+"""The session's state: the scenario the widgets describe, notices, and the URL.
+
+State lives in ``st.session_state`` (one per browser session): the profile, preset and
+baseline pickers, one slider per lever and uncertainty (key ``"var:<name>"``), toggles for
+the loop switches, the uncertainty bands' switch and size (``"bands_on"``, ``"bands_n"``),
+pinned scenarios, the page shown and notices. The URL holds the current scenario and page
+(:func:`sync_query_params`; the encoding is :mod:`slack_sim.ui.sharing`'s), so a link or a
+reload opens the same view. Nothing mutable is shared between sessions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ..model.parse import Model, load_model
+from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE, Scenario, preset, profile_values
+from . import cache, risk, sharing, specs
+
+__all__ = [
+    "MAX_PINNED",
+    "PAGES",
+    "apply_scenario",
+    "current_scenario",
+    "init_state",
+    "kept",
+    "load_pending",
+    "load_shared",
+    "notice",
+    "remember",
+    "reset_to_preset",
+    "sync_query_params",
+]
+
+#: Most scenarios that can be pinned for comparison.
+MAX_PINNED = 4
+#: The app's pages.
+PAGES = ("Scenario", "Risk", "Compare", "Model", "Teach", "Share and export")
+
+
+def notice(level: str, text: str) -> None:
+    """Queue a message (``level`` an ``st`` call: "error", "warning", "success", ...)."""
+    st.session_state.setdefault("notices", []).append((level, text))
+
+
+def apply_scenario(scenario: Scenario, preset_name: str, baseline: str | None = None) -> None:
+    """Set every widget's state to a scenario (call before widgets exist, or in a callback)."""
+    model = load_model()
+    state = st.session_state
+    settings = scenario.settings(model=model)
+    state["profile"] = scenario.profile
+    state["preset"] = preset_name
+    if baseline is not None:
+        state["baseline"] = baseline
+    state["values"] = {n: float(settings[n]) for n in [*model.levers, *model.uncertainties]}
+    for name, value in state["values"].items():
+        state[f"var:{name}"] = value
+    state["fresh"] = True
+    for name in specs.switch_names(model):
+        state[f"var:{name}"] = bool(settings[name] >= 0.5)
+    base = profile_values(scenario.profile, model=model)
+    defaults = model.defaults()
+    state["extra"] = {
+        k: v for k, v in scenario.values.items()
+        if model[k].role == "profile" and v != base.get(k, defaults[k])
+    }
+    state["pending"] = None
+
+
+def reset_to_preset() -> None:
+    """Set every slider to the chosen preset on the chosen profile (a callback)."""
+    state = st.session_state
+    apply_scenario(preset(state["preset"], profile=state["profile"]), state["preset"])
+
+
+def load_pending() -> None:
+    """Load the scenario of a stale link or file the user chose to load anyway (a callback)."""
+    pending = st.session_state.get("pending")
+    if pending is not None:
+        apply_scenario(pending.scenario, pending.preset, pending.baseline)
+        st.session_state["notices"] = [("success", "Loaded the scenario as given.")]
+
+
+def init_state(model: Model) -> None:
+    """Initialise a new session from the URL (or the default), once per session.
+
+    A bad link gives an error naming the problem and the default scenario; a stale link
+    (another model version) gives a warning, the default scenario and a button to load it
+    anyway.
+    """
+    state = st.session_state
+    if state.get("initialised"):
+        return
+    state["initialised"] = True
+    state["notices"] = []
+    state["pinned"] = []
+    state["page"] = PAGES[0]
+    state["baseline"] = sharing.DEFAULT_BASELINE
+    state["bands_on"] = risk.BANDS.on
+    state["bands_n"] = risk.BANDS.members
+    apply_scenario(preset(DEFAULT_PRESET, profile=DEFAULT_PROFILE), DEFAULT_PRESET)
+    view = st.query_params.get("view")
+    if view is not None:
+        if view in PAGES:
+            state["page"] = view  # a reload stays on the page it was on
+        else:
+            notice("error", f"This link asks for the page {str(view)[:40]!r}, which the app "
+                            f"does not have (pages: {', '.join(PAGES)}); showing "
+                            f"{PAGES[0]}.")
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    params = {k: (v[0] if len(v) == 1 else v) for k, v in params.items()}
+    try:
+        shared = sharing.decode_query(params, model=model)
+    except sharing.ShareError as exc:
+        notice("error", f"Could not read the scenario in this link: {exc}. Showing the "
+                        f"default scenario ({DEFAULT_PRESET}) instead.")
+        return
+    if shared is None:
+        return
+    load_shared(shared, stale=f"Showing the default scenario ({DEFAULT_PRESET}) instead; use "
+                              "the button below to load the linked one anyway.")
+
+
+def load_shared(shared: sharing.Shared, *, stale: str) -> bool:
+    """Load a scenario from a link or a file, or hold it back if it is for another model.
+
+    Parameters
+    ----------
+    shared : slack_sim.ui.sharing.Shared
+        The scenario read.
+    stale : str
+        What the warning says happens instead when the scenario is for another model
+        version (it is then kept for the "Load it anyway" button).
+
+    Returns
+    -------
+    bool
+        Whether the scenario was loaded.
+    """
+    if shared.stale:
+        st.session_state["pending"] = shared
+        notice("warning", f"{shared.stale} {stale}")
+        return False
+    apply_scenario(shared.scenario, shared.preset, shared.baseline)
+    return True
+
+
+def current_scenario(model: Model) -> tuple[Scenario, str]:
+    """Return the scenario the widgets describe and the preset it starts from."""
+    state = st.session_state
+    # A slider not drawn this run (hidden effect sizes) keeps its value in state["values"].
+    drawn = state.get("drawn") or set()
+    values: dict[str, float] = {}
+    for name in [*model.levers, *model.uncertainties]:
+        key = f"var:{name}"
+        values[name] = float(state[key] if key in drawn else state["values"][name])
+    state["values"] = dict(values)
+    for name in specs.switch_names(model):
+        values[name] = 1.0 if state[f"var:{name}"] else 0.0
+    values.update(state.get("extra") or {})
+    scenario = sharing.scenario_for(
+        state["preset"], state["profile"], values, model=model,
+        preset_settings=cache.preset_settings(state["preset"], state["profile"]))
+    return scenario, state["preset"]
+
+
+def sync_query_params(scenario: Scenario, preset_name: str, model: Model) -> dict[str, str]:
+    """Write the current scenario and page into the URL (when they changed).
+
+    Returns the scenario's parameters alone (the link to share: it opens on the main view).
+    """
+    params = sharing.encode_query(
+        scenario, preset_name=preset_name, baseline=st.session_state["baseline"], model=model,
+        preset_settings=cache.preset_settings(preset_name, scenario.profile),
+    )
+    page = st.session_state.get("page") or PAGES[0]
+    in_url = {**params, "view": page} if page != PAGES[0] else params
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != in_url:
+        st.query_params.from_dict(in_url)
+    return params
+
+
+# -- choices that survive leaving a page ----------------------------------------------------------
+
+
+def remember(key: str, default: Any) -> str:
+    """Return the widget key of a choice that survives leaving the page and coming back.
+
+    Streamlit forgets a widget's state when a run does not draw it (another page). The
+    choice is mirrored in ``key`` (not a widget key, so kept) and restored into the widget
+    key ``"w:" + key`` before the widget is drawn (no default passed to the widget, so no
+    double-setting warning). Pair with :func:`kept`.
+    """
+    state = st.session_state
+    wkey = f"w:{key}"
+    if wkey not in state:
+        state[wkey] = state.get(key, default)
+    return wkey
+
+
+def kept(key: str, value: Any) -> Any:
+    """Mirror a widget's value in ``key`` (see :func:`remember`) and return it."""
+    st.session_state[key] = value
+    return value
