@@ -8,7 +8,6 @@ range; the model file is the only source of names, units and ranges.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -123,13 +122,20 @@ class Scenario:
 
     @property
     def key(self) -> str:
-        """Return the cache key of what this scenario computes: profile and values only.
+        """Return the cache key of what this scenario computes: its profile and values.
 
-        Two scenarios with the same profile and values give the same run, whatever their
-        names or descriptions, and share one key (16 hex digits of a SHA-256).
+        Canonical JSON (sorted keys), so two scenarios with the same profile and values
+        (whatever their names or descriptions) share one key, and
+        :meth:`from_key` rebuilds the scenario from it.
         """
-        text = json.dumps([self.profile, sorted(self.values.items())], separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return json.dumps({"profile": self.profile, "values": dict(self.values)},
+                          sort_keys=True)
+
+    @classmethod
+    def from_key(cls, key: str) -> Scenario:
+        """Return the scenario a :attr:`key` describes (values checked again)."""
+        data = json.loads(key)
+        return cls(profile=data["profile"], values=data["values"])
 
     def to_json(self) -> str:
         """Return the scenario as JSON text."""

@@ -54,19 +54,13 @@ __all__ = [
 
 
 def scenario_key(scenario: Scenario) -> str:
-    """Return the cache key of a scenario: its profile and values as sorted JSON.
-
-    Two scenarios with the same key run the same model (name and description do not
-    count), so every cached run, summary and ensemble is keyed by it.
-    """
-    return json.dumps({"profile": scenario.profile, "values": dict(scenario.values)},
-                      sort_keys=True)
+    """Return the cache key of a scenario (:attr:`Scenario.key`)."""
+    return scenario.key
 
 
 def scenario_from_key(key: str) -> Scenario:
-    """Return the scenario a :func:`scenario_key` describes."""
-    data = json.loads(key)
-    return Scenario(profile=data["profile"], values=data["values"])
+    """Return the scenario a :func:`scenario_key` describes (:meth:`Scenario.from_key`)."""
+    return Scenario.from_key(key)
 
 
 def _runner(scenario: Scenario) -> pd.DataFrame:
