@@ -4,7 +4,7 @@ The one copy of the sequence every analysis tool follows (ensembles, sensitivity
 maps, the policy search): take a scenario and a table of samples (one row per member, one
 column per setting drawn or varied), run every member in one batch on the compiled engine
 (:func:`run_members`), give each member its settings (:func:`member_settings`) and compute
-the headline outcomes of all members at once (:func:`slack_sim.metrics.headline`, the
+the headline outcomes of all members at once (:func:`slack_sim.metrics.headline_outcomes`, the
 computation a single run uses too).
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..engine.compiled import simulate_many
 from ..metrics.catalogue import HEADLINE_OUTCOMES
-from ..metrics.headline import HEADLINE_OUTPUTS, headline
+from ..metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
 from ..metrics.resilience import SHOCK_SETTINGS
 from ..model.calendar import START_YEAR
 from ..scenarios.scenario import Scenario
@@ -105,7 +105,7 @@ def batch_outcomes(
     -------
     pandas.DataFrame
         One row per member; columns :data:`HEADLINE_OUTCOMES` (``net_present_saving`` only
-        with a baseline) plus ``main_shock``: :func:`slack_sim.metrics.headline`, the
+        with a baseline) plus ``main_shock``: :func:`slack_sim.metrics.headline_outcomes`, the
         computation :func:`slack_sim.outcomes` applies to one run.
     """
     years = np.asarray(data["year"].values, dtype=float)
@@ -114,7 +114,7 @@ def batch_outcomes(
         if not np.array_equal(np.asarray(baseline["year"].values, dtype=float), years):
             raise ValueError("scenario and baseline runs must share the same times")
         base = np.asarray(baseline["Total spending"].values, dtype=float)
-    out = headline({name: np.asarray(data[name].values, dtype=float)
+    out = headline_outcomes({name: np.asarray(data[name].values, dtype=float)
                     for name in HEADLINE_OUTPUTS}, years, settings=settings,
                    baseline_spending=base, base_year=base_year)
     columns = [k for k in HEADLINE_OUTCOMES if k in out] + ["main_shock"]

@@ -13,7 +13,7 @@ compiled engine (:func:`slack_sim.simulate_many`) and returns
   cumulative harm, peak waiting time, recovery from the main shock, reserves runway and,
   against a baseline run under the *same* draws, the net present saving).
 
-The headline outcomes are :func:`slack_sim.metrics.headline`, the computation
+The headline outcomes are :func:`slack_sim.metrics.headline_outcomes`, the computation
 :func:`slack_sim.outcomes` applies to one run, on every member at once (members x months
 arrays); the run over the samples is :func:`slack_sim.analysis.batch.run_batch`.
 """

@@ -29,7 +29,7 @@ from .finance import (
     reserves_runway,
     savings_ledger,
 )
-from .headline import HEADLINE_OUTPUTS, headline, outcomes
+from .headline import HEADLINE_OUTPUTS, headline_outcomes, outcomes
 from .resilience import (
     RECOVERY_TOLERANCE,
     cumulative_harm,
@@ -62,7 +62,7 @@ __all__ = [
     "cumulative_harm",
     "discount_factor",
     "discounted",
-    "headline",
+    "headline_outcomes",
     "ledger_rows",
     "main_shock",
     "npv",

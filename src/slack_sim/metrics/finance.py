@@ -226,7 +226,9 @@ def npv_rows(
 ) -> np.ndarray:
     """Return the NPV of each row of a members x periods array of rates (see :func:`npv`)."""
     weights = present_value_weights(times, base_year=base_year, per=per, step=step)
-    return np.atleast_2d(np.asarray(flows, dtype=float)) @ weights
+    # a row's sum depends on that row alone (no matrix product, whose kernel varies with
+    # the number of rows), so one run and a batch member agree to the last bit
+    return (np.atleast_2d(np.asarray(flows, dtype=float)) * weights).sum(axis=1)
 
 
 def discounted(

@@ -1,6 +1,6 @@
 """The headline outcomes: one computation for one run and for a batch of runs.
 
-:func:`headline` takes members x times arrays of the model outputs it needs
+:func:`headline_outcomes` takes members x times arrays of the model outputs it needs
 (:data:`HEADLINE_OUTPUTS`) and returns one value per member for each headline outcome
 (:data:`~slack_sim.metrics.catalogue.HEADLINE_OUTCOMES`). A batch (an ensemble, a
 sensitivity sample, a policy search) passes all its members at once; :func:`outcomes`,
@@ -42,7 +42,7 @@ from .resilience import (
     shocks_in,
 )
 
-__all__ = ["HEADLINE_OUTPUTS", "headline", "outcomes"]
+__all__ = ["HEADLINE_OUTPUTS", "headline_outcomes", "outcomes"]
 
 #: Model outputs the headline outcomes need.
 HEADLINE_OUTPUTS: tuple[str, ...] = (
@@ -54,7 +54,7 @@ HEADLINE_OUTPUTS: tuple[str, ...] = (
 )
 
 
-def headline(
+def headline_outcomes(
     series: Mapping[str, np.ndarray],
     years: np.ndarray,
     *,
@@ -184,14 +184,14 @@ def outcomes(
 
     Notes
     -----
-    The headline outcomes are :func:`headline` on this run as a batch of one member.
+    The headline outcomes are :func:`headline_outcomes` on this run as a batch of one member.
     Flows and person-months sum over every row but the last: with Euler integration a
     stock at the end equals its start plus the sum of its monthly flows over those rows.
     """
     if baseline is not None and not baseline.index.equals(frame.index):
         raise ValueError("scenario and baseline outputs must share the same time index")
     years = np.asarray(frame.index, dtype=float)
-    head = headline(
+    head = headline_outcomes(
         {name: frame[name].to_numpy(dtype=float)[None, :] for name in HEADLINE_OUTPUTS},
         years, settings=settings, base_year=base_year,
         baseline_spending=(None if baseline is None
