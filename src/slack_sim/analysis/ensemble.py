@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..metrics.catalogue import HEADLINE_OUTCOMES
 from ..metrics.headline import HEADLINE_OUTPUTS
-from ..metrics.resilience import RECOVERY_TOLERANCE, main_shock, shock_rows
+from ..metrics.resilience import main_shock
 from ..model.calendar import START_YEAR
 from ..model.parse import load_model
 from ..scenarios.scenario import Scenario, ScenarioError
@@ -81,24 +81,6 @@ BAND_OUTPUTS: tuple[str, ...] = (
 )
 #: Outputs the headline outcomes need (:data:`slack_sim.metrics.headline.HEADLINE_OUTPUTS`).
 OUTCOME_OUTPUTS: tuple[str, ...] = HEADLINE_OUTPUTS
-
-
-def recovery_months(
-    queue: np.ndarray,
-    months: np.ndarray,
-    *,
-    start: np.ndarray,
-    length: np.ndarray,
-    window_end: np.ndarray,
-    tolerance: float = RECOVERY_TOLERANCE,
-) -> np.ndarray:
-    """Return months from each shock's end to recovery, for many members at once.
-
-    The ``recovery_months`` of :func:`slack_sim.metrics.resilience.shock_rows`, the one
-    definition of recovery (``nan``: did not recover, or no shock).
-    """
-    return shock_rows(queue, months, start=start, length=length, window_end=window_end,
-                      tolerance=tolerance)["recovery_months"]
 
 
 # -- the ensemble ------------------------------------------------------------------------------

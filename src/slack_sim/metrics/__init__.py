@@ -50,7 +50,6 @@ __all__ = [
     "HEADLINE_OUTCOMES",
     "HEADLINE_OUTPUTS",
     "LEDGER_LABELS",
-    "LEDGER_ROWS",
     "RECOVERY_TOLERANCE",
     "RESIDENTS",
     "RISK_ROWS",

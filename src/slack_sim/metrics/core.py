@@ -9,76 +9,11 @@ had is still importable from here.
 from typing import Any
 
 from ..model.calendar import START_YEAR as ORIGIN_YEAR
-from . import (
-    CATALOGUE,
-    COMPARE_ROWS,
-    CRISIS_STAFF_PARTS,
-    GREEN_BOOK_LONG_RATE,
-    GREEN_BOOK_RATE,
-    GREEN_BOOK_SWITCH_YEAR,
-    HEADLINE_OUTCOMES,
-    HEADLINE_OUTPUTS,
-    LEDGER_LABELS,
-    RECOVERY_TOLERANCE,
-    RESIDENTS,
-    RISK_ROWS,
-    SPENDING_CATEGORIES,
-    benefit_cost_ratio,
-    break_even_year,
-    cost_per_resident_per_year,
-    cumulative_discounted,
-    cumulative_harm,
-    discount_factor,
-    discounted,
-    headline_outcomes,
-    ledger_rows,
-    main_shock,
-    npv,
-    outcomes,
-    peak,
-    person_months,
-    policy_finance,
-    reserves_runway,
-    savings_ledger,
-    shock_response,
-    shocks_in,
-)
+from . import *  # noqa: F403 (the package's public names)
+from . import __all__ as _public
+from . import ledger_rows
 
-__all__ = [
-    "CATALOGUE",
-    "COMPARE_ROWS",
-    "CRISIS_STAFF_PARTS",
-    "GREEN_BOOK_LONG_RATE",
-    "GREEN_BOOK_RATE",
-    "GREEN_BOOK_SWITCH_YEAR",
-    "HEADLINE_OUTCOMES",
-    "HEADLINE_OUTPUTS",
-    "LEDGER_LABELS",
-    "ORIGIN_YEAR",
-    "RECOVERY_TOLERANCE",
-    "RESIDENTS",
-    "RISK_ROWS",
-    "SPENDING_CATEGORIES",
-    "benefit_cost_ratio",
-    "break_even_year",
-    "cost_per_resident_per_year",
-    "cumulative_discounted",
-    "cumulative_harm",
-    "discount_factor",
-    "discounted",
-    "headline_outcomes",
-    "ledger_rows",
-    "main_shock",
-    "npv",
-    "outcomes",
-    "peak",
-    "person_months",
-    "policy_finance",
-    "reserves_runway",
-    "savings_ledger",
-    "shock_response",
-    "shocks_in",
-]
+__all__ = [*_public, "ORIGIN_YEAR"]
 
 
 def __getattr__(name: str) -> Any:
