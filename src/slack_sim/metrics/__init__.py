@@ -1,10 +1,10 @@
 """Stage 4, *outcomes*: finance (Green Book NPV, break-even, ledger), resilience (harm, shocks).
 
-``finance`` and ``resilience`` hold the measures, array-first (members x time; one run is
-one member); ``headline`` the one computation of the headline outcomes, used by a single
-run (:func:`outcomes`) and by batches alike; ``catalogue`` the one table of outcome labels
-and units. The folder is named ``metrics`` because ``slack_sim.outcomes`` is a public
-function.
+``finance``, ``ledger`` (a policy against a baseline) and ``resilience`` hold the
+measures, array-first (members x time; one run is one member); ``headline`` the one
+computation of the headline outcomes, used by a single run (:func:`outcomes`) and by
+batches alike; ``catalogue`` the one table of outcome labels and units. The folder is
+named ``metrics`` because ``slack_sim.outcomes`` is a public function.
 """
 
 from typing import Any
@@ -17,19 +17,16 @@ from .finance import (
     GREEN_BOOK_SWITCH_YEAR,
     RESIDENTS,
     SPENDING_CATEGORIES,
-    benefit_cost_ratio,
     break_even_year,
     cost_per_resident_per_year,
     cumulative_discounted,
     discount_factor,
     discounted,
-    ledger_rows,
     npv,
-    policy_finance,
     reserves_runway,
-    savings_ledger,
 )
 from .headline import HEADLINE_OUTPUTS, headline_outcomes, outcomes
+from .ledger import benefit_cost_ratio, ledger_rows, policy_finance, savings_ledger
 from .resilience import (
     RECOVERY_TOLERANCE,
     cumulative_harm,

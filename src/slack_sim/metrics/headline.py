@@ -25,10 +25,9 @@ from .finance import (
     npv,
     npv_rows,
     period_years,
-    policy_finance,
     runway_rows,
-    savings_ledger,
 )
+from .ledger import policy_finance, savings_ledger
 from .resilience import (
     RECOVERY_TOLERANCE,
     main_shock,
