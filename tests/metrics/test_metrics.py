@@ -1,4 +1,5 @@
-"""Outcome metrics: known answers on constructed series, then on model runs."""
+"""Outcome metrics: known answers on constructed series, then on model runs; one headline
+computation for a run and a batch; model facts (harm, the ledger) read from the model."""
 
 import math
 
@@ -8,7 +9,8 @@ import pytest
 from simhelpers import run
 
 import slack_sim as ss
-import slack_sim.metrics.core as m
+import slack_sim.metrics as m
+from slack_sim.metrics import catalogue, finance, headline, resilience
 
 
 def annual(values, start=2010):
@@ -272,3 +274,99 @@ def test_baseline_is_flat_so_its_outcomes_are_simple(frames):
     assert out["shocks"] == [] and out["reserves_runway_year"] is None
     per_year = base["Total spending"].iloc[0] * 12 / 100_000
     assert out["cost_per_resident_per_year"] == pytest.approx(per_year, rel=1e-9)
+
+
+# -- one computation, model facts, one catalogue ------------------------------------------------
+
+
+def test_harm_is_the_model_variable(frames):
+    """Harm is a variable of the model (crisis queue plus unmet need), not a Python sum."""
+    var = ss.load_model()["Harm"]
+    assert set(var.depends_on) == {"Crisis queue", "Unmet need"} and var.units == "Person"
+    atc = frames["atc"]
+    assert np.array_equal(atc["Harm"], atc["Crisis queue"] + atc["Unmet need"])
+    flows = atc.iloc[:-1]
+    assert m.cumulative_harm(flows["Harm"]) == pytest.approx(
+        m.cumulative_harm(flows["Crisis queue"], flows["Unmet need"]), rel=1e-12)
+
+
+def test_ledger_parts_are_declared_by_the_model(frames):
+    """The ledger's parts are the model's (the Ledger: tag of Total spending) and add up to
+    Total spending at every time; labels come from the catalogue."""
+    rows = m.ledger_rows()
+    assert rows == m.LEDGER_ROWS
+    assert list(rows.values()) == list(catalogue.LEDGER_LABELS)
+    assert list(rows) == list(catalogue.LEDGER_LABELS.values())
+    model = ss.load_model()
+    assert all(v in model.variables for v in rows.values())
+    for frame in frames.values():
+        parts = sum(frame[v] for v in rows.values())
+        np.testing.assert_allclose(parts, frame["Total spending"], rtol=1e-12)
+
+
+def test_outcomes_of_a_run_are_the_batch_computation_on_one_member(frames):
+    """outcomes() takes its headline values from headline_outcomes() on one member: the batch
+    computation itself, so a run and a batch member cannot disagree."""
+    sc = ss.preset("austerity-then-covid")
+    atc, base = frames["atc"], frames["baseline"]
+    out = m.outcomes(atc, settings=sc.settings(), baseline=base)
+    head = headline.headline_outcomes(
+        {k: atc[k].to_numpy()[None, :] for k in headline.HEADLINE_OUTPUTS},
+        atc.index.to_numpy(), settings=sc.settings(),
+        baseline_spending=base["Total spending"].to_numpy()[None, :])
+    for key in ("npv_total_spending", "cumulative_harm", "peak_waiting_time",
+                "net_present_saving"):
+        assert out[key] == head[key][0], key
+    assert out["reserves_runway_year"] == int(head["reserves_runway_year"][0])
+    assert out["shocks"][0]["recovery_months"] == head["recovery_months"][0]
+    assert head["main_shock"][0] == 1 and not head["did_not_recover"][0]
+
+
+def test_shock_rows_are_shock_response_member_by_member():
+    """The array definition of recovery, on several constructed queues at once, equals the
+    single-series function on each (which is that definition on one member)."""
+    queues = [shock_queue(), shock_queue(relapse=True)]
+    q = shock_queue().to_numpy().copy()
+    q[30:] = 160.0
+    queues.append(monthly(q))
+    stack = np.vstack([s.to_numpy() for s in queues])
+    months = resilience.model_months(queues[0].index.to_numpy())
+    rows = resilience.shock_rows(stack, months, start=np.full(3, 24.0), length=np.full(3, 6.0),
+                                 window_end=np.full(3, np.inf))
+    for k, series in enumerate(queues):
+        one = m.shock_response(series, start=24, length=6)
+        assert one["depth"] == rows["depth"][k] and one["peak_level"] == rows["peak_level"][k]
+        rec = rows["recovery_months"][k]
+        assert (one["recovery_months"] is None and np.isnan(rec)) or one["recovery_months"] == rec
+
+
+def test_npv_rows_is_npv_row_by_row():
+    flows = np.array([[1e6 / 12] * 120, [2.0] * 120])
+    times = 2010.0 + np.arange(120) / 12.0
+    got = finance.npv_rows(flows, times)
+    for k in range(2):
+        assert got[k] == m.npv(pd.Series(flows[k], index=times))  # to the last bit
+
+
+def test_catalogue_labels_every_outcome_once():
+    """One table of labels and units: the comparison rows and the batch columns are read
+    from it, and every outcome of a run has a label."""
+    assert set(catalogue.COMPARE_ROWS) <= set(catalogue.CATALOGUE)
+    assert set(catalogue.HEADLINE_OUTCOMES) <= set(catalogue.CATALOGUE)
+    assert set(catalogue.RISK_ROWS) <= set(catalogue.HEADLINE_OUTCOMES)
+    npv_keys = {f"npv_{k}" for k in {**m.SPENDING_CATEGORIES, **m.CRISIS_STAFF_PARTS}}
+    assert npv_keys <= set(catalogue.COMPARE_ROWS)
+    for key, (label, units) in catalogue.COMPARE_ROWS.items():
+        assert label and units, key
+    assert catalogue.HEADLINE_OUTCOMES["reserves_runway_year"][1] == "decimal year"
+    assert catalogue.COMPARE_ROWS["reserves_runway_year"][1] == "year"
+
+
+def test_core_module_still_exports_every_name():
+    """slack_sim.metrics.core is the old location: every name of it still imports."""
+    import slack_sim.metrics.core as core
+
+    for name in ("npv", "outcomes", "shock_response", "LEDGER_ROWS", "ORIGIN_YEAR",
+                 "SPENDING_CATEGORIES", "CRISIS_STAFF_PARTS", "RECOVERY_TOLERANCE"):
+        assert hasattr(core, name), name
+    assert core.ORIGIN_YEAR == 2010.0

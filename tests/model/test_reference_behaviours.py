@@ -188,6 +188,17 @@ def test_rb3_tipping_point_threshold_rises_with_slack():
     assert recovery_month(with_slack) is not None
 
 
+def test_rb3_experiment_of_the_presets_file_is_this_one():
+    """The tipping experiment the analysis tools read from models/presets.toml
+    ([experiments.rb3]: rb3_scenario, RB3_SHOCK) is the RB3 run of this file."""
+    from slack_sim.analysis.tipping import RB3_SHOCK, rb3_scenario
+
+    sc = rb3_scenario()
+    expected = ss.preset("baseline").with_values(shock(0.6, **TIP))
+    assert sc.settings() == expected.settings() and sc.name == "rb3-tipping"
+    assert {**RB3_SHOCK, "Shock 1 demand surge": 0.6} == shock(0.6, **TIP)
+
+
 def test_loop_knockout_r1_removes_the_tipping_point():
     """With the firefighting trap switched off, the shock that tipped the system recovers."""
     assert recovery_month(tipping_run(1.5)) is None

@@ -12,16 +12,16 @@ waiting time and of cumulative harm staying under their caps; the constraints en
 penalty that ranks every infeasible candidate after every feasible one. Every evaluated
 candidate is kept, and its non-dominated points (cost against harm) form the Pareto front.
 
-:func:`check_search` holds the rules for the search's settings (caps, percentile, futures,
-population, generations, time cap, seed); :func:`optimise` applies it, and a front end can
-call it first to report every bad setting in its own words.
+:data:`SEARCH_CONSTRAINTS` declares the rules for the search's settings (caps, percentile,
+futures, population, generations, time cap, seed) once; :func:`check_search` checks them
+(:func:`slack_sim.validation.problems`), :func:`optimise` applies it, and a front end can
+call it first to report every bad setting under its own names.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -29,19 +29,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.ensemble import (
-    OUTCOME_OUTPUTS,
-    _member_settings,
-    batch_outcomes,
-    run_members,
-    sample,
-    uncertainty_ranges,
-)
 from ..model.parse import load_model
 from ..scenarios import Scenario, ScenarioError
+from ..validation import Interval, ValidationError, problems
+from .batch import run_batch
+from .pareto import pareto_front
+from .ranges import sample, uncertainty_ranges
 
-__all__ = ["BATCH_RUNS", "MAX_FUTURES", "MAX_POPSIZE", "OptimisationResult", "check_search",
-           "model_objective", "optimise", "pareto_front"]
+__all__ = ["BATCH_RUNS", "MAX_FUTURES", "MAX_POPSIZE", "SEARCH_CONSTRAINTS",
+           "OptimisationResult", "check_search", "model_objective", "optimise", "pareto_front"]
 
 Progress = Callable[[int, int], None]
 #: Added to the normalised cost of an infeasible candidate (ranks it after all feasible).
@@ -60,17 +56,20 @@ MAX_POPSIZE = 1000
 #: checked between batches (about 0.4 s each on one core).
 BATCH_RUNS = 4096
 
-#: Settings checked by :func:`check_search`: name -> (what it is, units).
-_SETTINGS: dict[str, tuple[str, str]] = {
-    "waiting_cap": ("cap on the percentile peak waiting time", "months"),
-    "harm_cap": ("cap on the percentile cumulative harm", "person-months"),
-    "percentile": ("percentile over the futures of the caps", "%"),
-    "futures": ("futures each candidate is judged on", ""),
-    "popsize": ("population size multiplier", "candidates per lever"),
-    "maxiter": ("most generations", ""),
-    "tol": ("convergence tolerance", "relative"),
-    "max_seconds": ("cap on the run time", "seconds"),
-    "seed": ("seed of the futures and the search", ""),
+#: The settings of a search, declared once: name -> allowed values (and units). Checked by
+#: :func:`check_search`, so by :func:`optimise`, :func:`model_objective` and the command line.
+SEARCH_CONSTRAINTS: dict[str, Interval] = {
+    # a cap of 0 or below cannot be met by any lever mix, so it is refused, not searched
+    "waiting_cap": Interval("real", 0, None, closed="neither", units="months", optional=True),
+    "harm_cap": Interval("real", 0, None, closed="neither", units="person-months",
+                         optional=True),
+    "percentile": Interval("real", 0, 100, closed="right", units="%"),
+    "futures": Interval("integer", 1, MAX_FUTURES, units="futures"),
+    "popsize": Interval("integer", 1, MAX_POPSIZE, units="candidates per lever"),
+    "maxiter": Interval("integer", 1, None, units="generations"),
+    "tol": Interval("real", 0, None, units="(relative)"),
+    "max_seconds": Interval("real", 0, None, closed="neither", units="seconds", optional=True),
+    "seed": Interval("integer", 0, None),
 }
 
 
@@ -89,29 +88,16 @@ def check_search(
 ) -> list[str]:
     """Return what is wrong with the settings of a policy search (empty: fine).
 
-    The one statement of the rules: :func:`optimise` raises :class:`ValueError` on the
-    first problem; the command line calls this first to name its own options, and a front
-    end such as the app's Risk page can do the same with ``labels``.
+    The one statement of the rules is :data:`SEARCH_CONSTRAINTS`: :func:`optimise` raises
+    :class:`~slack_sim.validation.ValidationError` (a :class:`ValueError`) on the first
+    problem; the command line calls this first to name its own options, and a front end
+    such as the app's Risk page can do the same with ``labels``.
 
     Parameters
     ----------
-    waiting_cap, harm_cap : float or None
-        ``None`` (no cap) or a finite number above 0 (months; person-months). A cap of 0 or
-        below cannot be met by any lever mix, so it is refused rather than searched.
-    percentile : float
-        Above 0 and at most 100.
-    futures : int
-        A whole number from 1 to :data:`MAX_FUTURES` (1: the scenario's own values only).
-    popsize : int
-        A whole number from 1 to :data:`MAX_POPSIZE`.
-    maxiter : int
-        A whole number, at least 1.
-    tol : float
-        Finite, at least 0.
-    max_seconds : float or None
-        ``None`` (no cap) or a finite number above 0.
-    seed : int
-        A whole number, at least 0 (numpy's generators take no negative seeds).
+    waiting_cap, harm_cap, percentile, futures, popsize, maxiter, tol, max_seconds, seed
+        The settings of :func:`optimise` (caps of ``None``: no cap; ``max_seconds=None``:
+        no time cap).
     labels : mapping of str to str, optional
         The name to give each setting in the messages (default the parameter name), e.g.
         ``{"waiting_cap": "--waiting-cap"}`` on the command line.
@@ -119,55 +105,20 @@ def check_search(
     Returns
     -------
     list of str
-        One message per bad setting, naming it, the value given, the allowed range and
-        the units.
+        One message per bad setting in the one format of :mod:`slack_sim.validation`,
+        naming it, the value given, the allowed range and the units, e.g.
+        ``"percentile: 150 is outside the allowed range (0, 100] %"``.
     """
-    labels = dict(labels or {})
-    problems: list[str] = []
-
-    def say(key: str, value: Any, allowed: str) -> None:
-        what, units = _SETTINGS[key]
-        given = (f"{value:g}" if isinstance(value, numbers.Real) and not isinstance(
-            value, bool | numbers.Integral) else repr(value))
-        problems.append(f"{labels.get(key, key)} ({what}{', ' + units if units else ''}) "
-                        f"must be {allowed}; got {given}")
-
-    def real(value: Any) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            return None
-        return float(value)
-
-    def whole(value: Any) -> bool:
-        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-    for key, cap in (("waiting_cap", waiting_cap), ("harm_cap", harm_cap)):
-        v = real(cap)
-        if cap is not None and (v is None or not math.isfinite(v) or v <= 0):
-            say(key, cap, "a finite number above 0 (or no cap at all)")
-    v = real(percentile)
-    if v is None or not 0 < v <= 100:
-        say("percentile", percentile, "above 0 and at most 100")
-    if not whole(futures) or not 1 <= futures <= MAX_FUTURES:
-        say("futures", futures, f"a whole number from 1 to {MAX_FUTURES:,}")
-    if not whole(popsize) or not 1 <= popsize <= MAX_POPSIZE:
-        say("popsize", popsize, f"a whole number from 1 to {MAX_POPSIZE:,}")
-    if not whole(maxiter) or maxiter < 1:
-        say("maxiter", maxiter, "a whole number of at least 1")
-    v = real(tol)
-    if v is None or not math.isfinite(v) or v < 0:
-        say("tol", tol, "a finite number of at least 0")
-    v = real(max_seconds)
-    if max_seconds is not None and (v is None or not math.isfinite(v) or v <= 0):
-        say("max_seconds", max_seconds, "a finite number above 0 (or no cap at all)")
-    if not whole(seed) or seed < 0:
-        say("seed", seed, "a whole number of at least 0")
-    return problems
+    values = {"waiting_cap": waiting_cap, "harm_cap": harm_cap, "percentile": percentile,
+              "futures": futures, "popsize": popsize, "maxiter": maxiter, "tol": tol,
+              "max_seconds": max_seconds, "seed": seed}
+    return problems(values, SEARCH_CONSTRAINTS, labels=labels)
 
 
 def _check(**settings: Any) -> None:
-    problems = check_search(**settings)
-    if problems:
-        raise ValueError(problems[0])
+    found = check_search(**settings)
+    if found:
+        raise ValidationError(found[0])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,38 +167,6 @@ class OptimisationResult:
     stopped: str
 
 
-def pareto_front(points: pd.DataFrame, *, x: str = "cost", y: str = "harm") -> pd.DataFrame:
-    r"""Return the rows no other row beats on both ``x`` and ``y`` (both minimised).
-
-    Parameters
-    ----------
-    points : pandas.DataFrame
-        Candidates with columns ``x`` and ``y``.
-    x, y : str
-        The two objectives.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The non-dominated rows, sorted by ``x`` (and duplicates removed).
-
-    Notes
-    -----
-    Row :math:`a` dominates :math:`b` when :math:`x_a \le x_b`, :math:`y_a \le y_b` and
-    one is strict. Sorted by :math:`x`, a row is on the front exactly when its :math:`y`
-    is below every :math:`y` before it (Kung et al. 1975), so this is
-    :math:`O(n \log n)`. Known answer: points (1, 3), (2, 2), (3, 1), (2, 3), (3, 3) give
-    the front (1, 3), (2, 2), (3, 1).
-    """
-    if points.empty:
-        return points.copy()
-    ordered = points.sort_values([x, y], kind="stable")
-    ys = ordered[y].to_numpy(dtype=float)
-    best = np.minimum.accumulate(np.concatenate([[np.inf], ys[:-1]]))
-    keep = ys < best
-    return ordered[keep].drop_duplicates(subset=[x, y])
-
-
 def model_objective(
     scenario: Scenario,
     levers: Sequence[str],
@@ -283,7 +202,7 @@ def model_objective(
         ``evaluate(X)`` with ``X`` candidates x levers returns a dict of arrays, one value
         per candidate: ``cost`` (mean NPV of total spending over the futures), ``waiting``
         (the percentile of peak waiting time) and ``harm`` (the percentile of cumulative
-        harm), all from :func:`slack_sim.uncertainty.batch_outcomes`. ``X`` is run in
+        harm), all from :func:`slack_sim.analysis.batch.run_batch`. ``X`` is run in
         batches of at most :data:`BATCH_RUNS` runs.
 
     Raises
@@ -315,10 +234,7 @@ def model_objective(
         rows = pd.DataFrame(np.repeat(X, k, axis=0), columns=names)
         for j, col in enumerate(draws.columns):
             rows[col] = np.tile(draw_values[:, j], s)
-        data = run_members(scenario, rows, OUTCOME_OUTPUTS)
-        settings = _member_settings(scenario, rows, ["Shock 1 start", "Shock 1 length",
-                                                     "Shock 2 start", "Shock 2 length"])
-        out = batch_outcomes(data, settings=settings)
+        out = run_batch(scenario, rows).outcomes
         cost = out["npv_total_spending"].to_numpy(dtype=float).reshape(s, k)
         wait = out["peak_waiting_time"].to_numpy(dtype=float).reshape(s, k)
         harm = out["cumulative_harm"].to_numpy(dtype=float).reshape(s, k)

@@ -4,7 +4,7 @@
 ranges with SALib (Saltelli's extension of Sobol' sequences for ``"sobol"``, Morris
 trajectories for ``"morris"``, the fast screen), runs every sample on the compiled engine
 in batches (reporting progress), computes the headline outcomes with
-:func:`slack_sim.uncertainty.batch_outcomes` and returns a tidy table ranked by importance.
+:func:`slack_sim.analysis.batch.run_batch` and returns a tidy table ranked by importance.
 
 The same wrapper takes a plain function of a parameter matrix, which is how the tests
 check it against the Ishigami function's known indices.
@@ -13,23 +13,17 @@ check it against the Ishigami function's known indices.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..analysis.ensemble import (
-    OUTCOME_OUTPUTS,
-    _member_settings,
-    batch_outcomes,
-    main_shock,
-    run_members,
-    uncertainty_ranges,
-)
-from ..metrics.core import ORIGIN_YEAR
+from ..metrics.resilience import main_shock, model_months
 from ..scenarios import Scenario
+from ..validation import Interval, Options, validate
+from .batch import run_batch
+from .ranges import uncertainty_ranges
 
 __all__ = ["MAX_RUNS", "SENSITIVITY_OUTPUTS", "evaluate_outcomes", "sensitivity"]
 
@@ -44,6 +38,16 @@ BATCH = 4096
 MAX_RUNS = 1_000_000
 
 Progress = Callable[[int, int], None]
+
+#: The arguments of :func:`sensitivity`, declared once.
+CONSTRAINTS = {
+    "method": Options(("sobol", "morris")),
+    "seed": Interval("integer", 0, None),
+    "n": Interval("integer", 2, None, units="(Sobol' base sample or Morris trajectories)",
+                  optional=True),
+    "num_levels": Interval("integer", 2, None),
+    "num_resamples": Interval("integer", 1, None),
+}
 
 
 def evaluate_outcomes(
@@ -66,7 +70,7 @@ def evaluate_outcomes(
     names : sequence of str
         Parameter names (columns of ``X``).
     outputs : sequence of str
-        Columns of :func:`slack_sim.uncertainty.batch_outcomes`, or ``"recovery_time"``:
+        Columns of :func:`slack_sim.analysis.batch.batch_outcomes`, or ``"recovery_time"``:
         ``recovery_months`` with a run that did not recover (or had no shock) counted as
         the months from the shock's end to the end of the run (a censored value, so that
         the variance-based indices are defined).
@@ -84,16 +88,12 @@ def evaluate_outcomes(
     out = np.empty((total, len(outputs)))
     for lo in range(0, total, batch):
         hi = min(lo + batch, total)
-        samples = pd.DataFrame(X[lo:hi], columns=list(names))
-        data = run_members(scenario, samples, OUTCOME_OUTPUTS)
-        settings = _member_settings(scenario, samples, ["Shock 1 start", "Shock 1 length",
-                                                        "Shock 2 start", "Shock 2 length"])
-        table = batch_outcomes(data, settings=settings)
-        years = np.asarray(data["year"].values, dtype=float)
-        horizon = (years[-1] - ORIGIN_YEAR) * 12.0
+        run = run_batch(scenario, pd.DataFrame(X[lo:hi], columns=list(names)))
+        table = run.outcomes
+        horizon = float(model_months(run.data["year"].values[-1:])[0])
         for k, name in enumerate(outputs):
             if name == "recovery_time":
-                _, start, length, _ = main_shock(settings)
+                _, start, length, _ = main_shock(run.settings)
                 censored = horizon - (np.nan_to_num(start) + np.nan_to_num(length))
                 rec = table["recovery_months"].to_numpy(dtype=float)
                 out[lo:hi, k] = np.where(np.isnan(rec), censored, rec)
@@ -201,14 +201,8 @@ def sensitivity(
     except ImportError:  # pragma: no cover - SALib is a dependency
         raise ImportError("sensitivity() needs SALib: pip install 'SALib>=1.5'") from None
 
-    if method not in ("sobol", "morris"):
-        raise ValueError(f"method must be 'sobol' or 'morris', got {method!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a whole number of at least 0, got {seed!r}")
-    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)
-                          or n < 2):
-        raise ValueError(f"n must be a whole number of at least 2 (Sobol' base sample or "
-                         f"Morris trajectories), got {n!r}")
+    validate({"method": method, "seed": seed, "n": n, "num_levels": num_levels,
+              "num_resamples": num_resamples}, CONSTRAINTS)
     if isinstance(target, Scenario):
         table = uncertainty_ranges(parameters, ranges=ranges)
         problem = _problem(table)

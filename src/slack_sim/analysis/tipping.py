@@ -9,8 +9,8 @@ there to the end of the run, or to the next shock; one-sided: settling lower cou
 recovered). A point that never recovers has tipped into a lasting degraded state.
 
 Two standard maps (:data:`STANDARD_MAPS`) show "slack enables resilience" on the RB3
-experiment of ``tests/test_reference_behaviours.py`` (:func:`rb3_scenario`): austerity
-depth by shock size, and slack target by shock size.
+experiment (:func:`rb3_scenario`, the ``[experiments.rb3]`` table of
+``models/presets.toml``): austerity depth by shock size, and slack target by shock size.
 """
 
 from __future__ import annotations
@@ -22,25 +22,41 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.ensemble import _member_settings, main_shock, recovery_months, run_members
-from ..metrics.core import ORIGIN_YEAR, RECOVERY_TOLERANCE
+from ..metrics.resilience import RECOVERY_TOLERANCE, main_shock, model_months, shock_rows
 from ..model.parse import load_model
-from ..scenarios import Scenario, _check_value, preset
+from ..scenarios import Scenario, check_value, preset
+from ..scenarios import experiment as scenario_experiment
+from ..validation import Interval, Options, validate
+from .batch import member_settings, run_batch
 
 __all__ = ["RB3_SHOCK", "STANDARD_MAPS", "TippingMap", "check_axis", "rb3_scenario",
            "standard_map", "tipping_map"]
 
+
+
+def experiment(name: str) -> dict[str, Any]:
+    """Return an experiment of ``models/presets.toml`` (its ``[experiments.<name>]`` table).
+
+    Returns
+    -------
+    dict
+        ``name`` and ``description`` of the scenario, ``base`` (the preset it starts
+        from), ``shock`` (the shock's settings) and ``values`` (further settings).
+    """
+    entry = scenario_experiment(name)
+    return {"name": entry.get("name", name), "description": entry.get("description", ""),
+            "base": entry.get("base", "baseline"), "shock": dict(entry.get("shock", {})),
+            "values": dict(entry.get("values", {}))}
+
+
 #: The one-year shock of the tipping-point experiment (reference behaviour RB3, notebook 03,
 #: the Teach page, the Slack target lever page): from January 2020, 10% of staff off sick, no
 #: suppressed presentation, emergency money or collaboration boost. Add a demand surge.
-RB3_SHOCK: dict[str, float] = {
-    "Shock 1 start": 120,
-    "Shock 1 length": 12,
-    "Shock 1 capacity loss": 0.1,
-    "Shock 1 suppressed presentation": 0,
-    "Shock 1 emergency funding": 0,
-    "Shock 1 collaboration boost": 0,
-}
+#: Read from ``[experiments.rb3.shock]`` in ``models/presets.toml``.
+RB3_SHOCK: dict[str, float] = experiment("rb3")["shock"]
+
+#: The arguments of :func:`tipping_map`, declared once (the axes: :func:`check_axis`).
+CONSTRAINTS = {"tolerance": Interval("real", 0, None, units="(share above the pre-shock queue)")}
 
 #: Shock sizes of the standard maps (Shock 1 demand surge, fraction of the usual inflow).
 SHOCK_SIZES: tuple[float, ...] = tuple(np.round(np.linspace(0.0, 2.0, 21), 3))
@@ -60,14 +76,16 @@ STANDARD_MAPS: dict[str, tuple[tuple[str, tuple[float, ...]], tuple[str, tuple[f
 def rb3_scenario(profile: str = "children-services-england") -> Scenario:
     """Return the RB3 tipping experiment: the no-austerity baseline, a one-year shock in 2020.
 
-    Shock 1 starts at month 120 and lasts 12 months with a capacity loss of 0.1 and no
-    suppressed presentation, emergency funding or collaboration boost, as in
-    ``tests/test_reference_behaviours.py`` (demand surge 0.6 recovers, 1.5 does not at a
-    slack target of 0.15, and 1.5 recovers at 0.25).
+    Read from ``[experiments.rb3]`` in ``models/presets.toml``: Shock 1 starts at month 120
+    and lasts 12 months with a capacity loss of 0.1 and no suppressed presentation,
+    emergency funding or collaboration boost, demand surge 0.6, as in
+    ``tests/model/test_reference_behaviours.py`` (demand surge 0.6 recovers, 1.5 does not
+    at a slack target of 0.15, and 1.5 recovers at 0.25).
     """
-    return preset("baseline", profile=profile).with_values({
-        **RB3_SHOCK, "Shock 1 demand surge": 0.6,
-    }, name="rb3-tipping", description="no austerity; a one-year shock from January 2020")
+    spec = experiment("rb3")
+    return preset(spec["base"], profile=profile).with_values(
+        {**spec["shock"], **spec["values"]}, name=spec["name"],
+        description=spec["description"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,8 +174,8 @@ def check_axis(
     if not items:
         raise ValueError(f"{values_label}: give at least one value for {name!r}")
     if name not in model.settable:
-        _check_value(model, name, 0.0, where=name_label)  # raises: not a setting
-    checked = [_check_value(model, name, v, where=values_label) for v in items]
+        check_value(model, name, 0.0, where=name_label)  # raises: not a setting
+    checked = [check_value(model, name, v, where=values_label) for v in items]
     seen: set[float] = set()
     for v in checked:
         if v in seen:
@@ -216,26 +234,21 @@ def tipping_map(
     import time
 
     t0 = time.perf_counter()
+    validate({"tolerance": tolerance}, CONSTRAINTS)
     xname, xs = _axis(x, "x")
     yname, ys = _axis(y, "y")
     if xname == yname:
         raise ValueError(f"x and y must be different settings, both are {xname!r}")
     grid_x, grid_y = np.meshgrid(xs, ys)
     samples = pd.DataFrame({xname: grid_x.ravel(), yname: grid_y.ravel()})
-    settings = _member_settings(scenario, samples, ["Shock 1 start", "Shock 1 length",
-                                                    "Shock 2 start", "Shock 2 length"])
-    number, start, length, window = main_shock(settings)
+    number, start, length, window = main_shock(member_settings(scenario, samples))
     if not (number > 0).any():
         raise ValueError("the scenario has no shock to recover from: give Shock 1 length > 0")
-    data = run_members(scenario, samples, ["Crisis queue"])
-    years = np.asarray(data["year"].values, dtype=float)
-    months = np.round((years - ORIGIN_YEAR) * 12.0, 6)
-    queue = np.asarray(data["Crisis queue"].values, dtype=float)
-    rec = recovery_months(queue, months, start=start, length=length, window_end=window,
-                          tolerance=tolerance)
-    i0 = np.clip(np.searchsorted(months, np.nan_to_num(start) + 1e-9, side="right") - 1, 0,
-                 None)
-    pre = queue[np.arange(len(queue)), i0]
+    run = run_batch(scenario, samples, outputs=["Crisis queue"], outcomes=False)
+    queue = np.asarray(run.data["Crisis queue"].values, dtype=float)
+    shock = shock_rows(queue, model_months(run.data["year"].values), start=start,
+                       length=length, window_end=window, tolerance=tolerance)
+    rec, pre = shock["recovery_months"], shock["pre_shock_level"]
     table = samples.copy()
     table["recovery_months"] = rec
     table["recovered"] = ~np.isnan(rec)
@@ -263,7 +276,6 @@ def standard_map(name: str, scenario: Scenario | None = None) -> TippingMap:
     -------
     TippingMap
     """
-    if name not in STANDARD_MAPS:
-        raise ValueError(f"unknown map {name!r}; choose one of {', '.join(STANDARD_MAPS)}")
+    validate({"name": name}, {"name": Options(tuple(STANDARD_MAPS))})
     x, y = STANDARD_MAPS[name]
     return tipping_map(scenario or rb3_scenario(), x=x, y=y)

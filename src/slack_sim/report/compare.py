@@ -4,109 +4,39 @@
 outcome (with its units), one column per scenario and, when a baseline is given, one
 column per scenario with its change against the baseline. :func:`summarize` gives the
 outcomes of one scenario as a JSON-ready dict. The metrics themselves are the pure
-functions of :mod:`slack_sim.metrics`; this module only runs the simulations they need
-(the scenario, its baseline, and for each shock the same scenario without that shock).
+functions of :mod:`slack_sim.metrics`, their labels and units those of
+:mod:`slack_sim.metrics.catalogue`; this module only runs the simulations they need (the
+scenario, its baseline, and for each shock the same scenario without that shock).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from ..analysis.batch import scenario_key
 from ..engine.run import simulate
-from ..metrics.core import (
-    CRISIS_STAFF_PARTS,
-    ORIGIN_YEAR,
-    SPENDING_CATEGORIES,
-    outcomes,
-    shocks_in,
-)
+from ..metrics.catalogue import ABSENT, COMPARE_ROWS, SHOCK_ROWS, VS_BASELINE
+from ..metrics.headline import outcomes
+from ..metrics.resilience import shocks_in
+from ..model.calendar import START_YEAR
 from ..scenarios import Scenario, preset
 
-__all__ = ["OUTCOME_ROWS", "Comparison", "compare", "comparison", "summarize"]
+__all__ = ["COMPARE_ROWS", "Comparison", "compare", "comparison", "summarize"]
 
 Runner = Callable[[Scenario], pd.DataFrame]
 
-_GBP = "GBP per 100,000 residents"
-_PV = "GBP per 100,000 residents, present value"
 
-_LABELS = {
-    "crisis_staff_spending": "NPV of crisis staff spending",
-    "agency_premium_spending": "  of which agency premium",
-    "failure_demand_cost": "  of which failure demand",
-    "care_placement_spending": "NPV of care placement spending",
-    "prevention_spending": "NPV of prevention spending",
-    "partnership_spending": "NPV of partnership spending",
-    "community_spending": "NPV of community spending",
-}
-_ORDER = [
-    "crisis_staff_spending",
-    "agency_premium_spending",
-    "failure_demand_cost",
-    "care_placement_spending",
-    "prevention_spending",
-    "partnership_spending",
-    "community_spending",
-]
-if set(_ORDER) != set(SPENDING_CATEGORIES) | set(CRISIS_STAFF_PARTS):  # pragma: no cover
-    raise ImportError("compare.py lists spending categories that metrics.py does not define")
-
-#: Rows of the comparison table: key -> (label, units). Shock rows are added per shock.
-OUTCOME_ROWS: dict[str, tuple[str, str]] = {
-    "npv_total_spending": ("NPV of total spending", _PV),
-    **{f"npv_{k}": (_LABELS[k], _PV) for k in _ORDER},
-    "total_spending": ("Total spending over the horizon, undiscounted", _GBP),
-    "cost_per_resident_per_year": ("Cost per resident per year (average, undiscounted)",
-                                   "GBP per resident per year"),
-    "net_present_saving": ("Net present saving against the baseline", _PV),
-    "discounted_money_cut": ("Money cut from categories spending less", _PV),
-    "discounted_cost_grown": ("Costs grown in categories spending more", _PV),
-    "benefit_cost_ratio": ("Benefit-cost ratio (money cut / costs grown)", "ratio"),
-    "break_even_year": ("Break-even year (cumulative discounted saving stays positive)", "year"),
-    "break_even_month": ("Break-even month", "YYYY-MM"),
-    "reserves_runway_year": ("Reserves first in deficit", "year"),
-    "reserves_runway_month": ("Reserves first in deficit (month)", "YYYY-MM"),
-    "lowest_reserves": ("Lowest reserves (negative = deficit)", _GBP),
-    "months_in_deficit": ("Months with reserves in deficit", "months"),
-    "cumulative_harm": ("Cumulative harm (crisis queue + unmet need)", "person-months"),
-    "crisis_queue_person_months": ("  of which waiting in the crisis queue", "person-months"),
-    "unmet_need_person_months": ("  of which unmet need", "person-months"),
-    "peak_crisis_queue": ("Peak crisis queue", "people"),
-    "peak_crisis_queue_year": ("Peak crisis queue, when", "decimal year"),
-    "peak_waiting_time": ("Peak waiting time", "months"),
-    "peak_waiting_time_year": ("Peak waiting time, when", "decimal year"),
-}
-_VS_BASELINE = (
-    "net_present_saving",
-    "discounted_money_cut",
-    "discounted_cost_grown",
-    "benefit_cost_ratio",
-    "break_even_year",
-    "break_even_month",
-)
-_SHOCK_ROWS: dict[str, tuple[str, str]] = {
-    "depth": ("depth (peak rise of the crisis queue)", "people"),
-    "depth_share": ("depth, share of the pre-shock queue", "%"),
-    "recovery_months": ("recovery (months after its end, to within 5%)", "months"),
-    "excess_harm": ("excess harm against no such shock", "person-months"),
-}
-#: Text shown where a value is absent (None in the outcome dicts).
-_ABSENT = {
-    "break_even_year": "not within the horizon",
-    "break_even_month": "not within the horizon",
-    "reserves_runway_year": "never",
-    "reserves_runway_month": "never",
-    "benefit_cost_ratio": "no extra cost",
-    "recovery_months": "did not recover",
-}
-
-
-def _key(scenario: Scenario) -> str:
-    return json.dumps({"p": scenario.profile, "v": dict(scenario.values)}, sort_keys=True)
+def __getattr__(name: str) -> Any:
+    if name == "OUTCOME_ROWS":
+        warnings.warn("slack_sim.report.compare.OUTCOME_ROWS is deprecated: use COMPARE_ROWS "
+                      "(or slack_sim.metrics.catalogue)", DeprecationWarning, stacklevel=2)
+        return COMPARE_ROWS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _default_runner(scenario: Scenario) -> pd.DataFrame:
@@ -121,7 +51,7 @@ class _Runs:
         self.cache: dict[str, pd.DataFrame] = {}
 
     def __call__(self, scenario: Scenario) -> pd.DataFrame:
-        key = _key(scenario)
+        key = scenario_key(scenario)
         if key not in self.cache:
             self.cache[key] = self.runner(scenario)
         return self.cache[key]
@@ -172,7 +102,7 @@ def summarize(
     scenario: Scenario,
     *,
     baseline: Scenario | str | None = None,
-    base_year: float = ORIGIN_YEAR,
+    base_year: float = START_YEAR,
     runner: Runner | None = None,
 ) -> dict[str, Any]:
     """Return every outcome of one scenario, optionally against a baseline.
@@ -249,7 +179,7 @@ def _is_number(value: Any) -> bool:
 def _cell(field: str, value: Any) -> Any:
     """Return a table cell: the value, or text saying why it is absent."""
     if value is None or (field == "benefit_cost_ratio" and value == float("inf")):
-        return _ABSENT.get(field)
+        return ABSENT.get(field)
     return value
 
 
@@ -258,12 +188,12 @@ def _table(
     summaries: Mapping[str, dict[str, Any]],
     baseline: str | None,
 ) -> pd.DataFrame:
-    rows = dict(OUTCOME_ROWS)
+    rows = dict(COMPARE_ROWS)
     if baseline is None:
-        rows = {k: v for k, v in rows.items() if k not in _VS_BASELINE}
+        rows = {k: v for k, v in rows.items() if k not in VS_BASELINE}
     shock_numbers = sorted({s["shock"] for summ in summaries.values() for s in summ["shocks"]})
     for n in shock_numbers:
-        for field, (label, units) in _SHOCK_ROWS.items():
+        for field, (label, units) in SHOCK_ROWS.items():
             rows[f"shock_{n}_{field}"] = (f"Shock {n} {label}", units)
     values: dict[str, dict[str, Any]] = {}
     for lab in labels:
@@ -275,7 +205,7 @@ def _table(
                 n, field = key.split("_", 2)[1:]
                 shock = shocks.get(int(n))
                 col[key] = "no shock" if shock is None else _cell(field, shock[field])
-            elif key in _VS_BASELINE and lab == baseline:
+            elif key in VS_BASELINE and lab == baseline:
                 col[key] = None
             else:
                 col[key] = _cell(key, summ.get(key))
@@ -299,7 +229,7 @@ def _table(
                 # dates (when a peak came, when reserves ran out) get no delta: a difference
                 # of two calendar dates is not a change in the outcome
                 dated = units in ("year", "decimal year", "YYYY-MM")
-                ok = key not in _VS_BASELINE and not dated and _is_number(a) and _is_number(b)
+                ok = key not in VS_BASELINE and not dated and _is_number(a) and _is_number(b)
                 deltas.append(a - b if ok else None)
             table[f"{lab} - {baseline}"] = pd.Series(deltas, index=table.index, dtype=object)
     return table
@@ -309,7 +239,7 @@ def comparison(
     scenarios: Sequence[Scenario],
     *,
     baseline: Scenario | str | None = None,
-    base_year: float = ORIGIN_YEAR,
+    base_year: float = START_YEAR,
     runner: Runner | None = None,
 ) -> Comparison:
     """Run scenarios (and a baseline) and return everything needed to compare or export them.
@@ -338,7 +268,7 @@ def comparison(
             raise TypeError(f"expected Scenario objects, got {type(sc).__name__}")
     base = _resolve_baseline(baseline, scenarios[0].profile)
     if base is not None:
-        scenarios = [base] + [s for s in scenarios if _key(s) != _key(base)]
+        scenarios = [base] + [s for s in scenarios if scenario_key(s) != scenario_key(base)]
     labels = _unique_labels([s.name for s in scenarios])
     runs = _Runs(runner)
     summaries: dict[str, dict[str, Any]] = {}
@@ -363,7 +293,7 @@ def compare(
     scenarios: Sequence[Scenario],
     *,
     baseline: Scenario | str | None = None,
-    base_year: float = ORIGIN_YEAR,
+    base_year: float = START_YEAR,
     runner: Runner | None = None,
 ) -> pd.DataFrame:
     """Return one table comparing the outcomes of scenarios, with deltas against a baseline.

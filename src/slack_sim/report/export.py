@@ -24,9 +24,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics.core import GREEN_BOOK_LONG_RATE, GREEN_BOOK_RATE, GREEN_BOOK_SWITCH_YEAR
+from ..metrics.finance import GREEN_BOOK_LONG_RATE, GREEN_BOOK_RATE, GREEN_BOOK_SWITCH_YEAR
+from ..metrics.resilience import RECOVERY_TOLERANCE
+from ..model.calendar import month_label
 from ..model.parse import SETTABLE_ROLES, load_model
-from ..report.compare import Comparison
+from .compare import Comparison
+from .text import percent
 
 __all__ = [
     "GBP_FORMAT",
@@ -156,18 +159,11 @@ def time_series_table(comparison: Comparison) -> pd.DataFrame:
         part = frame[cols].copy()
         part.columns = [f"{c} ({model[c].units})" for c in cols]
         years = part.index.to_numpy(dtype=float)
-        months = [_month(y) for y in years]
         part.insert(0, "year", years)
-        part.insert(0, "month", [f"{d.year}-{d.month:02d}" for d in months])
+        part.insert(0, "month", [month_label(y) for y in years])
         part.insert(0, "scenario", lab)
         parts.append(part.reset_index(drop=True))
     return pd.concat(parts, ignore_index=True)
-
-
-def _month(year: float) -> dt.date:
-    whole = int(year + 1e-6)
-    month = min(int(round((year - whole) * 12.0)), 11) + 1
-    return dt.date(whole, month, 1)
 
 
 def _outcomes_csv_table(comparison: Comparison) -> pd.DataFrame:
@@ -287,17 +283,18 @@ def _write_outcomes(ws: Any, comparison: Comparison) -> None:
         "Notes",
         "Money: GBP per 100,000 residents in 2010/11 prices (real terms). NPVs are present "
         f"values at the start of {int(comparison.base_year)} on the HM Treasury Green Book "
-        f"schedule: {GREEN_BOOK_RATE:.1%} a year for years 0-{int(GREEN_BOOK_SWITCH_YEAR)}, "
-        f"{GREEN_BOOK_LONG_RATE:.1%} after, each month discounted from its start.",
+        f"schedule: {percent(GREEN_BOOK_RATE, digits=1)} a year for years "
+        f"0-{int(GREEN_BOOK_SWITCH_YEAR)}, {percent(GREEN_BOOK_LONG_RATE, digits=1)} after, "
+        "each month discounted from its start.",
         "Savings against the baseline are baseline minus scenario spending; the benefit-cost "
         "ratio is the present value of money cut from the spending categories where the "
         "scenario spends less over that of costs grown in the categories where it spends "
         "more (the rows of the savings ledger).",
         "Break-even: the first year from which the cumulative discounted saving stays "
         "positive. Recovery: months after a shock ends until the crisis queue is back to at "
-        "most 5% above its level at the shock's start, and stays there. Excess harm: "
-        "person-months (crisis queue + unmet need) against the same scenario without the "
-        "shock.",
+        f"most {percent(RECOVERY_TOLERANCE)} above its level at the shock's start, and stays "
+        "there. Excess harm: person-months of harm (the model's Harm: crisis queue + unmet "
+        "need) against the same scenario without the shock.",
         f"Model version {load_model().version}.",
     ]
     start = len(table) + 3

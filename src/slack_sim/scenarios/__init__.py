@@ -4,6 +4,7 @@ from .files import MAX_SCENARIO_BYTES, load_scenario, save_scenario, scenario_fr
 from .library import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
+    experiment,
     preset,
     preset_info,
     presets,
@@ -14,8 +15,6 @@ from .library import (
 from .scenario import Scenario
 from .values import ScenarioError, ScenarioVersionWarning, check_value, constraint
 
-_check_value = check_value  # TODO(restructure merge): old private name, remove after merging
-
 __all__ = [
     "DEFAULT_PRESET",
     "DEFAULT_PROFILE",
@@ -25,6 +24,7 @@ __all__ = [
     "ScenarioVersionWarning",
     "check_value",
     "constraint",
+    "experiment",
     "load_scenario",
     "preset",
     "preset_info",

@@ -103,7 +103,22 @@ def profile_values(name: str, *, model: Model | None = None) -> dict[str, float]
 
 
 def _presets_table() -> dict[str, Any]:
-    return _read_toml(models_dir() / "presets.toml")
+    table = _read_toml(models_dir() / "presets.toml")
+    return {k: v for k, v in table.items() if k != "experiments"}  # experiments: not presets
+
+
+def experiment(name: str) -> dict[str, Any]:
+    """Return a named experiment of ``models/presets.toml`` (its ``[experiments.NAME]`` table).
+
+    Raises
+    ------
+    ScenarioError
+        If there is no such experiment.
+    """
+    table = _read_toml(models_dir() / "presets.toml").get("experiments", {})
+    if name not in table:
+        raise ScenarioError(f"unknown experiment {name!r}; choose one of {', '.join(table)}")
+    return dict(table[name])
 
 
 def presets() -> list[str]:

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ..model.calendar import START_YEAR
+from ..metrics.catalogue import RISK_ROWS as CATALOGUE_RISK_ROWS
 
 __all__ = [
     "BANDS",
@@ -151,12 +151,4 @@ MAPS: dict[str, str] = {
 
 #: Rows of the Risk page's outcome table (not :data:`slack_sim.report.compare`'s table of
 #: outcomes): outcome column -> (plain label, kind of number).
-RISK_ROWS: dict[str, tuple[str, str]] = {
-    "npv_total_spending": (f"NPV of spending, {START_YEAR:g}-2040", "money"),
-    "net_present_saving": ("Net saving against the baseline (NPV)", "money"),
-    "cumulative_harm": ("Harm (person-months waiting or with unmet need)", "count"),
-    "peak_waiting_time": ("Peak wait (months)", "months"),
-    "recovery_months": ("Recovery after the shock ends (months; recovered futures only)",
-                        "months"),
-    "reserves_runway_year": ("Reserves first run out (year; futures where they do)", "year"),
-}
+RISK_ROWS = CATALOGUE_RISK_ROWS  # the one table: slack_sim.metrics.catalogue
