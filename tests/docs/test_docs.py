@@ -38,3 +38,14 @@ def test_readme_quick_start_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert 'pip install --quiet -e ".[test]"' in ci
     assert any(line.strip() == test_command for line in ci.splitlines())
+
+
+def test_the_readme_test_command_runs_the_slow_tests_too():
+    """CI runs the README's command: nothing may deselect the `slow` tests by default."""
+    import tomllib
+
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"][
+        "ini_options"]
+    assert any(m.startswith("slow:") for m in options["markers"])
+    assert "--strict-markers" in options["addopts"].split()
+    assert "-m" not in options["addopts"].split() and "not slow" not in options["addopts"]
