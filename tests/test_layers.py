@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -58,6 +59,13 @@ def module_name(path: Path, src: Path = SRC) -> str:
     return ".".join(parts)
 
 
+@functools.lru_cache(maxsize=256)
+def _nodes(source: str) -> tuple[ast.AST, ...]:
+    """The import statements of a source, parsed once per session."""
+    return tuple(n for n in ast.walk(ast.parse(source))
+                 if isinstance(n, ast.Import | ast.ImportFrom))
+
+
 def imports(name: str, source: str, *, modules: Iterable[str] = (),
             packages: Iterable[str] = ()) -> list[Import]:
     """Every import in ``source`` (module ``name``), relative ones resolved.
@@ -69,7 +77,7 @@ def imports(name: str, source: str, *, modules: Iterable[str] = (),
     # the package a relative import is relative to
     base = name.split(".") if name in pkgs else name.split(".")[:-1]
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in _nodes(source):
         if isinstance(node, ast.Import):
             found += [Import(name, alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
