@@ -1,26 +1,20 @@
 """Generated documentation and the Vensim sketch stay current with the model."""
 
-import subprocess
-import sys
 from pathlib import Path
+
+from doctools import run_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _check(script: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "tools" / script), "--check"]
-                          + (["models/slack.mdl"] if script == "write_sketch.py" else []),
-                          cwd=ROOT, capture_output=True, text=True)
-
-
 def test_technical_reference_tables_are_current():
-    result = _check("write_reference.py")
-    assert result.returncode == 0, result.stderr
+    code, output = run_tool("write_reference.py", "--check")
+    assert code == 0, output
 
 
 def test_sketch_has_one_view_per_sector_and_is_current():
-    result = _check("write_sketch.py")
-    assert result.returncode == 0, result.stderr + result.stdout
+    code, output = run_tool("write_sketch.py", "--check", str(ROOT / "models" / "slack.mdl"))
+    assert code == 0, output
     text = (ROOT / "models" / "slack.mdl").read_text()
     views = [line for line in text.splitlines() if line.startswith("*") and line[1:2].isdigit()]
     for sector in ("Need and demand", "Capacity and slack", "Prevention",
@@ -44,3 +38,14 @@ def test_readme_quick_start_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert 'pip install --quiet -e ".[test]"' in ci
     assert any(line.strip() == test_command for line in ci.splitlines())
+
+
+def test_the_readme_test_command_runs_the_slow_tests_too():
+    """CI runs the README's command: nothing may deselect the `slow` tests by default."""
+    import tomllib
+
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"][
+        "ini_options"]
+    assert any(m.startswith("slow:") for m in options["markers"])
+    assert "--strict-markers" in options["addopts"].split()
+    assert "-m" not in options["addopts"].split() and "not slow" not in options["addopts"]

@@ -1,10 +1,9 @@
 """docs/levers/: one page per lever, with a settings table that respects the model."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from doctools import run_tool
 from simhelpers import MODEL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +68,5 @@ def test_page_sections_and_settings_table(lever):
 
 def test_lever_pages_model_runs_are_current():
     """The 'What the model shows' tables equal a fresh run (python tools/write_lever_docs.py)."""
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "write_lever_docs.py"),
-                             "--check"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    code, output = run_tool("write_lever_docs.py", "--check")
+    assert code == 0, output
