@@ -174,8 +174,8 @@ class Interval:
         if x is None:
             raise ValidationError(wrong_value(field, value, self.allowed()))
         if not math.isfinite(x):
-            raise ValidationError(f"{field}: {given_text(value)} is not a finite number; "
-                                  f"allowed range {self.allowed()}")
+            raise ValidationError(wrong_value(field, value, self.allowed())
+                                  + " (not a finite number)")
         if not self.inside(x):
             raise ValidationError(out_of_range(field, value, self.allowed()))
         return x

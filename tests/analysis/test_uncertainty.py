@@ -392,7 +392,8 @@ def test_tipping_map_checks_its_axes():
     with pytest.raises(ss.ScenarioError, match=r"^x axis: Slack target: 1 is outside the "
                                                r"allowed range \[0.02, 0.5\] Dmnl$"):
         tipping_map(sc, x=("Slack target", [1.0, 0.5, 0.0]), y=surge)
-    with pytest.raises(ss.ScenarioError, match="^x axis: Slack target: nan is not a finite"):
+    with pytest.raises(ss.ScenarioError, match=r"^x axis: Slack target: expected \[0.02, 0.5\] "
+                                               r"Dmnl, got nan \(not a finite"):
         tipping_map(sc, x=("Slack target", [math.nan]), y=surge)
     with pytest.raises(ss.ScenarioError, match="^y axis: unknown variable 'Nope'"):
         tipping_map(sc, x=("Slack target", [0.1]), y=("Nope", [1]))

@@ -35,7 +35,7 @@ def test_interval_accepts_inside_and_converts():
         (Interval("real", 0, 1), "0.3", "Slack target: expected [0, 1], got '0.3'"),
         (Interval("real", 0, 1), True, "Slack target: expected [0, 1], got True"),
         (Interval("real", 0, 1), math.inf,
-         "Slack target: inf is not a finite number; allowed range [0, 1]"),
+         "Slack target: expected [0, 1], got inf (not a finite number)"),
         (Options(("compiled", "pysd")), "fortran",
          "Slack target: expected one of 'compiled', 'pysd', got 'fortran'"),
     ],
