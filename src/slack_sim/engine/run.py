@@ -30,6 +30,7 @@ from .pysd import pysd_rhs, run_pysd
 __all__ = [
     "ENGINES",
     "MAX_FINAL_TIME",
+    "MIN_TIME_STEP",
     "START_YEAR",  # noqa: F822 (module __getattr__: read from the model when used)
     "pysd_rhs",
     "run_scenario",
@@ -41,9 +42,9 @@ __all__ = [
 #: Longest run in months (100 years): a larger ``final_time`` is an error, not a
 #: memory error.
 MAX_FINAL_TIME = 1200.0
-#: Shortest integration step in months (about 43 minutes); caps a run at about 1.2
-#: million steps.
-MIN_TIME_STEP = 2.0**-10
+#: Shortest integration step in months (about 45 minutes); caps a run at 1.2 million
+#: steps.
+MIN_TIME_STEP = 0.001
 
 #: Old engine names that still work, with a DeprecationWarning.
 _DEPRECATED_ENGINES = {"numpy": "compiled"}

@@ -118,8 +118,15 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
         ``INTEG`` is not a signed sum of named flows).
     """
     p = Path(path) if path is not None else default_model_path()
-    p = p.resolve()
-    return _load_cached(str(p), p.stat().st_mtime_ns)
+    resolved = _resolved(str(p))
+    return _load_cached(resolved, os.stat(resolved).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str) -> str:
+    # resolving walks every folder of the path (a system call each); a run calls
+    # load_model, so the answer is kept
+    return str(Path(path).resolve())
 
 
 # -- parsing ---------------------------------------------------------------------------
