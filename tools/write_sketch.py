@@ -6,11 +6,12 @@ Usage::
     python tools/write_sketch.py models/slack.mdl -o /tmp/x.mdl  # write elsewhere
     python tools/write_sketch.py models/slack.mdl --check    # exit 1 if out of date
 
-The model's equations are read with PySD's own Vensim parser (names, stocks, flows and
-the variables each equation references); the Vensim group markers (``.Shocks``,
-``.Need and demand`` ...) give each variable its sector. The script then replaces the part
-of the file from the first ``\\\---///`` line onward (or appends it if the file has no
-sketch) with one view per group, the ``Control`` group excepted:
+The model is read by :func:`slack_sim.model.load_model` (its one parse, with PySD's own
+Vensim parser): names, stocks, flows, the variables each equation references and each
+variable's sector (the Vensim group markers ``.Shocks``, ``.Need and demand`` ...). The
+script then replaces the part of the file from the first ``\\\---///`` line onward (or
+appends it if the file has no sketch) with one view per group, the ``Control`` group
+excepted:
 
 * views are named ``*N Group name``; ``N`` is the sector number when the group comment
   starts with ``Sector N.``, otherwise the next free number in file order;
@@ -39,9 +40,10 @@ import dataclasses
 import math
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+
+from slack_sim.model import CONTROL_VARIABLES as CONTROL_NAMES
+from slack_sim.model import load_model
 
 SKETCH_START = "\\\\\\---///"
 SKETCH_HEADER = (
@@ -54,7 +56,6 @@ VIEW_SETTINGS = (
 )
 DEFAULT_SETTINGS = ":L<%^E!@\n9:Current\n15:0,0,0,0,0,0\n19:100,0\n27:0,\n34:0,\n4:Time\n"
 SKIPPED_GROUPS = ("Control",)
-CONTROL_NAMES = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
 
 GROUP_RE = re.compile(r"^\*{10,}[ \t]*\r?\n[ \t]*\.([^\r\n]+)\r?\n\*{10,}~([^|]*)\|", re.M)
 SECTOR_RE = re.compile(r"^\s*Sector\s+(\d+)\s*\.")
@@ -122,73 +123,6 @@ class Node:
     line: str
 
 
-def _clean(name: str) -> str:
-    """Return PySD's reference form of a name.
-
-    Parameters
-    ----------
-    name : str
-        Vensim name.
-
-    Returns
-    -------
-    str
-        Lower case, whitespace runs replaced by one underscore.
-    """
-    return "_".join(name.split()).lower()
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    """Yield every node of a PySD abstract syntax tree.
-
-    Parameters
-    ----------
-    node : Any
-        Root of the tree (a PySD structure, tuple, list or literal).
-
-    Yields
-    ------
-    Any
-        The root and all its descendants, depth first.
-    """
-    yield node
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            yield from _walk(item)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for field in dataclasses.fields(node):
-            yield from _walk(getattr(node, field.name))
-
-
-def _signed_terms(ast: Any) -> list[tuple[int, str]] | None:
-    """Split a stock's rate into signed flow references.
-
-    Parameters
-    ----------
-    ast : Any
-        Abstract syntax tree of the INTEG rate.
-
-    Returns
-    -------
-    list of tuple of (int, str) or None
-        ``(sign, reference)`` pairs when the rate is a sum and difference of
-        references, ``None`` when it is anything else.
-    """
-    kind = type(ast).__name__
-    if kind == "ReferenceStructure":
-        return [(1, ast.reference)]
-    if kind != "ArithmeticStructure" or not all(op in ("+", "-") for op in ast.operators):
-        return None
-    terms: list[tuple[int, str]] = []
-    for i, arg in enumerate(ast.arguments):
-        sub = _signed_terms(arg)
-        if sub is None:
-            return None
-        sign = -1 if i > 0 and ast.operators[i - 1] == "-" else 1
-        terms.extend((sign * s, ref) for s, ref in sub)
-    return terms
-
-
 def split_sketch(text: str) -> tuple[str, str]:
     r"""Split a model file into its equations part and what follows the sketch.
 
@@ -219,52 +153,29 @@ def split_sketch(text: str) -> tuple[str, str]:
     return equations, trailer
 
 
-def read_variables(path: Path, equations: str) -> list[ModelVariable]:
+def read_variables(path: Path) -> list[ModelVariable]:
     """Read the model's variables, groups, dependencies and stock flows.
 
     Parameters
     ----------
     path : pathlib.Path
-        Model file, parsed with PySD's Vensim parser.
-    equations : str
-        Equations part of the same file, where the group markers are looked up.
+        Model file. It is parsed once, by :func:`slack_sim.model.load_model` (PySD's
+        Vensim parser), whose variables carry their sector, references and flows.
 
     Returns
     -------
     list of ModelVariable
-        One entry per model equation, in file order (control variables included).
+        One entry per model variable, in file order, then the control variables.
     """
-    from pysd.translators.vensim.vensim_file import VensimFile
-
-    vensim_file = VensimFile(path)
-    vensim_file.parse()
-    section = vensim_file.get_abstract_model().sections[0]
-    by_clean = {_clean(el.name): el.name for el in section.elements}
-    by_clean["time"] = "Time"
-    groups = [(m.start(), m.group(1).strip()) for m in GROUP_RE.finditer(equations)]
-
+    model = load_model(path)
     variables = []
-    for element in section.elements:
-        words = r"\s+".join(map(re.escape, element.name.split()))
-        match = re.search(rf"^{words}[ \t]*(=|\(|:|\[|\r?$)", equations, re.M | re.I)
-        before = [g for pos, g in groups if match is None or pos < match.start()]
-        group = before[-1] if before else ""
-        deps: list[str] = []
-        flows: list[tuple[int, str]] | None = None
-        is_stock = False
-        for component in element.components:
-            ast = component.ast
-            if type(ast).__name__ == "IntegStructure":
-                is_stock = True
-                terms = _signed_terms(ast.flow)
-                if terms is not None and all(ref in by_clean for _, ref in terms):
-                    flows = [(sign, by_clean[ref]) for sign, ref in terms]
-            for node in _walk(ast):
-                if type(node).__name__ == "ReferenceStructure":
-                    name = by_clean.get(node.reference)
-                    if name is not None and name != element.name and name not in deps:
-                        deps.append(name)
-        variables.append(ModelVariable(element.name, group, deps, flows, is_stock))
+    for v in model.variables.values():
+        flows = model.stock_flows.get(v.name)
+        variables.append(ModelVariable(
+            v.name, v.sector, list(v.references),
+            None if flows is None else [(sign, flow) for flow, sign in flows],
+            v.kind == "stock"))
+    variables += [ModelVariable(name, "Control", [], None, False) for name in CONTROL_NAMES]
     return variables
 
 
@@ -882,7 +793,7 @@ def build_sketch(path: Path, equations: str, trailer: str) -> str:
     str
         Sketch text, from the first ``\\\---///`` line to the end of the file.
     """
-    variables = read_variables(path, equations)
+    variables = read_variables(path)
     everything = {v.name: v for v in variables}
     groups: list[str] = []
     for v in variables:

@@ -62,10 +62,9 @@ def given_text(value: Any) -> str:
     if isinstance(value, numbers.Integral):
         text = str(int(value))
         return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else str(value)
     if isinstance(value, numbers.Real):
-        return repr(float(value))
+        value = float(value)  # numpy floats print as plain numbers
+        return repr(value) if math.isfinite(value) else str(value)
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

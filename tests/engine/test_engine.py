@@ -3,7 +3,8 @@
 Parity: every preset and 100 seeded random in-range draws equal the PySD run on every
 variable at every output time, within 1e-9 of each variable's scale, on the numba path
 and on the pure numpy fallback. Robustness: 10,000 seeded draws, no NaN, no infinity,
-no negative stock.
+no negative stock. The PySD runs are stored once per model and PySD version
+(``pysd_reference.py``).
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ from __future__ import annotations
 import functools
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from engine.pysd_reference import reference
 from simhelpers import MODEL
 
 import slack_sim as ss
 from slack_sim.engine import compiled as engine
+from slack_sim.engine.run import MAX_FINAL_TIME, run_scenario
 from slack_sim.model.parse import load_model
+from slack_sim.validation import ValidationError
 
 TOL = 1e-9
 BACKENDS = ["numba", "numpy"] if engine.numba_available() else ["numpy"]
@@ -42,7 +47,7 @@ def parity_cases() -> tuple[list[ss.Scenario], list[pd.DataFrame]]:
     base = ss.preset()
     scenarios = [ss.preset(p) for p in ss.presets()]
     scenarios += [base.with_values(row) for row in draws.to_dict("records")]
-    refs = [ss.simulate(sc, engine="pysd") for sc in scenarios]
+    refs = [reference(sc) for sc in scenarios]
     return scenarios, refs
 
 
@@ -72,7 +77,7 @@ def test_parity_with_pysd_presets_and_100_draws(backend):
 def test_simulate_default_engine_is_the_compiled_one_and_matches_pysd():
     sc = ss.preset("second-shock")
     got = ss.simulate(sc)
-    ref = ss.simulate(sc, engine="pysd")
+    ref = reference(sc)
     pd.testing.assert_index_equal(got.index, ref.index)
     assert list(got.columns) == list(ref.columns)
     assert_parity(got.to_numpy().T, ref, "default engine")
@@ -85,10 +90,10 @@ def test_parity_at_every_time_step_and_other_control_values(backend):
     dt = MODEL.time_step
     for kwargs in ({"output_step": dt}, {"time_step": dt / 2, "output_step": 3.0},
                    {"final_time": 150.0}):
-        ref = ss.simulate(sc, engine="pysd", **kwargs)
-        got = engine.run_scenario(sc, model=MODEL, time_step=kwargs.get("time_step"),
-                                  output_step=kwargs.get("output_step"),
-                                  final_time=kwargs.get("final_time"), backend=backend)
+        ref = reference(sc, **kwargs)
+        got = run_scenario(sc, model=MODEL, time_step=kwargs.get("time_step"),
+                           output_step=kwargs.get("output_step"),
+                           final_time=kwargs.get("final_time"), backend=backend)
         pd.testing.assert_index_equal(got.index, ref.index)
         assert_parity(got.to_numpy().T, ref, f"{backend} {kwargs}")
 
@@ -109,6 +114,7 @@ def test_numpy_vector_path_equals_scalar_paths():
         assert (np.abs(fast - scalar) / scale).max() < TOL
 
 
+@pytest.mark.slow
 def test_robustness_10000_random_draws():
     """No NaN, no infinity, no negative stock (Reserves, a balance, excepted)."""
     draws = random_draws(10_000, seed=42)
@@ -151,7 +157,8 @@ def test_simulate_many_checks_names_and_ranges():
     with pytest.raises(ValueError, match="did you mean 'Crisis queue'"):
         ss.simulate_many([ss.preset()], ["Crisis queu"])
     bad = pd.DataFrame({"Austerity depth": [0.2, 7.0]})
-    with pytest.raises(ss.ScenarioError, match="Austerity depth: 7 is outside"):
+    with pytest.raises(ss.ScenarioError,
+                       match=r"row 1: Austerity depth: 7.0 is outside the allowed range \[0, "):
         ss.simulate_many(bad, ["Crisis queue"])
     with pytest.raises(ss.ScenarioError, match="unknown column"):
         ss.simulate_many(pd.DataFrame({"Crisis queue": [1.0]}), ["Crisis queue"])
@@ -181,7 +188,7 @@ Inflow=
 
 INITIAL TIME = 0
 \t~\tMonth
-\t~\tStart.
+\t~\tStart. Origin: 2000-07.
 \t|
 
 FINAL TIME = 12
@@ -253,3 +260,123 @@ def test_supported_functions_are_listed_in_the_docs():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "engine.md").read_text()
     for fn in engine.SUPPORTED_FUNCTIONS:
         assert f"`{fn}`" in doc, fn
+
+
+# -- engines, control values, the model's one parse --------------------------------------------
+
+
+def test_engines_are_named_for_what_they_are_and_numpy_is_a_deprecated_alias():
+    assert list(ss.ENGINES) == ["compiled", "pysd"]
+    sc = ss.preset("second-shock")
+    with pytest.warns(DeprecationWarning, match="engine='numpy' is deprecated; use "
+                                                "engine='compiled'"):
+        old = ss.simulate(sc, engine="numpy")
+    pd.testing.assert_frame_equal(old, ss.simulate(sc, engine="compiled"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ss.simulate(sc)  # the default warns about nothing
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"final_time": 1e9}, "final_time: 1000000000.0 is outside the allowed range (0, 1200] "
+                          "months"),
+    ({"final_time": float("inf")}, "final_time: expected (0, 1200] months (or none), got inf"),
+    ({"final_time": -5.0}, "final_time: -5.0 is outside the allowed range (0, 1200] months"),
+    ({"time_step": 0.0}, "time_step: 0.0 is outside the allowed range [0.001, 1200] "
+                         "months"),
+    ({"time_step": float("nan")}, "time_step: expected [0.001, 1200] months (or none), "
+                                  "got nan"),
+    ({"output_step": -1.0}, "output_step: -1.0 is outside the allowed range (0, 1200] months"),
+    ({"output_step": "1"}, "output_step: expected (0, 1200] months (or none), got '1'"),
+])
+def test_simulate_checks_control_values_in_the_one_message_format(kwargs, message):
+    import re
+
+    for run in (lambda: ss.simulate(ss.preset(), **kwargs),
+                lambda: ss.simulate_many([ss.preset()], ["Crisis queue"], **kwargs)):
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            run()
+    assert MAX_FINAL_TIME == 1200
+
+
+def test_the_longest_run_allowed_runs():
+    ds = ss.simulate_many([ss.preset()], ["Crisis queue"], final_time=MAX_FINAL_TIME,
+                          output_step=12.0)
+    assert ds["year"].values[-1] == MODEL.start_year + MAX_FINAL_TIME / 12
+    assert np.isfinite(ds["Crisis queue"].values).all()
+
+
+def test_years_count_from_the_models_origin(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLACK_SIM_CACHE", str(tmp_path / "cache"))
+    model = tiny_model(tmp_path)
+    assert model.origin == "2000-07" and model.start_year == 2000.5
+    compiled = engine.compile_model(model)
+    np.testing.assert_allclose(compiled.schedule().years[:2], [2000.5, 2000.5 + 1 / 12])
+    assert ss.simulate().index[0] == MODEL.start_year
+
+
+def test_compiling_reads_the_models_parse_not_the_file(tmp_path, monkeypatch):
+    """The plan is built from Model.elements: no second parse, no file read."""
+    import pysd.translators.vensim.vensim_file as vensim_file
+
+    monkeypatch.setenv("SLACK_SIM_CACHE", str(tmp_path / "cache"))
+    model = tiny_model(tmp_path)
+    model.path.unlink()  # nothing left to parse a second time
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the model file was parsed again")
+
+    monkeypatch.setattr(vensim_file.VensimFile, "parse", no_parse)
+    compiled = engine.compile_model(model, cache=False)
+    out = compiled.run(compiled.defaults[None, :], ["Level"], sched=compiled.schedule())
+    np.testing.assert_allclose(out[0, 0, -1], 10 * (1 + 0.1 * 0.25) ** 48, rtol=1e-12)
+
+
+def test_translator_dispatches_through_its_builder_table():
+    from pysd.translators.structures import abstract_expressions as ae
+
+    from slack_sim.engine.translate import Translator
+
+    table = Translator.builders
+    for node in (ae.ReferenceStructure, ae.ArithmeticStructure, ae.LogicStructure,
+                 ae.CallStructure, ae.InlineLookupsStructure, float, int):
+        assert callable(getattr(Translator, table[node]))
+    assert ae.SmoothStructure not in table
+
+
+def test_cache_key_covers_every_file_of_the_engine():
+    from importlib.metadata import version
+    from pathlib import Path
+
+    folder = Path(engine.__file__).parent
+    files = sorted(p.name for p in folder.iterdir() if p.is_file())
+    assert {"translate.py", "plan.py", "codegen.py", "schedule.py", "compiled.py",
+            "inputs.py", "pysd.py", "run.py"} <= set(files)
+    engine._generator_hash.cache_clear()
+    try:
+        import hashlib
+
+        digest = hashlib.sha256(f"{engine._CODEGEN_FORMAT}|pysd {version('pysd')}".encode())
+        for name in files:
+            digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
+        assert engine._generator_hash() == digest.hexdigest()[:12]
+    finally:
+        engine._generator_hash.cache_clear()
+
+
+def test_stored_pysd_references_are_checked_for_freshness(tmp_path, monkeypatch):
+    """A stored PySD run that records another model version is an error, not used."""
+    from engine import pysd_reference
+
+    monkeypatch.setenv("SLACK_SIM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(pysd_reference, "_MEMO", {})
+    sc = ss.preset()
+    first = reference(sc, final_time=12.0)
+    pd.testing.assert_frame_equal(first, ss.simulate(sc, engine="pysd", final_time=12.0))
+    (path,) = pysd_reference.reference_folder().glob("*.npz")
+    with np.load(path) as data:
+        stored = dict(data)
+    np.savez_compressed(path, **(stored | {"model_version": "0123456789abcdef"}))
+    pysd_reference._MEMO.clear()
+    with pytest.raises(AssertionError, match="stale PySD reference"):
+        reference(sc, final_time=12.0)

@@ -88,6 +88,37 @@ def test_doc_table(model):
     doc = model.doc()
     assert len(doc) == len(model.variables)
     assert {"name", "units", "min", "max", "definition", "source", "equation"} <= set(doc.columns)
+    assert list(doc["name"]) == list(model.variables)
+
+
+def test_origin_is_a_model_fact(model):
+    from slack_sim.model import calendar
+
+    assert model.origin == "2010-01" and model.start_year == 2010.0
+    assert f"Origin: {model.origin}." in model.path.read_text()
+    assert calendar.START_YEAR == model.start_year == ss.model.START_YEAR
+    assert calendar.to_years(12) == model.start_year + 1
+    assert calendar.model_month_text(138) == "July 2021"
+    assert calendar.month_label(model.start_year + 6.5) == "2016-07"
+
+
+def test_a_model_without_origin_is_refused(tmp_path, model):
+    from slack_sim.model import ModelFormatError
+
+    text = model.path.read_text(encoding="utf-8").replace(f"Origin: {model.origin}.", "")
+    path = tmp_path / "no-origin.mdl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="Origin: YYYY-MM"):
+        load_model(path)
+
+
+def test_model_keeps_pysds_parse_for_the_engine_and_the_sketch(model):
+    names = [el.name for el in model.elements]
+    assert [n for n in names if n in model.variables] == list(model.variables)
+    assert set(names) - set(model.variables) == set(ss.model.CONTROL_VARIABLES)
+    for v in model.variables.values():
+        assert v.depends_on == tuple(r for r in v.references if r != "Time")
+    assert "Time" in model["Funding recovered fraction"].references
 
 
 def test_stocks_have_signed_named_flows(model):

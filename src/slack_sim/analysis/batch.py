@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine.compiled import simulate_many
+from ..engine import simulate_many
 from ..metrics.catalogue import HEADLINE_OUTCOMES
 from ..metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
 from ..metrics.resilience import SHOCK_SETTINGS

@@ -67,7 +67,7 @@ def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run a scenario, print a summary and write a CSV")
     _add_scenario_args(run)
     run.add_argument("--out", metavar="FILE.csv", help="CSV to write (default NAME.csv)")
-    run.add_argument("--engine", default="numpy", choices=sorted(ENGINES),
+    run.add_argument("--engine", default="compiled", choices=sorted(ENGINES),
                      help="numpy: the compiled engine (default); pysd: the reference interpreter")
     run.set_defaults(func=run_command)
     summ = sub.add_parser("summary", help="outcome metrics of a scenario (NPV, harm, shocks)")

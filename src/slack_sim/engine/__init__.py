@@ -1,6 +1,12 @@
 """Stage 3, *engine*: the model's equations compiled to code, and PySD as the reference.
 
 :func:`simulate` runs one scenario, :func:`simulate_many` runs N scenarios in one pass.
+The compiled engine is built in stages, each a module: :mod:`.translate` (PySD's
+abstract syntax -> code, one builder per node type), :mod:`.plan` (dependencies and
+evaluation order), :mod:`.codegen` (the three dialects' kernels), :mod:`.schedule`
+(PySD's time schedule) and :mod:`.compiled` (the cached, loaded module);
+:mod:`.inputs` turns scenarios into its parameter matrix, :mod:`.pysd` is the reference
+interpreter and :mod:`.run` the entry points.
 """
 
 from .compiled import (
@@ -10,13 +16,14 @@ from .compiled import (
     UnsupportedFunctionError,
     compile_model,
     numba_available,
-    simulate_many,
 )
-from .run import ENGINES, pysd_rhs, simulate
+from .pysd import pysd_rhs
+from .run import ENGINES, MAX_FINAL_TIME, simulate, simulate_many
 
 __all__ = [
     "BACKENDS",
     "ENGINES",
+    "MAX_FINAL_TIME",
     "SUPPORTED_FUNCTIONS",
     "CompiledModel",
     "UnsupportedFunctionError",

@@ -1,112 +1,104 @@
-"""Run a scenario: the *run* stage.
+"""Run scenarios: :func:`simulate` (one, every variable) and :func:`simulate_many` (N).
 
-``simulate(scenario)`` returns a DataFrame indexed by time in decimal years (2010.0,
-2010.0833, ...) with one column per model variable, named by its Vensim name. Engines
-are registered in :data:`ENGINES`: ``"numpy"`` (the default) is the compiled engine of
-:mod:`slack_sim.engine`; ``"pysd"`` is the reference interpreter. Every PySD run gets
-a freshly loaded PySD model, so one scenario never leaks into the next (PySD's
-``run(params=...)`` persists in the model object).
+``simulate(scenario)`` returns a DataFrame indexed by time in decimal years (from the
+model's origin, one row a month) with one column per model variable, named by its
+Vensim name. Engines are registered in :data:`ENGINES`: ``"compiled"`` (the default,
+the generated code of :mod:`slack_sim.engine.compiled`) and ``"pysd"`` (the reference
+interpreter, :mod:`slack_sim.engine.pysd`). ``engine="numpy"``, the compiled engine's
+old name, still works and warns (:class:`DeprecationWarning`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import difflib
 import warnings
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..model.calendar import START_YEAR, to_years
-from ..model.files import cache_dir
-from ..model.parse import CONTROL_VARIABLES, Model, load_model
-from ..scenarios import Scenario
+from ..model.calendar import start_year, to_years
+from ..model.parse import load_model
+from ..model.variables import Model
+from ..scenarios import DEFAULT_PROFILE, Scenario
+from ..validation import Interval, validate
+from .compiled import compile_model, resolve_backend
+from .inputs import parameters, profile_base
+from .pysd import pysd_rhs, run_pysd
 
-__all__ = ["ENGINES", "START_YEAR", "pysd_rhs", "simulate", "to_years"]
+__all__ = [
+    "ENGINES",
+    "MAX_FINAL_TIME",
+    "MIN_TIME_STEP",
+    "START_YEAR",  # noqa: F822 (module __getattr__: read from the model when used)
+    "pysd_rhs",
+    "run_scenario",
+    "simulate",
+    "simulate_many",
+    "to_years",
+]
 
-def _translated(model: Model) -> Path:
-    """Return the PySD translation of the model, cached on disk by model and PySD version."""
-    from importlib.metadata import version
+#: Longest run in months (100 years): a larger ``final_time`` is an error, not a
+#: memory error.
+MAX_FINAL_TIME = 1200.0
+#: Shortest integration step in months (about 45 minutes); caps a run at 1.2 million
+#: steps.
+MIN_TIME_STEP = 0.001
 
-    target = cache_dir() / f"pysd-{model.version}-{version('pysd')}" / "slack.py"
-    if target.is_file():
-        return target
-    import pysd
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        mdl = Path(tmp) / "slack.mdl"
-        shutil.copyfile(model.path, mdl)
-        pysd.read_vensim(str(mdl))
-        os.replace(Path(tmp) / "slack.py", target)
-    return target
-
-
-def _fresh_pysd(model: Model) -> Any:
-    import pysd
-
-    return pysd.load(str(_translated(model)))
+#: Old engine names that still work, with a DeprecationWarning.
+_DEPRECATED_ENGINES = {"numpy": "compiled"}
 
 
-def _run_pysd(
+def _steps(model: Model, **values: float | None) -> None:
+    """Check time_step, output_step and final_time (``None``: the model's value)."""
+    months = "months"
+    validate(values, {
+        "time_step": Interval("real", MIN_TIME_STEP, MAX_FINAL_TIME, units=months,
+                              optional=True),
+        "output_step": Interval("real", 0, MAX_FINAL_TIME, closed="right", units=months,
+                                optional=True),
+        "final_time": Interval("real", model.initial_time, MAX_FINAL_TIME, closed="right",
+                               units=months, optional=True),
+    })
+
+
+def run_scenario(
     scenario: Scenario,
     *,
     model: Model,
     time_step: float | None,
     output_step: float | None,
     final_time: float | None,
+    backend: str = "auto",
 ) -> pd.DataFrame:
-    pmodel = _fresh_pysd(model)
-    dt = float(time_step or model.time_step)
-    step = float(output_step or model.saveper)
-    end = float(final_time if final_time is not None else model.final_time)
-    n = int(round((end - model.initial_time) / step))
-    stamps = model.initial_time + step * np.arange(n + 1)
-    with warnings.catch_warnings():
-        # PySD warns when an output step is not a multiple of the time step; we check it.
-        if abs(step / dt - round(step / dt)) > 1e-9:
-            raise ValueError(f"output_step {step} must be a multiple of time_step {dt}")
-        frame = pmodel.run(
-            params=scenario.parameters(model=model),
-            time_step=dt,
-            saveper=step,
-            final_time=end,
-            return_timestamps=stamps,
-        )
-    names = [c for c in frame.columns if c in model.variables]
-    out = frame[names].astype(float)
-    out.index = pd.Index(to_years(frame.index.to_numpy()), name="year")
-    return out
+    """Run one scenario on the compiled engine: the ``"compiled"`` entry of ``ENGINES``.
 
-
-def _run_compiled(
-    scenario: Scenario,
-    *,
-    model: Model,
-    time_step: float | None,
-    output_step: float | None,
-    final_time: float | None,
-) -> pd.DataFrame:
-    from ..engine.compiled import run_scenario
-
-    return run_scenario(scenario, model=model, time_step=time_step, output_step=output_step,
-                        final_time=final_time)
+    Returns
+    -------
+    pandas.DataFrame
+        The same frame as the PySD engine: index ``year``, one column per variable.
+    """
+    compiled = compile_model(model)
+    sched = compiled.schedule(time_step=time_step, output_step=output_step,
+                              final_time=final_time)
+    P = compiled.parameter_matrix([profile_base(model, scenario.profile) | dict(scenario.values)])
+    out = compiled.run(P, compiled.variables, sched=sched, backend=backend)
+    frame = pd.DataFrame(out[:, 0, :].T, columns=list(compiled.variables))
+    frame.index = pd.Index(sched.years, name="year")
+    return frame
 
 
 #: Registered engines: name -> function(scenario, *, model, time_step, output_step, final_time).
-#: ``"numpy"`` is the compiled engine (numba when installed, else pure numpy; see
-#: :mod:`slack_sim.engine`), ``"pysd"`` the reference interpreter.
-ENGINES: dict[str, Callable[..., pd.DataFrame]] = {"numpy": _run_compiled, "pysd": _run_pysd}
+#: ``"compiled"`` is the generated code (numba when installed, else pure numpy; see
+#: :mod:`slack_sim.engine.compiled`), ``"pysd"`` the reference interpreter.
+ENGINES: dict[str, Callable[..., pd.DataFrame]] = {"compiled": run_scenario, "pysd": run_pysd}
 
 
 def simulate(
     scenario: Scenario | None = None,
     *,
-    engine: str = "numpy",
+    engine: str = "compiled",
     time_step: float | None = None,
     output_step: float | None = None,
     final_time: float | None = None,
@@ -118,14 +110,18 @@ def simulate(
     scenario : Scenario, optional
         What to run (default: the ``austerity-then-covid`` preset).
     engine : str
-        ``"numpy"`` (the compiled engine, default) or ``"pysd"`` (the reference
-        interpreter); see :data:`ENGINES`.
+        ``"compiled"`` (the generated code, default) or ``"pysd"`` (the reference
+        interpreter); see :data:`ENGINES`. ``"numpy"`` is a deprecated name of
+        ``"compiled"``.
     time_step : float, optional
-        Integration step in months (default: the model's TIME STEP).
+        Integration step in months (default: the model's TIME STEP), at least
+        :data:`MIN_TIME_STEP`.
     output_step : float, optional
-        Months between output rows (default: the model's SAVEPER, one month).
+        Months between output rows (default: the model's SAVEPER, one month); a
+        multiple of the time step.
     final_time : float, optional
-        Last month to simulate (default: the model's FINAL TIME, 372 = end of 2040).
+        Last month to simulate (default: the model's FINAL TIME, 372 = end of 2040), at
+        most :data:`MAX_FINAL_TIME` (1200 months).
 
     Returns
     -------
@@ -136,17 +132,21 @@ def simulate(
     Raises
     ------
     ValueError
-        For an unknown engine or inconsistent steps.
+        For an unknown engine, a step or final time that is not finite or out of range
+        (:class:`~slack_sim.validation.ValidationError`), or inconsistent steps.
     """
     from ..scenarios import preset
 
+    if engine in _DEPRECATED_ENGINES:
+        new = _DEPRECATED_ENGINES[engine]
+        warnings.warn(f"engine={engine!r} is deprecated; use engine={new!r}",
+                      DeprecationWarning, stacklevel=2)
+        engine = new
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     model = load_model()
+    _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
     scenario = scenario if scenario is not None else preset()
-    for label, value in (("time_step", time_step), ("output_step", output_step)):
-        if value is not None and not value > 0:
-            raise ValueError(f"{label} must be positive, got {value!r}")
     return ENGINES[engine](
         scenario,
         model=model,
@@ -156,48 +156,98 @@ def simulate(
     )
 
 
-def pysd_rhs(
-    scenario: Scenario,
-) -> tuple[list[str], np.ndarray, Callable[[float, np.ndarray], np.ndarray], Any]:
-    """Return the model's right-hand side from PySD, for an independent ODE solver.
+def _check_outputs(model: Model, outputs: list[str]) -> None:
+    if not outputs:
+        raise ValueError("outputs must be a non-empty list of variable names")
+    missing = [o for o in outputs if o not in model.variables]
+    if missing:
+        hints = {o: difflib.get_close_matches(o, list(model.variables), n=1) for o in missing}
+        detail = ", ".join(f"{o!r}" + (f" (did you mean {h[0]!r}?)" if h else "")
+                           for o, h in hints.items())
+        raise ValueError(f"unknown output variable(s): {detail}")
+    if len(set(outputs)) != len(outputs):
+        raise ValueError("outputs lists a variable twice")
 
-    Used to cross-check Euler integration against :func:`scipy.integrate.solve_ivp`.
+
+def simulate_many(
+    scenarios: Sequence[Scenario] | pd.DataFrame,
+    outputs: Sequence[str],
+    *,
+    profile: str = DEFAULT_PROFILE,
+    time_step: float | None = None,
+    output_step: float | None = None,
+    final_time: float | None = None,
+    backend: str = "auto",
+) -> Any:
+    """Run many scenarios in one pass and return the requested outputs as labelled arrays.
 
     Parameters
     ----------
-    scenario : Scenario
-        Scenario whose parameters are set.
+    scenarios : sequence of Scenario or pandas.DataFrame
+        Scenarios to run, or a table of parameter values with one row per scenario and
+        one column per settable constant (Vensim names), applied on top of ``profile``.
+    outputs : sequence of str
+        Model variables to return. Only their time series are kept in memory.
+    profile : str
+        Calibration profile for a DataFrame of parameters (ignored for Scenario objects,
+        which name their own profile).
+    time_step, output_step, final_time : float, optional
+        As for :func:`simulate` (default: the model's control values).
+    backend : str
+        ``"auto"`` (numba if installed, else numpy; ``SLACK_SIM_BACKEND`` overrides),
+        ``"numba"`` or ``"numpy"``.
 
     Returns
     -------
-    names : list of str
-        Stock names, in state-vector order.
-    y0 : numpy.ndarray
-        Initial stock values.
-    rhs : callable
-        ``rhs(t, y)`` returns d(stocks)/dt at month ``t``.
-    pysd_model : pysd model
-        The PySD model, whose auxiliaries reflect the last state passed to ``rhs``.
+    xarray.Dataset
+        One data variable per requested output (named by its Vensim name, with its
+        ``units`` as an attribute), each with dimensions ``("scenario", "year")``:
+        scenario by time in decimal years. The ``scenario`` coordinate is the
+        DataFrame's index, or 0..N-1 for a list of scenarios (their names are in the
+        ``name`` coordinate).
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown column or an out-of-range value.
+    ValueError
+        For an unknown output, backend, out-of-range or inconsistent steps.
+
+    Examples
+    --------
+    >>> import slack_sim as ss
+    >>> ds = ss.simulate_many([ss.preset(p) for p in ss.presets()], ["Crisis queue"])
+    >>> ds["Crisis queue"].sel(year=2021.0).to_series()  # doctest: +SKIP
     """
+    import xarray as xr
+
+    if isinstance(outputs, str):
+        raise ValueError("outputs must be a non-empty list of variable names")
     model = load_model()
-    pm = _fresh_pysd(model)
-    pm.set_components(scenario.parameters(model=model))
-    pm.initialize()
-    elements = pm._dynamicstateful_elements
-    py_to_name = {pm.namespace[n]: n for n in pm.namespace}
-    names = []
-    for el in elements:
-        py = getattr(el, "py_name", "").removeprefix("_integ_")
-        names.append(py_to_name.get(py, py))
-    y0 = np.array([float(el.state) for el in elements])
+    outputs = list(outputs)
+    _check_outputs(model, outputs)
+    _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
+    compiled = compile_model(model)
+    sched = compiled.schedule(time_step=time_step, output_step=output_step,
+                              final_time=final_time)
+    P, index, names = parameters(scenarios, model=model, compiled=compiled, profile=profile)
+    out = compiled.run(P, outputs, sched=sched, backend=backend)
+    data = {
+        name: xr.Variable(("scenario", "year"), out[k], attrs={"units": model[name].units})
+        for k, name in enumerate(outputs)
+    }
+    coords = {"scenario": index.to_numpy(), "year": sched.years,
+              "name": ("scenario", np.array(names, dtype=object))}
+    return xr.Dataset(data, coords=coords, attrs={
+        "model_version": compiled.version,
+        "time_step": sched.time_step,
+        "output_step": sched.output_step,
+        "backend": resolve_backend(backend),
+    })
 
-    def rhs(t: float, y: np.ndarray) -> np.ndarray:
-        pm.time.update(t)
-        pm.state = np.asarray(y, dtype=float)
-        pm.clean_caches()
-        return np.array(pm.ddt(), dtype=float)
 
-    return names, y0, rhs, pm
-
-
-_ = CONTROL_VARIABLES  # control variables never appear in the output (not model variables)
+def __getattr__(name: str) -> Any:
+    # START_YEAR comes from the model (its Origin tag), read when first asked for
+    if name == "START_YEAR":
+        return start_year()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,20 +1,24 @@
 """Stage 1, *model*: ``models/slack.mdl`` parsed once into plain dataclasses.
 
-:class:`Model` (variables, stocks and flows, named loops, the dependency graph and
-documentation), the model's files and cache folders, and its calendar.
+:mod:`~slack_sim.model.variables` (:class:`Model`, :class:`Variable`, :class:`Loop`),
+:mod:`~slack_sim.model.parse` (the one parse, with PySD's translator),
+:mod:`~slack_sim.model.files` (the model's files and cache folders) and
+:mod:`~slack_sim.model.calendar` (model months <-> dates, from the model's origin).
 """
 
-from .calendar import MONTHS_PER_YEAR, START_YEAR, to_years
+from typing import Any
+
+from . import calendar
+from .calendar import MONTHS_PER_YEAR, start_year, to_years
 from .files import cache_dir, default_model_path, models_dir
-from .parse import (
+from .parse import load_model, model_version, py_name
+from .variables import (
     CONTROL_VARIABLES,
     SETTABLE_ROLES,
     Loop,
     Model,
     ModelFormatError,
     Variable,
-    load_model,
-    model_version,
 )
 
 __all__ = [
@@ -31,5 +35,14 @@ __all__ = [
     "load_model",
     "model_version",
     "models_dir",
+    "py_name",
+    "start_year",
     "to_years",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # START_YEAR comes from the model (its Origin tag), read when first asked for
+    if name == "START_YEAR":
+        return calendar.start_year()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

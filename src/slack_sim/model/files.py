@@ -12,6 +12,9 @@ from pathlib import Path
 
 __all__ = ["cache_dir", "default_model_path", "models_dir"]
 
+#: The ``models/`` folder at the top of the source tree.
+_SOURCE_MODELS = Path(__file__).resolve().parents[3] / "models"
+
 
 def cache_dir() -> Path:
     """Return the cache folder: ``$SLACK_SIM_CACHE``, else ``$XDG_CACHE_HOME/slack-sim``."""
@@ -38,7 +41,7 @@ def models_dir() -> Path:
         If the folder has no ``slack.mdl``.
     """
     env = os.environ.get("SLACK_SIM_MODELS")
-    folder = Path(env) if env else Path(__file__).resolve().parents[3] / "models"
+    folder = Path(env) if env else _SOURCE_MODELS
     if not (folder / "slack.mdl").is_file():
         raise FileNotFoundError(
             f"cannot find slack.mdl in {folder}; install slack-sim from its source tree "

@@ -16,7 +16,13 @@ Comment conventions in the ``.mdl`` (parsed here)::
 ``Plausible`` (uncertainties only, just before ``Source``) is the range ensembles and
 sensitivity analysis sample; the Vensim ``[min,max,step]`` range is the slider's limits.
 
-Feedback loops are named in comments as ``Loop R1 firefighting trap: ...``.
+Feedback loops are named in comments as ``Loop R1 firefighting trap: ...``. The comment
+of INITIAL TIME gives the calendar month of model time 0 as ``Origin: YYYY-MM.``.
+
+The parse is done once per file version (:func:`load_model` is cached by path and
+modification time); the :class:`Model` keeps PySD's abstract syntax of every equation
+(``Model.elements``), which the engine's code generator and ``tools/write_sketch.py``
+read instead of parsing the file again.
 """
 
 from __future__ import annotations
@@ -31,26 +37,29 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from .files import default_model_path, models_dir
+from .variables import (
+    CONTROL_VARIABLES,
+    SETTABLE_ROLES,
+    Loop,
+    Model,
+    ModelFormatError,
+    Variable,
+)
 
 __all__ = [
     "CONTROL_VARIABLES",
+    "SETTABLE_ROLES",
     "Loop",
     "Model",
     "ModelFormatError",
     "Variable",
     "default_model_path",
     "load_model",
+    "model_version",
     "models_dir",
+    "py_name",
 ]
-
-#: Vensim's simulation control variables; they are not model variables.
-CONTROL_VARIABLES = ("INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER")
-
-#: Roles of constants that a scenario may set.
-SETTABLE_ROLES = ("lever", "uncertainty", "profile", "switch")
 
 _SKETCH_MARKER = "\\\\\\---///"
 _KIND_RE = re.compile(r"\bKind:\s*([a-z]+)\.")
@@ -61,218 +70,9 @@ _NUM = r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
 _PLAUSIBLE_RE = re.compile(
     r"\bPlausible:\s*\[" + _NUM + "," + _NUM + r"\]\s*(.*?)\.\s*(?=Source:|$)"
 )
+# "Origin: YYYY-MM." in the INITIAL TIME comment: the calendar month of model time 0
+_ORIGIN_RE = re.compile(r"\bOrigin:\s*(\d{4})-(\d{2})\.")
 _LOOP_RE = re.compile(r"\b(?:Loop|loop) ([RB]\d+) ([a-z][a-z ()-]*?)(?: \(money\))?:\s*([^.]*)")
-
-
-class ModelFormatError(ValueError):
-    """The model file breaks one of the project's conventions."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Variable:
-    """One model variable, as documented in ``slack.mdl``.
-
-    Attributes
-    ----------
-    name : str
-        Vensim name, e.g. ``"Crisis queue"``.
-    kind : str
-        ``"stock"``, ``"flow"``, ``"auxiliary"``, ``"constant"``, ``"lookup"``
-        (an inline ``WITH LOOKUP``) or ``"initial"`` (an ``INITIAL`` value).
-    role : str or None
-        For constants: ``"lever"``, ``"uncertainty"``, ``"profile"``, ``"switch"`` or
-        ``"constant"``; ``None`` for computed variables.
-    equation : str
-        Right-hand side as written in the model file.
-    units : str
-        Vensim units.
-    minimum, maximum, step : float or None
-        Declared range (``None`` where the model leaves it open with ``?``).
-    definition : str
-        Plain-language definition (the comment without its Kind/Group/Source tags).
-    source : str
-        Where the default value comes from (constants only).
-    group : str
-        Slider group for levers and uncertainties (e.g. ``"Shock 1"``).
-    sector : str
-        The model sector (Vensim group / view) the variable belongs to.
-    depends_on : tuple of str
-        Variables its equation references.
-    default : float or None
-        Default value of a constant.
-    plausible_minimum, plausible_maximum : float or None
-        For uncertainties: the range of values believed plausible (the ``Plausible:
-        [lo, hi]`` tag of the comment), narrower than the declared range, which also
-        admits extreme-condition tests. Monte Carlo ensembles and sensitivity analysis
-        sample it. ``None`` where the comment has no such tag.
-    plausible_note : str
-        Why that range (the text after the brackets, e.g. a source or "judgement").
-    """
-
-    name: str
-    kind: str
-    role: str | None
-    equation: str
-    units: str
-    minimum: float | None
-    maximum: float | None
-    step: float | None
-    definition: str
-    source: str
-    group: str
-    sector: str
-    depends_on: tuple[str, ...]
-    default: float | None = None
-    plausible_minimum: float | None = None
-    plausible_maximum: float | None = None
-    plausible_note: str = ""
-
-    @property
-    def plausible_text(self) -> str:
-        """Return the plausible range as text, e.g. ``"[12, 36] Month"``, or ``""``."""
-        if self.plausible_minimum is None or self.plausible_maximum is None:
-            return ""
-        return f"[{_fmt(self.plausible_minimum)}, {_fmt(self.plausible_maximum)}] {self.units}"
-
-    @property
-    def range_text(self) -> str:
-        """Return the declared range as text, e.g. ``"[0, 1] Dmnl"``."""
-        lo = "?" if self.minimum is None else _fmt(self.minimum)
-        hi = "?" if self.maximum is None else _fmt(self.maximum)
-        return f"[{lo}, {hi}] {self.units}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Loop:
-    """A named feedback loop, e.g. ``R1`` "firefighting trap".
-
-    Attributes
-    ----------
-    id : str
-        ``R`` (reinforcing) or ``B`` (balancing) and a number.
-    name : str
-        Short name.
-    description : str
-        The causal chain as described in the model comments.
-    variables : tuple of str
-        Variables whose comments mention the loop.
-    """
-
-    id: str
-    name: str
-    description: str
-    variables: tuple[str, ...]
-
-    @property
-    def polarity(self) -> str:
-        """Return ``"reinforcing"`` or ``"balancing"``."""
-        return "reinforcing" if self.id.startswith("R") else "balancing"
-
-
-@dataclasses.dataclass(frozen=True)
-class Model:
-    """The parsed model: variables, stocks and their flows, loops, graph and version.
-
-    Use :func:`load_model` rather than constructing it.
-    """
-
-    path: Path
-    version: str
-    variables: dict[str, Variable]
-    stock_flows: dict[str, tuple[tuple[str, int], ...]]
-    loops: dict[str, Loop]
-    sectors: tuple[str, ...]
-    time_step: float
-    initial_time: float
-    final_time: float
-    saveper: float
-
-    # -- selections -------------------------------------------------------------------
-    def names(self, *, role: str | None = None, kind: str | None = None) -> list[str]:
-        """Return variable names, optionally filtered by role and kind.
-
-        Parameters
-        ----------
-        role : str, optional
-            Keep only constants with this role (``"lever"``, ``"uncertainty"``, ...).
-        kind : str, optional
-            Keep only variables of this kind (``"stock"``, ``"flow"``, ...).
-
-        Returns
-        -------
-        list of str
-            Names in model-file order.
-        """
-        return [
-            v.name
-            for v in self.variables.values()
-            if (role is None or v.role == role) and (kind is None or v.kind == kind)
-        ]
-
-    @property
-    def stocks(self) -> list[str]:
-        """Names of the stocks (levels)."""
-        return self.names(kind="stock")
-
-    @property
-    def levers(self) -> list[str]:
-        """Names of the levers: what a council decides."""
-        return self.names(role="lever")
-
-    @property
-    def uncertainties(self) -> list[str]:
-        """Names of the uncertainties: austerity, shocks and effect sizes."""
-        return self.names(role="uncertainty")
-
-    @property
-    def settable(self) -> list[str]:
-        """Names of every constant a scenario may set (levers, uncertainties, profile, switches)."""
-        return [v.name for v in self.variables.values() if v.role in SETTABLE_ROLES]
-
-    def defaults(self) -> dict[str, float]:
-        """Return the default value of every settable constant."""
-        return {n: float(self.variables[n].default) for n in self.settable}  # type: ignore[arg-type]
-
-    def edges(self) -> list[tuple[str, str]]:
-        """Return the dependency graph as ``(cause, effect)`` pairs."""
-        return [(d, v.name) for v in self.variables.values() for d in v.depends_on]
-
-    def doc(self) -> pd.DataFrame:
-        """Return one row per variable with its units, range, definition and source.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns: name, sector, kind, role, group, units, min, max, step, default,
-            plausible_min, plausible_max (uncertainties), equation, definition, source.
-        """
-        rows = [
-            {
-                "name": v.name,
-                "sector": v.sector,
-                "kind": v.kind,
-                "role": v.role or "",
-                "group": v.group,
-                "units": v.units,
-                "min": v.minimum,
-                "max": v.maximum,
-                "step": v.step,
-                "default": v.default,
-                "plausible_min": v.plausible_minimum,
-                "plausible_max": v.plausible_maximum,
-                "equation": v.equation,
-                "definition": v.definition,
-                "source": v.source,
-            }
-            for v in self.variables.values()
-        ]
-        return pd.DataFrame(rows)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.variables
-
-    def __getitem__(self, name: str) -> Variable:
-        return self.variables[name]
 
 
 def model_version(text: str) -> str:
@@ -318,18 +118,22 @@ def load_model(path: str | os.PathLike[str] | None = None) -> Model:
         ``INTEG`` is not a signed sum of named flows).
     """
     p = Path(path) if path is not None else default_model_path()
-    p = p.resolve()
-    return _load_cached(str(p), p.stat().st_mtime_ns)
+    resolved = _resolved(str(p))
+    return _load_cached(resolved, os.stat(resolved).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str) -> str:
+    # resolving walks every folder of the path (a system call each); a run calls
+    # load_model, so the answer is kept
+    return str(Path(path).resolve())
 
 
 # -- parsing ---------------------------------------------------------------------------
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def _py_name(name: str) -> str:
+def py_name(name: str) -> str:
+    """Return PySD's reference form of a Vensim name (``"Crisis queue"`` -> ``crisis_queue``)."""
     return re.sub(r"\W+", "_", name.strip().lower()).strip("_")
 
 
@@ -419,16 +223,19 @@ def _parse(path: Path) -> Model:
     vfile.parse()
     abstract = vfile.get_abstract_model()
     elements = [el for section in abstract.sections for el in section.elements]
-    by_py = {_py_name(el.name): el.name for el in elements}
+    by_py = {py_name(el.name): el.name for el in elements}
     by_py["time"] = "Time"
 
     control: dict[str, float] = {}
+    origin = ""
     raw: list[dict[str, Any]] = []
     stock_flows: dict[str, tuple[tuple[str, int], ...]] = {}
     for el in elements:
         if el.name in CONTROL_VARIABLES:
             ast = el.components[0].ast
             control[el.name] = float(ast) if isinstance(ast, (int, float)) else math.nan
+            if el.name == "INITIAL TIME":
+                origin = _origin(el.documentation or "", path)
             continue
         if len(el.components) != 1:
             raise ModelFormatError(f"{el.name}: subscripted or multi-part equations are not used")
@@ -444,7 +251,9 @@ def _parse(path: Path) -> Model:
             kind, default = "constant", float(ast)
         refs = _references(ast)
         # function names (MIN, ZIDZ, ...) are references too in PySD's syntax tree
-        depends = tuple(dict.fromkeys(by_py[r] for r in refs if r in by_py and r != "time"))
+        references = tuple(dict.fromkeys(
+            by_py[r] for r in refs if r in by_py and by_py[r] != el.name))
+        depends = tuple(r for r in references if r != "Time")
         if kind == "stock":
             stock_flows[el.name] = _signed_flows(el.name, ast.flow, by_py)
         definition, role, group, source, plausible = _split_comment(el.documentation or "")
@@ -468,6 +277,7 @@ def _parse(path: Path) -> Model:
                 plausible_minimum=plausible[0],
                 plausible_maximum=plausible[1],
                 plausible_note=plausible[2],
+                references=references,
             )
         )
     flows = {f for fl in stock_flows.values() for f, _ in fl}
@@ -489,7 +299,20 @@ def _parse(path: Path) -> Model:
         initial_time=control.get("INITIAL TIME", math.nan),
         final_time=control.get("FINAL TIME", math.nan),
         saveper=control.get("SAVEPER", math.nan),
+        origin=origin or _origin("", path),
+        elements=tuple(elements),
     )
+
+
+def _origin(comment: str, path: Path) -> str:
+    """Return ``"YYYY-MM"`` from the ``Origin: YYYY-MM.`` tag of the INITIAL TIME comment."""
+    match = _ORIGIN_RE.search(comment)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ModelFormatError(
+            f"{path}: the comment of INITIAL TIME must give the calendar month of model "
+            "time 0 as 'Origin: YYYY-MM.'"
+        )
+    return f"{match.group(1)}-{match.group(2)}"
 
 
 def _signed_flows(stock: str, ast: Any, by_py: dict[str, str]) -> tuple[tuple[str, int], ...]:

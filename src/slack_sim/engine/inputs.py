@@ -1,0 +1,139 @@
+"""Inputs: scenarios (or a table of parameter values) -> the compiled engine's matrix.
+
+A row of the parameter matrix is one scenario: the model's defaults, overlaid with the
+scenario's profile, overlaid with its own values. A table's columns are checked against
+the model's declared ranges with :mod:`slack_sim.validation` (one message format:
+``row 3: Austerity depth: 7 is outside the allowed range [0, 0.6] Dmnl``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..model.files import models_dir
+from ..model.variables import Model
+from ..scenarios import Scenario, ScenarioError, profile_values
+from ..validation import Interval, ValidationError
+
+if TYPE_CHECKING:
+    from .compiled import CompiledModel
+
+__all__ = ["parameters", "profile_base", "range_of"]
+
+_PROFILE_BASES: dict[tuple[str, str, int], dict[str, float]] = {}
+
+
+def profile_base(model: Model, profile: str) -> dict[str, float]:
+    """Return the model defaults overlaid with a profile's values (what a Scenario starts from).
+
+    Cached by model version and the profile file's modification time.
+
+    Parameters
+    ----------
+    model : Model
+        The parsed model.
+    profile : str
+        Calibration profile name.
+
+    Returns
+    -------
+    dict
+        Value of every settable constant.
+    """
+    path = models_dir() / "profiles" / f"{profile}.toml"
+    key = (model.version, profile, path.stat().st_mtime_ns if path.is_file() else -1)
+    if key not in _PROFILE_BASES:
+        base = model.defaults()
+        base.update(profile_values(profile, model=model))
+        _PROFILE_BASES[key] = base
+    return dict(_PROFILE_BASES[key])
+
+
+def range_of(model: Model, name: str) -> Interval:
+    """Return the declared range of a constant as a validation :class:`Interval`."""
+    var = model.variables[name]
+    return Interval("real", var.minimum, var.maximum, units=var.units)
+
+
+def _check_table(table: pd.DataFrame, model: Model, values: np.ndarray) -> None:
+    settable = set(model.settable)
+    bad = [c for c in table.columns if c not in settable]
+    if bad:
+        raise ScenarioError(f"unknown column(s) {bad}: columns must be levers, "
+                            "uncertainties, profile inputs or loop switches of the model")
+    for j, name in enumerate(table.columns):
+        col, allowed = values[:, j], range_of(model, str(name))
+        lo = -np.inf if allowed.low is None else allowed.low
+        hi = np.inf if allowed.high is None else allowed.high
+        bad_rows = np.flatnonzero(~np.isfinite(col) | (col < lo) | (col > hi))
+        if bad_rows.size:  # the first bad value, reported in the one message format
+            row = table.index[bad_rows[0]]
+            try:
+                allowed.check(float(col[bad_rows[0]]), f"row {row!r}: {name}")
+            except ValidationError as exc:
+                raise ScenarioError(str(exc)) from None
+
+
+def parameters(
+    scenarios: Sequence[Scenario] | pd.DataFrame,
+    *,
+    model: Model,
+    compiled: CompiledModel,
+    profile: str,
+) -> tuple[np.ndarray, pd.Index, list[str]]:
+    """Return the parameter matrix, the scenario index and the scenario names.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or pandas.DataFrame
+        Scenarios, or a table with one row per scenario and one column per settable
+        constant (applied on top of ``profile``).
+    model : Model
+        The parsed model.
+    compiled : CompiledModel
+        The compiled engine (its parameter order).
+    profile : str
+        Profile for a table (Scenario objects name their own).
+
+    Returns
+    -------
+    P : numpy.ndarray
+        Shape ``(N, len(compiled.parameters))``.
+    index : pandas.Index
+        The table's index, or ``0..N-1`` named ``scenario``.
+    names : list of str
+        Scenario names.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown column or a value outside its declared range.
+    TypeError
+        For a sequence holding something other than Scenario objects.
+    """
+    if isinstance(scenarios, pd.DataFrame):
+        values = scenarios.to_numpy(dtype=float, copy=False)
+        _check_table(scenarios, model, values)
+        P = compiled.parameter_matrix([profile_base(model, profile)])
+        P = np.repeat(P, len(scenarios), axis=0)
+        cols = [compiled.parameters.index(str(c)) for c in scenarios.columns]
+        P[:, cols] = values
+        return P, scenarios.index.copy(), [str(i) for i in scenarios.index]
+    scenarios = list(scenarios)
+    bases: dict[str, np.ndarray] = {}
+    P = np.empty((len(scenarios), len(compiled.parameters)))
+    index_of = {name: j for j, name in enumerate(compiled.parameters)}
+    for i, sc in enumerate(scenarios):
+        if not isinstance(sc, Scenario):
+            raise TypeError(f"expected Scenario objects or a DataFrame, got {type(sc).__name__}")
+        if sc.profile not in bases:
+            bases[sc.profile] = compiled.parameter_matrix([profile_base(model, sc.profile)])[0]
+        P[i] = bases[sc.profile]
+        for name, value in sc.values.items():
+            P[i, index_of[name]] = value
+    index = pd.RangeIndex(len(scenarios), name="scenario")
+    return P, index, [sc.name for sc in scenarios]
