@@ -43,7 +43,7 @@ def _run_cached(key: str, engine: str, time_step: float | None,
 def run(
     scenario: ss.Scenario | None = None,
     *,
-    engine: str = "numpy",
+    engine: str = "compiled",
     time_step: float | None = None,
     output_step: float | None = None,
     **values: float,

@@ -2,7 +2,7 @@
 
 Stages, lowest first (a module may import from its own stage and from earlier ones only)::
 
-    validation < model < scenarios < engine < metrics < analysis < report < teach
+    (validation, fileio) < model < scenarios < engine < metrics < analysis < report < teach
                < (the package root, ``slack_sim/__init__.py``, the public API)
                < cli, ui (independent of each other)
 
@@ -30,8 +30,8 @@ PACKAGE = "slack_sim"
 
 #: Stages in order; a tuple holds stages of the same rank that must not import each other.
 ORDER: tuple[str | tuple[str, ...], ...] = (
-    "validation", "model", "scenarios", "engine", "metrics", "analysis", "report", "teach",
-    "<root>", ("cli", "ui"),
+    ("validation", "fileio"), "model", "scenarios", "engine", "metrics", "analysis", "report",
+    "teach", "<root>", ("cli", "ui"),
 )
 RANK: dict[str, int] = {
     stage: i for i, entry in enumerate(ORDER)
@@ -355,11 +355,11 @@ def test_checker_catches_a_planted_circle():
 
 def test_checker_on_a_planted_import_in_a_copy_of_the_real_package():
     sources = dict(SOURCES)
-    sources["slack_sim.metrics.core"] += "\nfrom ..analysis.ensemble import ensemble\n"
+    sources["slack_sim.metrics.resilience"] += "\nfrom ..analysis.ensemble import ensemble\n"
     problems = layer_violations(sources, PACKAGES)
-    assert any(p.startswith("slack_sim.metrics.core:") and "imports slack_sim.analysis.ensemble"
+    assert any(p.startswith("slack_sim.metrics.resilience:") and "imports slack_sim.analysis.ensemble"
                " (stage metrics comes before analysis)" in p for p in problems)
-    pair = {"slack_sim.analysis.ensemble", "slack_sim.metrics.core"}
+    pair = {"slack_sim.analysis.ensemble", "slack_sim.metrics.resilience"}
     assert any(pair <= set(c) for c in import_cycles(sources, PACKAGES))
 
 

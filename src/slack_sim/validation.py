@@ -21,14 +21,17 @@ import functools
 import inspect
 import math
 import numbers
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 __all__ = [
+    "Given",
     "Interval",
     "Options",
     "ValidationError",
     "given_text",
+    "number",
     "out_of_range",
     "problems",
     "validate",
@@ -41,6 +44,37 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class ValidationError(ValueError):
     """A value is not allowed; the message names the field, the value, the range and units."""
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)",
+                          re.IGNORECASE | re.ASCII)
+
+
+class Given(float):
+    """A number read from text that remembers the text, so messages show it as typed."""
+
+    text: str
+
+    def __new__(cls, text: str) -> Given:
+        """Read ``text`` (ASCII digits only: ``"０.３"`` is refused) as a number."""
+        stripped = str(text).strip()
+        if not _NUMBER_TEXT.fullmatch(stripped):
+            raise ValueError(f"{text!r} is not a number")
+        value = super().__new__(cls, stripped)
+        value.text = stripped
+        return value
+
+
+def number(text: str) -> float:
+    """Return the number written in ``text`` (ASCII digits, sign, point, exponent).
+
+    Raises
+    ------
+    ValueError
+        For anything else (full-width digits, commas, words): argparse reports it as an
+        invalid value of the option.
+    """
+    return Given(text)
 
 
 def given_text(value: Any) -> str:
@@ -59,12 +93,17 @@ def given_text(value: Any) -> str:
     """
     if isinstance(value, bool):
         return repr(value)
+    if isinstance(value, Given):
+        return value.text
     if isinstance(value, numbers.Integral):
         text = str(int(value))
         return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
     if isinstance(value, numbers.Real):
         value = float(value)  # numpy floats print as plain numbers
-        return repr(value) if math.isfinite(value) else str(value)
+        if not math.isfinite(value):
+            return str(value)
+        text = repr(value)  # the shortest text that reads back as the same number
+        return text[:-2] if text.endswith(".0") else text
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -80,7 +119,7 @@ def wrong_value(field: str, value: Any, expected: str) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{x:,}" if isinstance(x, int) and abs(x) >= 10_000 else f"{x:g}"
+    return f"{x:,}" if isinstance(x, int) and abs(x) >= 1_000 else f"{x:g}"
 
 
 def _real(value: Any) -> float | None:
@@ -161,7 +200,8 @@ class Interval:
             return None
         if self.kind == "integer":
             if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-                raise ValidationError(wrong_value(field, value, self.allowed()))
+                shown = Given(repr(float(value))) if isinstance(value, float) else value
+                raise ValidationError(wrong_value(field, shown, self.allowed()))
             if not self.inside(int(value)):
                 raise ValidationError(wrong_value(field, value, self.allowed()))
             return int(value)

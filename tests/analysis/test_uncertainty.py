@@ -274,7 +274,7 @@ BAD_SETTINGS = [
     ({"percentile": 0}, "percentile", "0 is outside the allowed range (0, 100] %"),
     ({"percentile": -5}, "percentile", "-5 is outside"),
     ({"percentile": math.nan}, "percentile", "expected (0, 100] %, got nan"),
-    ({"futures": 0}, "futures", "a whole number from 1 to 1000 futures, got 0"),
+    ({"futures": 0}, "futures", "a whole number from 1 to 1,000 futures, got 0"),
     ({"futures": 100_000}, "futures", "got 100000"),
     ({"futures": 2.5}, "futures", "whole number"),
     ({"waiting_cap": -1}, "waiting_cap", "-1 is outside the allowed range (0, inf) months"),
@@ -284,13 +284,13 @@ BAD_SETTINGS = [
     ({"harm_cap": -100}, "harm_cap", "-100 is outside the allowed range (0, inf) person-months"),
     ({"harm_cap": 0}, "harm_cap", "(0, inf)"),
     ({"maxiter": 0}, "maxiter", "at least 1"),
-    ({"popsize": 0}, "popsize", "from 1 to 1000"),
+    ({"popsize": 0}, "popsize", "from 1 to 1,000"),
     ({"popsize": -3}, "popsize", "-3"),
     ({"max_seconds": 0}, "max_seconds", "0 is outside the allowed range (0, inf) seconds"),
     ({"max_seconds": -5}, "max_seconds", "(0, inf)"),
     ({"max_seconds": math.inf}, "max_seconds", "got inf"),
     ({"seed": -1}, "seed", "at least 0"),
-    ({"tol": -1.0}, "tol", "-1.0 is outside the allowed range [0, inf)"),
+    ({"tol": -1.0}, "tol", "-1 is outside the allowed range [0, inf)"),
 ]
 
 

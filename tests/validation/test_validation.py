@@ -31,7 +31,7 @@ def test_interval_accepts_inside_and_converts():
         (Interval("integer", 0, None), -1,
          "Slack target: expected a whole number of at least 0, got -1"),
         (Interval("integer", 1, 1000), 2.0,
-         "Slack target: expected a whole number from 1 to 1000, got 2.0"),
+         "Slack target: expected a whole number from 1 to 1,000, got 2.0"),
         (Interval("real", 0, 1), "0.3", "Slack target: expected [0, 1], got '0.3'"),
         (Interval("real", 0, 1), True, "Slack target: expected [0, 1], got True"),
         (Interval("real", 0, 1), math.inf,
@@ -85,3 +85,17 @@ def test_validate_params_checks_before_the_call():
     assert calls == [3]
     with pytest.raises(TypeError, match="no argument"):
         validate_params({"nope": Interval("real")})(f)
+
+
+def test_numbers_from_text_keep_their_text():
+    from slack_sim.validation import number
+
+    x = number("150")
+    assert x == 150.0
+    with pytest.raises(ValidationError, match=r"^--percentile: 150 is outside the allowed "
+                                              r"range \(0, 100\] %$"):
+        Interval("real", 0, 100, closed="right", units="%").check(x, "--percentile")
+    for bad in ("０.３", "1,5", "0x10", "", "1e", "five"):
+        with pytest.raises(ValueError):
+            number(bad)
+    assert number(" -2.5e-3 ") == -0.0025

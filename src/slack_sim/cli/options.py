@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE, Scenario, load_scenario, preset
-from ..validation import Interval, ValidationError
+from ..validation import Interval, ValidationError, number
 
 __all__ = [
     "SEED",
@@ -97,7 +97,7 @@ def _parse_range(item: str, option: str) -> tuple[str, tuple[float, float]]:
     try:
         if not sep or not sep2 or not name.strip():
             raise ValueError
-        lo, hi = float(lo_text), float(hi_text)
+        lo, hi = number(lo_text), number(hi_text)
     except ValueError:
         raise CliError(f'{option}: expected "Name=lo:hi" with two numbers, got {item!r}'
                        ) from None

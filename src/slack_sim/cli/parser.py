@@ -13,6 +13,7 @@ from typing import NoReturn
 from ..engine.run import ENGINES
 from ..model.calendar import START_YEAR
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE
+from ..validation import number
 from .analysis import ensemble_command, optimise_command, sensitivity_command, tipping_command
 from .commands import (
     compare_command,
@@ -73,7 +74,7 @@ def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     summ = sub.add_parser("summary", help="outcome metrics of a scenario (NPV, harm, shocks)")
     _add_scenario_args(summ)
     summ.add_argument("--baseline", metavar="NAME", help="preset to compare against")
-    summ.add_argument("--base-year", default=START_YEAR, type=float,
+    summ.add_argument("--base-year", default=START_YEAR, type=number,
                       help=f"year discounted to (default {_Y0})")
     summ.add_argument("--json", action="store_true", help="print JSON (snake_case keys)")
     summ.set_defaults(func=summary_command)
@@ -84,7 +85,7 @@ def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
                       metavar="FILE.json", help="a saved scenario to compare (repeatable)")
     comp.add_argument("--profile", help=f"profile of the presets (default {DEFAULT_PROFILE})")
     comp.add_argument("--baseline", metavar="NAME", help="preset to compare against")
-    comp.add_argument("--base-year", default=START_YEAR, type=float,
+    comp.add_argument("--base-year", default=START_YEAR, type=number,
                       help=f"year discounted to (default {_Y0})")
     comp.add_argument("--out", required=True, metavar="FILE.xlsx|FILE.csv")
     comp.set_defaults(func=compare_command)
@@ -143,11 +144,11 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
     _add_uncertainty_args(opt)
     opt.add_argument("--lever", action="append", metavar='"Name=lo:hi"',
                      help="a lever to search and its range (repeatable)")
-    opt.add_argument("--waiting-cap", type=float, help="cap on the percentile peak waiting "
+    opt.add_argument("--waiting-cap", type=number, help="cap on the percentile peak waiting "
                                                        "time, months")
-    opt.add_argument("--harm-cap", type=float, help="cap on the percentile cumulative harm, "
+    opt.add_argument("--harm-cap", type=number, help="cap on the percentile cumulative harm, "
                                                     "person-months")
-    opt.add_argument("--percentile", type=float, default=90.0,
+    opt.add_argument("--percentile", type=number, default=90.0,
                      help="percentile over the futures of the caps, above 0 and at most 100 "
                           "(default 90)")
     opt.add_argument("--futures", type=int, default=16,
@@ -155,7 +156,7 @@ def _add_analysis_commands(sub: argparse._SubParsersAction) -> None:
     opt.add_argument("--maxiter", type=int, default=30, help="most generations (default 30)")
     opt.add_argument("--popsize", type=int, default=10,
                      help="candidates per generation per lever, 1 to 1,000 (default 10)")
-    opt.add_argument("--max-seconds", type=float, default=60.0,
+    opt.add_argument("--max-seconds", type=number, default=60.0,
                      help="cap on the run time, seconds (default 60; checked between "
                           "batches of runs, so it may be overrun by a fraction of a second)")
     opt.add_argument("--out", metavar="FILE.csv|FILE.json",

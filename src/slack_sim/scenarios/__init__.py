@@ -1,18 +1,18 @@
 """Stage 2, *scenarios*: a profile, levers and uncertainties, validated; presets; JSON files."""
 
-from .files import MAX_SCENARIO_BYTES, load_scenario, save_scenario, scenario_from_json
+from .files import load_scenario, save_scenario, scenario_from_json
+from .jsonfile import MAX_SCENARIO_BYTES
 from .library import (
     DEFAULT_PRESET,
     DEFAULT_PROFILE,
     experiment,
-    preset,
     preset_info,
     presets,
     profile_info,
     profile_values,
     profiles,
 )
-from .scenario import Scenario
+from .scenario import Scenario, preset
 from .values import ScenarioError, ScenarioVersionWarning, check_value, constraint
 
 __all__ = [

@@ -10,18 +10,14 @@ import copy
 import functools
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..model import Model, load_model, models_dir
 from .values import ScenarioError, check_value
 
-if TYPE_CHECKING:
-    from .scenario import Scenario
-
 __all__ = [
     "DEFAULT_PRESET",
     "DEFAULT_PROFILE",
-    "preset",
     "preset_info",
     "presets",
     "profile_info",
@@ -144,25 +140,3 @@ def preset_info(name: str) -> dict[str, Any]:
         "description": entry.get("description", ""),
         "values": dict(entry.get("values", {})),
     }
-
-
-def preset(name: str = DEFAULT_PRESET, *, profile: str = DEFAULT_PROFILE) -> Scenario:
-    """Return a preset scenario on a profile.
-
-    Parameters
-    ----------
-    name : str
-        One of :func:`presets`.
-    profile : str
-        One of :func:`profiles`.
-
-    Returns
-    -------
-    Scenario
-    """
-    from .scenario import Scenario
-
-    info = preset_info(name)
-    return Scenario(
-        profile=profile, values=info["values"], name=name, description=info["description"]
-    )

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from ..model import Model, load_model
-from .library import DEFAULT_PROFILE, profile_info, profile_values
-from .values import check_value
+from .jsonfile import FORMAT, FORMAT_VERSION, read_scenario_json
+from .library import DEFAULT_PRESET, DEFAULT_PROFILE, preset_info, profile_info, profile_values
+from .values import ScenarioError, ScenarioVersionWarning, check_value
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Scenario"]
+__all__ = ["Scenario", "preset"]
 
-#: The ``format`` field of a scenario file, and its version.
-FORMAT = "slack-sim scenario"
-FORMAT_VERSION = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,8 +144,73 @@ class Scenario:
     def from_json(cls, text: str | bytes) -> Scenario:
         """Parse a scenario from JSON text (data only: no code is evaluated).
 
-        See :func:`slack_sim.scenarios.files.scenario_from_json`.
-        """
-        from .files import scenario_from_json
+        Warns with :class:`ScenarioVersionWarning` when the file was written for a
+        different model version, listing what differs.
 
-        return scenario_from_json(text)
+        Raises
+        ------
+        ScenarioError
+            If the text is not a valid scenario file (see
+            :func:`~slack_sim.scenarios.jsonfile.read_scenario_json`) or a value is invalid.
+        """
+        data = read_scenario_json(text)
+        model = load_model()
+        if data.get("model_version") != model.version:
+            _warn_version(data, model)
+        return cls(
+            profile=data["profile"],
+            values=data["values"],
+            name=str(data.get("name", "custom")),
+            description=str(data.get("description", "")),
+        )
+
+
+def _warn_version(data: dict[str, Any], model: Model) -> None:
+    saved = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    lines = []
+    missing = sorted(set(saved) - set(model.settable))
+    added = sorted(set(model.settable) - set(saved)) if saved else []
+    if missing:
+        lines.append("no longer in the model: " + ", ".join(missing))
+    if added:
+        lines.append("new in the model (taking their defaults): " + ", ".join(added))
+    try:
+        current = Scenario(profile=data["profile"], values={
+            k: v for k, v in data["values"].items() if k in model.settable
+        }).settings(model=model)
+        changed = [
+            f"{k}: {saved[k]!r} -> {current[k]!r}"
+            for k in sorted(set(saved) & set(current))
+            if saved[k] != current[k]
+        ]
+        if changed:
+            lines.append("values that now differ: " + "; ".join(changed))
+    except ScenarioError:
+        pass
+    detail = "; ".join(lines) if lines else "no setting differs"
+    warnings.warn(
+        f"scenario written for model version {data.get('model_version')!r}, this is "
+        f"{model.version!r}: {detail}",
+        ScenarioVersionWarning,
+        stacklevel=3,
+    )
+
+
+def preset(name: str = DEFAULT_PRESET, *, profile: str = DEFAULT_PROFILE) -> Scenario:
+    """Return a preset scenario on a profile.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`presets`.
+    profile : str
+        One of :func:`profiles`.
+
+    Returns
+    -------
+    Scenario
+    """
+    info = preset_info(name)
+    return Scenario(
+        profile=profile, values=info["values"], name=name, description=info["description"]
+    )

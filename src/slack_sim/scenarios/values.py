@@ -11,7 +11,7 @@ import numbers
 from typing import Any
 
 from ..model import SETTABLE_ROLES, Model, Variable
-from ..validation import Interval, ValidationError
+from ..validation import Given, Interval, ValidationError
 
 __all__ = ["ScenarioError", "ScenarioVersionWarning", "check_value", "constraint"]
 
@@ -61,9 +61,9 @@ def check_value(model: Model, name: str, value: Any, *, where: str = "") -> floa
             f"loop switch of the model{hint} (see 'slack-sim doc')"
         )
     var = model.variables[name]
-    if isinstance(value, str) and not isinstance(value, bool):
+    if isinstance(value, str):  # text from a command line or a form: ASCII digits only
         try:
-            value = float(value)
+            value = Given(value)
         except ValueError:
             pass
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
