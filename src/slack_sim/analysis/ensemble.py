@@ -337,7 +337,7 @@ def ensemble(
     >>> import slack_sim as ss  # doctest: +SKIP
     >>> ens = ss.ensemble(ss.preset("invest-to-save"), baseline=ss.preset("austerity-then-covid"))
     >>> ens.statement("net_present_saving", ">", 0)  # doctest: +SKIP
-    'net saving positive in 56% of futures'
+    'net saving positive in 60% of futures'
     """
     model = load_model()
     table = uncertainty_ranges(parameters, ranges=ranges, model=model)
