@@ -221,7 +221,7 @@ def test_policy_search_stays_in_bounds_and_applies_to_the_sliders():
         # the caps are checked by the search's own rules, in the page's words
         ({"w:search_wait_cap": 0.0},
          check_search(waiting_cap=0.0, labels=risk.SEARCH_LABELS)[0]),
-        ({"w:search_seconds": 500.0}, "The run-time cap: 500.0 is outside the allowed range"),
+        ({"w:search_seconds": 500.0}, "The run-time cap: 500 is outside the allowed range"),
     ],
 )
 def test_policy_search_refuses_bad_input_with_a_message(setting, message):
