@@ -15,8 +15,8 @@ from slack_sim.analysis.history import history_match, implausibility
 from slack_sim.analysis.observe import observation_plan, simulate_observations
 from slack_sim.validation import ValidationError
 
-SERIES = ["Cases in care", "Referrals", "Care entries"]
-TRUTH = {"Need growth rate": 0.012, "Care entry fraction": 0.28}
+SERIES = ["Children looked after", "Referrals", "Care starts"]
+TRUTH = {"Need growth rate": 0.009, "Need scale": 1.04}
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +35,15 @@ def twin(scenario):
 
 def test_observation_plan_times_and_scales():
     model = ss.load_model()
-    rows = pd.DataFrame({"series": ["Cases in care", "Referrals", "Referrals", "Nope"],
+    rows = pd.DataFrame({"series": ["Children looked after", "Referrals", "Referrals", "Nope"],
                          "year": [2012, 2010, 2012, 2012], "value": [1.0, 2.0, 3.0, 4.0]})
     plan = observation_plan(rows, model=model)
     stock = plan.table.iloc[0]
     assert (stock["first"], stock["last"], stock["scale"]) == (27.0, 27.0, 1.0)  # 1 April 2012
     flow = plan.table.iloc[1]
     assert (flow["first"], flow["last"]) == (15.0, 26.0)  # April 2011 to March 2012
-    assert flow["scale"] == 12.0  # Person/Month summed over the financial year
+    assert model["Referrals"].units == "Person/Year"
+    assert flow["scale"] == 1.0  # a rate per year: its mean over the financial year
     reasons = dict(zip(plan.skipped["series"] + " " + plan.skipped["year"].astype(str),
                        plan.skipped["reason"], strict=True))
     assert reasons == {"Referrals 2010": "its financial year starts before the model",
@@ -51,11 +52,13 @@ def test_observation_plan_times_and_scales():
 
 def test_observed_flow_is_the_financial_year_total(scenario):
     frame = ss.simulate(scenario)
-    plan = observation_plan(pd.DataFrame({"series": ["Care entries"], "year": [2015],
-                                          "value": [1.0]}))
-    got = simulate_observations(scenario, pd.DataFrame(index=[0]), plan)[0, 0]
-    months = frame["Care entries"].to_numpy()[51:63]  # April 2014 to March 2015
-    assert got == pytest.approx(months.sum(), rel=1e-12)
+    plan = observation_plan(pd.DataFrame({"series": ["Care starts", "Total spending"],
+                                          "year": [2015, 2015], "value": [1.0, 1.0]}))
+    got = simulate_observations(scenario, pd.DataFrame(index=[0]), plan)[0]
+    months = slice(51, 63)  # April 2014 to March 2015
+    # children a year: the year's mean rate; GBP a month: the sum of the twelve months
+    assert got[0] == pytest.approx(frame["Care starts"].to_numpy()[months].mean(), rel=1e-12)
+    assert got[1] == pytest.approx(frame["Total spending"].to_numpy()[months].sum(), rel=1e-12)
 
 
 def test_theil_known_answers():
@@ -80,7 +83,7 @@ def test_twin_experiment_recovers_the_truth(twin, scenario):
         assert row["value"] == pytest.approx(value, rel=1e-3)
         assert row["lower"] < value < row["upper"]
     assert (fit.statistics["mape"] < 1e-4).all()
-    assert fit.scenario.values["Care entry fraction"] == pytest.approx(0.28, rel=1e-3)
+    assert fit.scenario.values["Need scale"] == pytest.approx(1.04, rel=1e-3)
 
 
 def test_noisy_fit_has_a_range_that_covers_the_truth(twin, scenario):
@@ -89,7 +92,11 @@ def test_noisy_fit_has_a_range_that_covers_the_truth(twin, scenario):
     for name, value in TRUTH.items():
         row = fit.parameters.loc[name]
         assert row["lower"] <= value <= row["upper"], (name, row.to_dict())
-        assert row["upper"] - row["lower"] < 0.5 * (row["high"] - row["low"])
+    # need scale moves every series from the start and is pinned down; need growth is
+    # confounded with it over 2010-2020 (a higher scale or faster growth give similar
+    # figures), so its range stays wide: the fit says so rather than claiming precision
+    scale = fit.parameters.loc["Need scale"]
+    assert scale["upper"] - scale["lower"] < 0.5 * (scale["high"] - scale["low"])
 
 
 def test_fit_that_runs_out_of_evaluations_says_so(twin, scenario):
@@ -107,7 +114,7 @@ def test_bad_calibration_inputs(twin, scenario):
     with pytest.raises(ValidationError, match="^starts: expected a whole number"):
         calibrate(scenario, twin, list(TRUTH), starts=0)
     with pytest.raises(ss.ScenarioError, match="inside the declared range"):
-        parameter_bounds(["Care entry fraction"], bounds={"Care entry fraction": (0.2, 9.0)})
+        parameter_bounds(["Need growth rate"], bounds={"Need growth rate": (0.0, 9.0)})
 
 
 def test_implausibility_known_answer(twin):
@@ -126,7 +133,7 @@ def test_history_match_keeps_the_truth_and_rules_out_wrong_data(twin, scenario):
     kept = hm.kept
     for name, value in TRUTH.items():
         assert kept[name].min() <= value <= kept[name].max()
-    assert (hm.ranges["narrowed"] > 0.3).all()  # the data inform both parameters
+    assert hm.ranges.loc["Need scale", "narrowed"] > 0.3  # the data inform need scale
     doubled = twin.assign(value=twin["value"] * 2.0)
     bad = history_match(scenario, doubled, parameters=names, n=2000, waves=1, seed=2)
     assert len(bad.kept) == 0 and bad.kept_fraction == 0.0
