@@ -123,6 +123,7 @@ def test_implausibility_known_answer(twin):
     s = np.sqrt(plan.sigmas() ** 2 + (0.1 * z) ** 2)
     figures = np.vstack([z, z + 3.0 * s * (np.arange(len(z)) == 4)])
     assert implausibility(figures, plan, discrepancy=0.1) == pytest.approx([0.0, 3.0])
+    assert implausibility(figures, plan, discrepancy=0.1, rank=2) == pytest.approx([0.0, 0.0])
 
 
 def test_history_match_keeps_the_truth_and_rules_out_wrong_data(twin, scenario):

@@ -38,7 +38,8 @@ __all__ = ["ObservationPlan", "observation_plan", "simulate_observations"]
 STOCK, FLOW, SPENDING = "stock", "flow", "spending"
 #: Default relative measurement error of a published figure, by kind: administrative
 #: counts are near-complete (2%), flows and spending carry recording and definitional noise
-#: (5%). Judgement; a standard error given in the data replaces it.
+#: (5%). Judgement; a standard error given in the data replaces it. Counts of children also
+#: carry Poisson noise (variance equal to the count), which dominates for small councils.
 DEFAULT_CV = {STOCK: 0.02, FLOW: 0.05, SPENDING: 0.05}
 
 
@@ -162,8 +163,11 @@ def observation_plan(
             skipped.append({**row, "reason": "after the horizon"})
             continue
         se = row.get("standard_error")
-        sigma = float(se) if se is not None and np.isfinite(se) and se > 0 else (
-            cv[kind] * abs(value))
+        if se is not None and np.isfinite(se) and se > 0:
+            sigma = float(se)
+        else:  # relative error, plus Poisson noise for counts of children (small councils)
+            count = var.units.split("/")[0].strip() == "Person"
+            sigma = float(np.sqrt((cv[kind] * value) ** 2 + (abs(value) if count else 0.0)))
         scale = 12.0 if kind != STOCK and _per_month(var.units) else 1.0
         used.append({"series": name, "year": year, "value": value, "sigma": max(sigma, 1e-9),
                      "kind": kind, "first": first, "last": last, "scale": scale})

@@ -1,0 +1,158 @@
+"""Council profiles: every English council with children's services, and their calibrations.
+
+Built by ``tools/build_profiles.py`` from the project's derived tables (``models/data/``):
+
+- ``models/profiles/councils.csv``: one row per council (code, slug, name, region, type,
+  statistical neighbours) with the value of every profile input of ``slack.mdl`` (2010
+  stocks and flows, child population and its growth, the 2010-11 spending split) and what
+  was missing and how it was filled;
+- ``models/profiles/calibration.csv``: one row per calibrated profile (England and each
+  council): the model version it was calibrated for, the fitted values, whether the fit
+  converged, its fit statistics and the history match's kept fraction;
+- ``models/profiles/futures/<slug>.csv.gz``: the history-consistent futures of a profile
+  (parameter values only).
+
+A council is named by its slug (``kent``) or its GSS code (``E10000016``); a name is never
+a path.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..model import models_dir
+from .values import ScenarioError
+
+__all__ = [
+    "CALIBRATION_FILE",
+    "COUNCILS_FILE",
+    "calibration_record",
+    "council",
+    "councils",
+    "fitted_values",
+    "is_council",
+    "kept_futures",
+]
+
+#: The council profile table, relative to ``models/``.
+COUNCILS_FILE = "profiles/councils.csv"
+#: The calibration table, relative to ``models/``.
+CALIBRATION_FILE = "profiles/calibration.csv"
+_FUTURES = "profiles/futures"
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,80}")
+_CODE = re.compile(r"E\d{8}")
+#: Columns of the council table that describe the council (the rest are profile inputs).
+DESCRIPTION_COLUMNS = ("code", "slug", "name", "region", "la_type", "statistical_neighbours",
+                       "missing", "notes")
+
+
+def _read(path: Path, mtime_ns: int) -> pd.DataFrame:
+    return pd.read_csv(path, comment="#", dtype={"code": str})
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(path: str, mtime_ns: int) -> pd.DataFrame:
+    return _read(Path(path), mtime_ns)
+
+
+def _table(relative: str) -> pd.DataFrame | None:
+    path = models_dir() / relative
+    if not path.is_file():
+        return None
+    return _cached(str(path), path.stat().st_mtime_ns)
+
+
+def councils() -> pd.DataFrame:
+    """Return the council table (one row per council; empty if not built)."""
+    table = _table(COUNCILS_FILE)
+    return table.copy() if table is not None else pd.DataFrame(columns=list(DESCRIPTION_COLUMNS))
+
+
+def is_council(name: str) -> bool:
+    """Return whether ``name`` is a council's slug or code."""
+    table = _table(COUNCILS_FILE)
+    if table is None or not isinstance(name, str):
+        return False
+    return bool(((table["slug"] == name) | (table["code"] == name)).any())
+
+
+def council(name: str) -> dict[str, Any]:
+    """Return a council's row: its description and its profile inputs.
+
+    Parameters
+    ----------
+    name : str
+        Slug (``"kent"``) or GSS code (``"E10000016"``).
+
+    Returns
+    -------
+    dict
+        ``code``, ``slug``, ``name``, ``region``, ``la_type``, ``statistical_neighbours``
+        (list of codes), ``missing``, ``notes`` and ``values`` (profile inputs by name).
+
+    Raises
+    ------
+    ScenarioError
+        For a name that is not a council (with close matches).
+    """
+    if not isinstance(name, str) or not (_SLUG.fullmatch(name) or _CODE.fullmatch(name)):
+        raise ScenarioError(f"unknown profile {name!r}: a profile is a name such as 'kent' or a "
+                            "council code such as 'E10000016', never a path")
+    table = _table(COUNCILS_FILE)
+    rows = table[(table["slug"] == name) | (table["code"] == name)] if table is not None else []
+    if len(rows) != 1:
+        import difflib
+
+        known = [] if table is None else list(table["slug"])
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ScenarioError(f"unknown profile {name!r}{hint} (see 'slack-sim profiles')")
+    row = rows.iloc[0].to_dict()
+    values = {k: float(v) for k, v in row.items()
+              if k not in DESCRIPTION_COLUMNS and pd.notna(v)}
+    neighbours = row.get("statistical_neighbours")
+    return {
+        "code": row["code"], "slug": row["slug"], "name": row["name"],
+        "region": row.get("region", ""), "la_type": row.get("la_type", ""),
+        "statistical_neighbours": str(neighbours).split(";") if pd.notna(neighbours) else [],
+        "missing": row.get("missing") if pd.notna(row.get("missing")) else "",
+        "notes": row.get("notes") if pd.notna(row.get("notes")) else "",
+        "values": values,
+    }
+
+
+def calibration_record(profile: str) -> dict[str, Any] | None:
+    """Return a profile's calibration row (``None`` if it has not been calibrated).
+
+    The row holds ``model_version`` (the model it was calibrated for), ``converged``,
+    ``message``, the fit statistics per series (``mape:<series>``, ``um:<series>`` ...),
+    ``kept``, ``kept_fraction`` and ``futures`` of the history match, and the fitted values
+    (``fit:<parameter>``, with ``lower:`` and ``upper:`` 95% ranges).
+    """
+    table = _table(CALIBRATION_FILE)
+    if table is None:
+        return None
+    rows = table[table["profile"] == profile]
+    return None if rows.empty else {k: v for k, v in rows.iloc[0].to_dict().items()
+                                    if not (isinstance(v, float) and pd.isna(v))}
+
+
+def fitted_values(profile: str) -> dict[str, float]:
+    """Return a profile's fitted values by parameter name (empty if not calibrated)."""
+    record = calibration_record(profile) or {}
+    return {k.removeprefix("fit:"): float(v) for k, v in record.items() if k.startswith("fit:")}
+
+
+def kept_futures(profile: str) -> pd.DataFrame | None:
+    """Return a profile's history-consistent futures (parameter values), or ``None``."""
+    if not _SLUG.fullmatch(str(profile)):
+        return None
+    path = models_dir() / _FUTURES / f"{profile}.csv.gz"
+    if not path.is_file():
+        return None
+    return _cached(str(path), path.stat().st_mtime_ns).copy()
