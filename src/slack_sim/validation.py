@@ -118,8 +118,8 @@ def wrong_value(field: str, value: Any, expected: str) -> str:
     return f"{field}: expected {expected}, got {given_text(value)}"
 
 
-def _num(x: float) -> str:
-    return f"{x:,}" if isinstance(x, int) and abs(x) >= 1_000 else f"{x:g}"
+def _num(x: float, grouping: bool = True) -> str:
+    return f"{x:,}" if grouping and isinstance(x, int) and abs(x) >= 1_000 else f"{x:g}"
 
 
 def _real(value: Any) -> float | None:
@@ -147,6 +147,8 @@ class Interval:
         Units named in the message.
     optional : bool
         Whether ``None`` (meaning "not set", e.g. no cap) is allowed.
+    grouping : bool
+        Write bounds of 1,000 and more with thousands separators (not for years).
     """
 
     kind: Literal["real", "integer"]
@@ -155,6 +157,7 @@ class Interval:
     closed: Literal["both", "left", "right", "neither"] = "both"
     units: str = ""
     optional: bool = False
+    grouping: bool = True
 
     def allowed(self) -> str:
         """Return what is allowed in words, e.g. ``"[0, 0.6] fraction"``."""
@@ -162,20 +165,21 @@ class Interval:
         hi_in = self.closed in ("both", "right")
         units = f" {self.units}" if self.units else ""
         none = " (or none)" if self.optional else ""
+        g = self.grouping
         if self.kind == "integer":
             if self.low is not None and self.high is not None:
-                text = f"a whole number from {_num(self.low)} to {_num(self.high)}"
+                text = f"a whole number from {_num(self.low, g)} to {_num(self.high, g)}"
             elif self.low is not None:
-                text = f"a whole number of at least {_num(self.low)}"
+                text = f"a whole number of at least {_num(self.low, g)}"
             elif self.high is not None:
-                text = f"a whole number of at most {_num(self.high)}"
+                text = f"a whole number of at most {_num(self.high, g)}"
             else:
                 text = "a whole number"
             return text + units + none
         if self.low is None and self.high is None:
             return "a finite number" + units + none
-        lo = "-inf" if self.low is None else _num(self.low)
-        hi = "inf" if self.high is None else _num(self.high)
+        lo = "-inf" if self.low is None else _num(self.low, g)
+        hi = "inf" if self.high is None else _num(self.high, g)
         brackets = ("[" if lo_in and self.low is not None else "(") + lo + ", " + hi + (
             "]" if hi_in and self.high is not None else ")")
         return brackets + units + none

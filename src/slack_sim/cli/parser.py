@@ -15,6 +15,7 @@ from ..model.calendar import START_YEAR
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE
 from ..validation import number
 from .analysis import ensemble_command, optimise_command, sensitivity_command, tipping_command
+from .calibration import add_calibration_commands
 from .commands import (
     compare_command,
     doc_command,
@@ -179,4 +180,5 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_scenario_commands(sub)
     _add_analysis_commands(sub)
+    add_calibration_commands(sub)
     return parser
