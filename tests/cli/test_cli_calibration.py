@@ -41,7 +41,8 @@ def test_backtest_scores_against_naive_forecasts(capsys):
 
 @pytest.mark.parametrize(("argv", "fragment"), [
     (["history-match", "-n", "5"], "-n: expected a whole number from 10 to 2,000,000, got 5"),
-    (["backtest", "--train-until", "2025"], "--train-until: expected a whole number from 2012 to 2019 (year ending March), got 2025"),
+    (["backtest", "--train-until", "2025"],
+     "--train-until: expected a whole number from 2012 to 2019 (year ending March), got 2025"),
     (["calibrate", "--profile", "../presets"], "never a path"),
     (["calibrate", "--profile", "kentt"], "did you mean 'kent'"),
 ])
