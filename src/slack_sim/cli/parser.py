@@ -15,6 +15,7 @@ from ..model.calendar import START_YEAR
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE
 from ..validation import number
 from .analysis import ensemble_command, optimise_command, sensitivity_command, tipping_command
+from .appraise import add_appraise_command
 from .calibration import add_calibration_commands
 from .commands import (
     compare_command,
@@ -181,4 +182,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_commands(sub)
     _add_analysis_commands(sub)
     add_calibration_commands(sub)
+    add_appraise_command(sub, _add_scenario_args)
     return parser
