@@ -141,7 +141,11 @@ def _by_year(ws: Any, run: AppraisalRun, title: str) -> None:
         kind = "count" if "harm" in label.lower() else "money"
         for c, value in enumerate(row.to_numpy(), start=2):
             _put(ws, r, c, value, kind)
+    from openpyxl.utils import get_column_letter
+
     ws.column_dimensions["A"].width = 40
+    for c in range(2, len(table.index) + 2):
+        ws.column_dimensions[get_column_letter(c)].width = 12
     labels = list(table.columns)
     n = len(table.index)
     cats = Reference(ws, min_col=2, max_col=n + 1, min_row=1)
@@ -159,6 +163,8 @@ def _by_year(ws: Any, run: AppraisalRun, title: str) -> None:
     line.add_data(Reference(ws, min_col=1, max_col=n + 1, min_row=cum_row), from_rows=True,
                   titles_from_data=True)
     line.set_categories(cats)
+    line.x_axis.tickLblPos = "low"  # year labels below the plot, clear of negative values
+    bar.x_axis.tickLblPos = "low"
     line.height, line.width = 7.5, 18
     ws.add_chart(line, f"H{len(labels) + 4}")
 
@@ -215,6 +221,12 @@ def write_appraisal_workbook(
     for name, run in runs.items():
         _by_year(wb.create_sheet(_sheet_name(name, used)), run, name)
     _assumptions(wb.create_sheet("Assumptions"), runs)
+    for sheet in wb.worksheets:  # prints as a committee paper: landscape, one page wide
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
     wb.properties.title = "slack-sim appraisal from " + month_text(
         next(iter(runs.values())).appraisal.start)
     with atomic_path(path) as tmp:
