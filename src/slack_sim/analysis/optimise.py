@@ -44,7 +44,7 @@ Progress = Callable[[int, int], None]
 INFEASIBLE_OFFSET = 1e3
 #: Most futures a candidate is judged on. The percentile of 1,000 futures is already within
 #: about a percentile point of the true one, so more buys nothing; and every candidate's
-#: futures are run together, so the bound also keeps one candidate's runs (1,000 x 373 months
+#: futures are run together, so the bound also keeps one candidate's runs (1,000 x 436 months
 #: x 5 outputs, 15 MB) and a generation's time (about 0.1 ms a run: 2 s for 20 candidates)
 #: small. (100,000 futures for 20 candidates asked numpy for tens of GB.)
 MAX_FUTURES = 1000
