@@ -11,7 +11,6 @@ computation a single run uses too).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 

@@ -60,8 +60,7 @@ BASE_YEAR = Interval("real", 1900, 2200, units="calendar year")
 
 
 def money_line(base_year: float) -> str:
-    """Return the line saying how money is counted, discounted to ``base_year``
-    (:func:`slack_sim.report.text.money_note`)."""
+    """Return the line saying how money is counted (:func:`~slack_sim.report.text.money_note`)."""
     return f"money: {money_note(base_year)}"
 
 
