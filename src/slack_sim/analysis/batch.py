@@ -181,6 +181,7 @@ def run_batch(
     outcomes: bool = True,
     baseline: Any | None = None,
     base_year: float = START_YEAR,
+    recovery: bool = True,
 ) -> Batch:
     """Run a scenario over samples and return the data, member settings and outcomes.
 
@@ -199,6 +200,10 @@ def run_batch(
         ``net_present_saving``.
     base_year : float
         Base year of discounting (default 2010).
+    recovery : bool
+        Judge recovery from the main shock (default): members with a shock are also run
+        without it. ``False`` (a caller that needs only money, harm and waiting) skips those
+        runs and leaves ``recovery_months`` ``nan`` and ``did_not_recover`` ``False``.
 
     Returns
     -------
@@ -215,8 +220,14 @@ def run_batch(
     settings = member_settings(scenario, samples)
     table = None
     if outcomes:
-        reference = (no_shock_queue(scenario, samples, settings)
-                     if (main_shock(settings)[0] > 0).any() else None)
-        table = batch_outcomes(data, settings=settings, baseline=baseline,
-                               counterfactual_queue=reference, base_year=base_year)
+        if recovery:
+            reference = (no_shock_queue(scenario, samples, settings)
+                         if (main_shock(settings)[0] > 0).any() else None)
+            table = batch_outcomes(data, settings=settings, baseline=baseline,
+                                   counterfactual_queue=reference, base_year=base_year)
+        else:  # no shock for the outcomes: no recovery is judged
+            none = {**settings, "Shock 1 length": np.zeros(len(samples)),
+                    "Shock 2 length": np.zeros(len(samples))}
+            table = batch_outcomes(data, settings=none, baseline=baseline, base_year=base_year)
+            table["main_shock"] = main_shock(settings)[0]
     return Batch(data=data, settings=settings, outcomes=table)

@@ -234,7 +234,8 @@ def model_objective(
         rows = pd.DataFrame(np.repeat(X, k, axis=0), columns=names)
         for j, col in enumerate(draws.columns):
             rows[col] = np.tile(draw_values[:, j], s)
-        out = run_batch(scenario, rows).outcomes
+        # cost, waiting and harm only: no recovery, so no runs without the shock
+        out = run_batch(scenario, rows, recovery=False).outcomes
         cost = out["npv_total_spending"].to_numpy(dtype=float).reshape(s, k)
         wait = out["peak_waiting_time"].to_numpy(dtype=float).reshape(s, k)
         harm = out["cumulative_harm"].to_numpy(dtype=float).reshape(s, k)
