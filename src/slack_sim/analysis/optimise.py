@@ -1,7 +1,8 @@
 """Policy search: the cheapest lever mix that keeps waiting time and harm under caps.
 
 ``optimise(scenario, levers={"Slack target": (0.1, 0.3), ...}, waiting_cap=6,
-harm_cap=1e6)`` searches the levers, within the ranges given, with
+harm_cap=1e9)`` (harm in person-months for the profile's children: England's is about 5e8
+over the run) searches the levers, within the ranges given, with
 :func:`scipy.optimize.differential_evolution` (seeded, bounded, ``vectorized=True``: each
 generation's candidates x a small fixed ensemble of futures run as one
 :func:`slack_sim.simulate_many` batch). Every candidate is judged on the *same* futures
