@@ -8,7 +8,11 @@ import pytest
 import slack_sim as ss
 from slack_sim.cli.main import main
 
-REQUIRED = ["Cases in care", "Care entries", "Crisis queue", "Waiting time", "Utilisation",
+# v2 names (Cases in care -> Children looked after, Care entries -> Care starts) and the
+# rest of the pathway councils report
+REQUIRED = ["Children looked after", "Care starts", "Care exits", "Referrals",
+            "Children in need", "Child protection plans", "Spending on children looked after",
+            "Early help spending", "Harm", "Crisis queue", "Waiting time", "Utilisation",
             "Emerging need", "Hidden need", "Workforce", "Fatigue", "Prevention capacity",
             "Partnership strength", "Community capacity", "Prevention spending",
             "Crisis spending", "Total spending", "Reserves"]
@@ -19,11 +23,18 @@ def test_run_writes_every_column(tmp_path, capsys):
     assert main(["run", "--preset", "austerity-then-covid", "--out", str(out)]) == 0
     frame = pd.read_csv(out)
     assert frame.columns[0] == "year"
-    assert frame["year"].iloc[0] == 2010.0 and len(frame) == 373
+    # one row a month to the model's FINAL TIME (v2: 435, March 2046: 436 rows)
+    final = ss.load_model().final_time
+    assert frame["year"].iloc[0] == 2010.0 and len(frame) == int(final) + 1 == 436
+    assert frame["year"].iloc[-1] == pytest.approx(2010 + final / 12)
     for col in REQUIRED:
         assert col in frame.columns
     text = capsys.readouterr().out
-    assert "Cases in care" in text and "2040" in text
+    # the summary still prints 2010, 2020, 2030 and 2040 (the run goes on to 2046)
+    header = next(line for line in text.splitlines() if line.split()[:1] == ["2010"])
+    assert header.split() == ["2010", "2020", "2030", "2040"]
+    assert "Children looked after" in text and "Person" in text
+    assert "wrote 436 months" in text and "to the end of March 2046" in text
 
 
 def test_run_with_set_and_profile(tmp_path):

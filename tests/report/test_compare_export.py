@@ -43,6 +43,15 @@ def test_compare_table_shape(comp):
                 "shock_1_depth", "shock_1_excess_harm"):
         assert key in table.index
     assert table["units"].map(bool).all()
+    # v2: money is GBP for the profile's whole population, not per 100,000 residents
+    assert not table["units"].str.contains("100,000|resident").any()
+    assert table.loc["npv_total_spending", "units"] == "GBP, present value, 2010/11 prices"
+    assert table.loc["total_spending", "units"] == "GBP, 2010/11 prices"
+    # the per-head figure divides by the model's Child population
+    frame = comp.frames["invest-to-save"].iloc[:-1]
+    assert table.loc["cost_per_child_per_year", "units"] == "GBP per child per year"
+    assert table.loc["cost_per_child_per_year", "invest-to-save"] == pytest.approx(
+        frame["Total spending"].sum() * 12 / frame["Child population"].sum())
     assert table.loc["shock_1_depth", "baseline"] == "no shock"
     assert table.loc["net_present_saving", "baseline"] is None
 
@@ -65,6 +74,11 @@ def test_compare_matches_summarize(comp):
     summary = ss.summarize(ss.preset("invest-to-save"), baseline="baseline", runner=cached)
     assert summary["npv_total_spending"] == comp.table.loc["npv_total_spending", "invest-to-save"]
     assert json.loads(json.dumps(summary, allow_nan=False))["scenario"] == "invest-to-save"
+    from slack_sim.report.text import money_note
+
+    assert summary["money_units"] == money_note(2010.0)
+    # each shock's recovery is judged against the same scenario without that shock
+    assert all(s["recovery_basis"] == "no-shock counterfactual" for s in summary["shocks"])
 
 
 def test_compare_without_baseline_and_duplicate_names():
@@ -133,20 +147,36 @@ def test_excel_workbook(tmp_path, comp):
     assert header[:3] == ["scenario", "month", "year"]
     assert header[3] == "Total spending (GBP/Month)"
     assert ws.freeze_panes == "D2"
-    assert ws.max_row == 1 + 5 * 373
+    # one row a month to the model's FINAL TIME (v2: 435, March 2046: 436 rows; v1 373)
+    rows_each = int(MODEL.final_time) + 1
+    assert rows_each == 436 and ws.max_row == 1 + 5 * rows_each
     assert len(header) == 3 + len(TIME_SERIES_OUTPUTS)
-    second = next(ws.iter_rows(min_row=2 + 373, max_row=2 + 373))  # first row of scenario 2
+    # v2's pathway as councils report it, and the denominator of any per-child figure
+    for name in ("Children looked after (Person)", "Care starts (Person/Year)",
+                 "Referrals (Person/Year)", "Child population (Person)"):
+        assert name in header, name
+    second = next(ws.iter_rows(min_row=2 + rows_each, max_row=2 + rows_each))  # scenario 2
     assert second[0].value == "austerity-then-covid"
     assert second[1].value.year == 2010 and second[1].value.month == 1
     frame = comp.frames["austerity-then-covid"]
     assert second[3].value == pytest.approx(frame["Total spending"].iloc[0])
     last = next(ws.iter_rows(min_row=ws.max_row, max_row=ws.max_row))
-    assert last[0].value == "return-to-old-habits" and last[2].value == pytest.approx(2041.0)
+    assert last[0].value == "return-to-old-habits"
+    assert last[2].value == pytest.approx(2010 + MODEL.final_time / 12) == pytest.approx(2046.25)
+    assert last[1].value.year == 2046 and last[1].value.month == 4  # closing state, April
     assert second[3].number_format == GBP_FORMAT
     for share in ("Utilisation (Dmnl)", "Fatigue (Dmnl)", "Partnership strength (Dmnl)"):
         cell = second[header.index(share)]
         assert cell.number_format == PERCENT_FORMAT and 0 <= cell.value <= 1, share
     assert second[header.index("Crisis queue (Person)")].number_format != PERCENT_FORMAT
+    assert second[header.index("Spending on children looked after (GBP/Year)")].number_format \
+        == GBP_FORMAT
+    # the notes say how money is counted: the one money note, in v2's units
+    from slack_sim.report.text import money_note
+
+    notes = [r[0].value for r in wb["Outcomes"].iter_rows(min_row=len(comp.table) + 3)]
+    assert any(str(n).startswith(f"Money: {money_note(comp.base_year)}") for n in notes)
+    assert not any("100,000 residents" in str(n) for n in notes)
 
 
 def test_csv_export(tmp_path, comp):
@@ -159,7 +189,9 @@ def test_csv_export(tmp_path, comp):
         comp.table.loc["npv_total_spending", "invest-to-save"]
     )
     ts = pd.read_csv(series)
-    assert len(ts) == 5 * 373 and set(ts["scenario"]) == {"baseline", *POLICIES}
+    # one row a month to FINAL TIME for each scenario (v2: 436 rows, v1 373)
+    assert len(ts) == 5 * (int(MODEL.final_time) + 1) == 5 * 436
+    assert set(ts["scenario"]) == {"baseline", *POLICIES}
     with pytest.raises(ValueError, match=".xlsx or .csv"):
         ss.export(comp, tmp_path / "cmp.txt")
 

@@ -21,7 +21,10 @@ def test_preset_names_exact():
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_preset_runs(name):
     frame = run(ss.preset(name))
-    assert len(frame) == 373
+    # one row a month from month 0 to the model's FINAL TIME, both ends included (v2: 435,
+    # the end of March 2046, so 436 rows; v1 ran to 372)
+    final = ss.load_model().final_time
+    assert final == 435 and len(frame) == int(final) + 1
     assert frame.index[0] == 2010.0 and abs(frame.index[1] - 2010.0833333) < 1e-6
     assert np.isfinite(frame.to_numpy()).all()
 
@@ -54,7 +57,8 @@ def test_with_values_returns_new_scenario():
         ({"Slak target": 0.2}, ["unknown variable 'Slak target'", "did you mean 'Slack target'"]),
         ({"Slack target": 0.9}, ["Slack target", "0.9", "[0.02, 0.5]", "Dmnl"]),
         ({"Austerity depth": -0.1}, ["Austerity depth", "-0.1", "[0, 1]", "Dmnl"]),
-        ({"Shock 1 start": 400}, ["Shock 1 start", "400", "[0, 372]", "Month"]),
+        # v2's shocks may start up to month 420 (the run ends at 435): 430 is past the range
+        ({"Shock 1 start": 430}, ["Shock 1 start", "430", "[0, 420]", "Month"]),
         ({"Slack target": "abc"}, ["Slack target", "expected a number", "'abc'"]),
         ({"Slack target": float("nan")}, ["Slack target", "not a finite number"]),
         ({"Crisis queue": 5}, ["unknown variable 'Crisis queue'"]),

@@ -11,7 +11,6 @@ computation a single run uses too).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ import pandas as pd
 from ..engine import simulate_many
 from ..metrics.catalogue import HEADLINE_OUTCOMES
 from ..metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
-from ..metrics.resilience import SHOCK_SETTINGS
+from ..metrics.resilience import SHOCK_SETTINGS, main_shock
 from ..model.calendar import START_YEAR
 from ..scenarios import Scenario
 
@@ -29,6 +28,7 @@ __all__ = [
     "Batch",
     "batch_outcomes",
     "member_settings",
+    "no_shock_queue",
     "run_batch",
     "run_members",
     "scenario_key",
@@ -38,12 +38,9 @@ __all__ = [
 def scenario_key(scenario: Scenario) -> str:
     """Return the key identifying a scenario's run: its profile and values (not its name).
 
-    ``Scenario.key`` where the scenario stage defines it, else the same text built here.
+    :attr:`Scenario.key`, the one definition (this name is kept for callers of it).
     """
-    key = getattr(scenario, "key", None)
-    if isinstance(key, str):
-        return key
-    return json.dumps({"p": scenario.profile, "v": dict(scenario.values)}, sort_keys=True)
+    return scenario.key
 
 
 def run_members(scenario: Scenario, samples: pd.DataFrame, outputs: Sequence[str]) -> Any:
@@ -80,11 +77,42 @@ def member_settings(
                 else np.full(n, float(base[k]))) for k in names}
 
 
+def no_shock_queue(
+    scenario: Scenario, samples: pd.DataFrame, settings: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """Return each member's crisis queue without its main shock: the no-shock counterfactual.
+
+    Each member is run again with its main shock (:func:`~slack_sim.metrics.main_shock`) of
+    length 0, everything else as drawn; members whose counterfactual is the same settings
+    share one run (a tipping map's shock sizes do). A member without a shock is its own
+    counterfactual.
+
+    Returns
+    -------
+    numpy.ndarray
+        Members x times, the rows in the order of ``samples``.
+    """
+    number = main_shock(settings)[0]
+    table = samples.copy()
+    for n in (1, 2):
+        column = f"Shock {n} length"
+        table[column] = np.where(number == n, 0.0, np.asarray(settings[column], dtype=float))
+    table = table.reset_index(drop=True)
+    unique = table.drop_duplicates()
+    # table has both shock lengths, so at least two columns: a MultiIndex of the settings
+    rows = pd.Series(np.arange(len(unique)), index=pd.MultiIndex.from_frame(unique))
+    keys = pd.MultiIndex.from_frame(table)
+    data = run_members(scenario, unique.reset_index(drop=True), ["Crisis queue"])
+    queue = np.asarray(data["Crisis queue"].values, dtype=float)
+    return queue[rows.loc[keys].to_numpy()]
+
+
 def batch_outcomes(
     data: Any,
     *,
     settings: Mapping[str, np.ndarray],
     baseline: Any | None = None,
+    counterfactual_queue: np.ndarray | None = None,
     base_year: float = START_YEAR,
 ) -> pd.DataFrame:
     """Return the headline outcomes of every member of a batch run.
@@ -98,6 +126,9 @@ def batch_outcomes(
         Per-member shock starts and lengths (:func:`member_settings`).
     baseline : xarray.Dataset, optional
         The baseline under the same draws (same members): adds ``net_present_saving``.
+    counterfactual_queue : numpy.ndarray, optional
+        Each member's crisis queue without its main shock (:func:`no_shock_queue`), the
+        reference of recovery.
     base_year : float
         Base year of discounting (default 2010).
 
@@ -116,7 +147,8 @@ def batch_outcomes(
         base = np.asarray(baseline["Total spending"].values, dtype=float)
     out = headline_outcomes({name: np.asarray(data[name].values, dtype=float)
                     for name in HEADLINE_OUTPUTS}, years, settings=settings,
-                   baseline_spending=base, base_year=base_year)
+                   baseline_spending=base, counterfactual_queue=counterfactual_queue,
+                   base_year=base_year)
     columns = [k for k in HEADLINE_OUTCOMES if k in out] + ["main_shock"]
     index = pd.Index(np.asarray(data["scenario"].values), name="member")
     return pd.DataFrame({k: out[k] for k in columns}, index=index)
@@ -149,6 +181,7 @@ def run_batch(
     outcomes: bool = True,
     baseline: Any | None = None,
     base_year: float = START_YEAR,
+    recovery: bool = True,
 ) -> Batch:
     """Run a scenario over samples and return the data, member settings and outcomes.
 
@@ -167,14 +200,34 @@ def run_batch(
         ``net_present_saving``.
     base_year : float
         Base year of discounting (default 2010).
+    recovery : bool
+        Judge recovery from the main shock (default): members with a shock are also run
+        without it. ``False`` (a caller that needs only money, harm and waiting) skips those
+        runs and leaves ``recovery_months`` ``nan`` and ``did_not_recover`` ``False``.
 
     Returns
     -------
     Batch
+
+    Notes
+    -----
+    With outcomes, members with a shock are also run without it (:func:`no_shock_queue`):
+    recovery is judged against that counterfactual queue, as :func:`slack_sim.outcomes`
+    judges it with ``counterfactuals``.
     """
     wanted = [*outputs, *HEADLINE_OUTPUTS] if outcomes else list(outputs)
     data = run_members(scenario, samples, wanted)
     settings = member_settings(scenario, samples)
-    table = (batch_outcomes(data, settings=settings, baseline=baseline, base_year=base_year)
-             if outcomes else None)
+    table = None
+    if outcomes:
+        if recovery:
+            reference = (no_shock_queue(scenario, samples, settings)
+                         if (main_shock(settings)[0] > 0).any() else None)
+            table = batch_outcomes(data, settings=settings, baseline=baseline,
+                                   counterfactual_queue=reference, base_year=base_year)
+        else:  # no shock for the outcomes: no recovery is judged
+            none = {**settings, "Shock 1 length": np.zeros(len(samples)),
+                    "Shock 2 length": np.zeros(len(samples))}
+            table = batch_outcomes(data, settings=none, baseline=baseline, base_year=base_year)
+            table["main_shock"] = main_shock(settings)[0]
     return Batch(data=data, settings=settings, outcomes=table)

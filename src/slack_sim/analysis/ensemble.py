@@ -35,7 +35,7 @@ from ..model.calendar import START_YEAR
 from ..model.parse import load_model
 from ..scenarios import Scenario, ScenarioError
 from ..validation import validate_params
-from .batch import batch_outcomes, run_batch, run_members, scenario_key
+from .batch import batch_outcomes, run_batch, run_members
 from .ranges import (
     DEFAULT_GROUPS,
     SAMPLING,
@@ -75,7 +75,7 @@ BAND_OUTPUTS: tuple[str, ...] = (
     "Prevention capacity",
     "Partnership strength",
     "Community capacity",
-    "Cases in care",
+    "Children looked after",
     "Unmet need",
     "Reserves",
 )
@@ -87,10 +87,6 @@ OUTCOME_OUTPUTS: tuple[str, ...] = HEADLINE_OUTPUTS
 
 
 _OPS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
-_PHRASES = {
-    ("net_present_saving", ">"): "net saving positive",
-    ("did_not_recover", ">"): "the service does not recover from the shock",
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,28 +157,6 @@ class Ensemble:
         with np.errstate(invalid="ignore"):
             return float(np.mean(_OPS[op](values, threshold)))
 
-    def statement(
-        self, outcome: str = "net_present_saving", op: str = ">", threshold: float = 0.0,
-        *, phrase: str | None = None,
-    ) -> str:
-        """Return card text such as ``"net saving positive in 87% of futures"``.
-
-        Parameters
-        ----------
-        outcome, op, threshold
-            As for :meth:`probability`.
-        phrase : str, optional
-            What holds (default: a phrase for the common cases, else ``"<outcome> <op>
-            <threshold>"``).
-
-        Returns
-        -------
-        str
-        """
-        p = self.probability(outcome, op, threshold)
-        text = phrase or _PHRASES.get((outcome, op)) or f"{outcome} {op} {threshold:g}"
-        return f"{text} in {_percent(p)} of futures"
-
     def summary(self) -> pd.DataFrame:
         """Return the percentiles, mean and count of each headline outcome over the members.
 
@@ -196,14 +170,6 @@ class Ensemble:
         table["members"] = self.outcomes[cols].notna().sum()
         table.index.name = "outcome"
         return table
-
-
-def _percent(p: float) -> str:
-    if 0 < p < 0.01:
-        return "under 1%"
-    if 0.99 < p < 1:
-        return "over 99%"
-    return f"{round(100 * p):d}%"
 
 
 def _percentiles_over_members(values: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -263,7 +229,7 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
     import hashlib
     import json
 
-    key = hashlib.sha256((scenario_key(baseline) + json.dumps(list(draws.columns))).encode()
+    key = hashlib.sha256((baseline.key + json.dumps(list(draws.columns))).encode()
                          + np.ascontiguousarray(draws.to_numpy()).tobytes()).hexdigest()
     with _BASELINE_LOCK:
         found = _BASELINE_RUNS.get(key)
@@ -322,7 +288,8 @@ def ensemble(
     Returns
     -------
     Ensemble
-        ``.bands``, ``.outcomes``, ``.samples``, ``.probability()``, ``.statement()``.
+        ``.bands``, ``.outcomes``, ``.samples``, ``.probability()`` (the share of futures;
+        :func:`slack_sim.report.text.statement` words it for a card).
 
     Notes
     -----
@@ -336,7 +303,8 @@ def ensemble(
     --------
     >>> import slack_sim as ss  # doctest: +SKIP
     >>> ens = ss.ensemble(ss.preset("invest-to-save"), baseline=ss.preset("austerity-then-covid"))
-    >>> ens.statement("net_present_saving", ">", 0)  # doctest: +SKIP
+    >>> from slack_sim.report.text import statement  # doctest: +SKIP
+    >>> statement(ens, "net_present_saving", ">", 0)  # doctest: +SKIP
     'net saving positive in 60% of futures'
     """
     model = load_model()

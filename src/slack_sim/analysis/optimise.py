@@ -1,7 +1,8 @@
 """Policy search: the cheapest lever mix that keeps waiting time and harm under caps.
 
 ``optimise(scenario, levers={"Slack target": (0.1, 0.3), ...}, waiting_cap=6,
-harm_cap=1e6)`` searches the levers, within the ranges given, with
+harm_cap=1e9)`` (harm in person-months for the profile's children: England's is about 5e8
+over the run) searches the levers, within the ranges given, with
 :func:`scipy.optimize.differential_evolution` (seeded, bounded, ``vectorized=True``: each
 generation's candidates x a small fixed ensemble of futures run as one
 :func:`slack_sim.simulate_many` batch). Every candidate is judged on the *same* futures
@@ -44,7 +45,7 @@ Progress = Callable[[int, int], None]
 INFEASIBLE_OFFSET = 1e3
 #: Most futures a candidate is judged on. The percentile of 1,000 futures is already within
 #: about a percentile point of the true one, so more buys nothing; and every candidate's
-#: futures are run together, so the bound also keeps one candidate's runs (1,000 x 373 months
+#: futures are run together, so the bound also keeps one candidate's runs (1,000 x 436 months
 #: x 5 outputs, 15 MB) and a generation's time (about 0.1 ms a run: 2 s for 20 candidates)
 #: small. (100,000 futures for 20 candidates asked numpy for tens of GB.)
 MAX_FUTURES = 1000
@@ -234,7 +235,8 @@ def model_objective(
         rows = pd.DataFrame(np.repeat(X, k, axis=0), columns=names)
         for j, col in enumerate(draws.columns):
             rows[col] = np.tile(draw_values[:, j], s)
-        out = run_batch(scenario, rows).outcomes
+        # cost, waiting and harm only: no recovery, so no runs without the shock
+        out = run_batch(scenario, rows, recovery=False).outcomes
         cost = out["npv_total_spending"].to_numpy(dtype=float).reshape(s, k)
         wait = out["peak_waiting_time"].to_numpy(dtype=float).reshape(s, k)
         harm = out["cumulative_harm"].to_numpy(dtype=float).reshape(s, k)

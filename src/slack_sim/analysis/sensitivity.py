@@ -33,8 +33,8 @@ SENSITIVITY_OUTPUTS: tuple[str, ...] = ("npv_total_spending", "cumulative_harm",
 #: Rows run on the engine per batch (one progress report each).
 BATCH = 4096
 #: Most runs one call may ask for: about 2 minutes at 0.1 ms a run, and the sample matrix
-#: (runs x parameters) and outputs stay under a few hundred MB. Sobol' at the default 43
-#: effect sizes and N = 16,384 is 737,280 runs.
+#: (runs x parameters) and outputs stay under a few hundred MB. Sobol' at the default 53
+#: effect sizes (model v2) and N = 16,384 is 901,120 runs.
 MAX_RUNS = 1_000_000
 
 Progress = Callable[[int, int], None]

@@ -23,7 +23,7 @@ from ..analysis.optimise import check_search, optimise
 from ..analysis.sensitivity import sensitivity
 from ..analysis.tipping import STANDARD_MAPS, check_axis, rb3_scenario, tipping_map
 from ..model.calendar import START_YEAR
-from ..report.text import cell, money, ordinal
+from ..report.text import cell, money, ordinal, statement
 from ..scenarios import DEFAULT_PROFILE, preset
 from ..validation import Interval
 from .commands import money_line
@@ -142,9 +142,9 @@ def ensemble_command(args: argparse.Namespace) -> None:
     print(money_line(START_YEAR) + "\n")
     print(_format_ensemble_summary(ens.summary()))
     print()
-    print(ens.statement("did_not_recover", ">", 0.5))
+    print(statement(ens, "did_not_recover", ">", 0.5))
     if baseline is not None:
-        print(f"{ens.statement('net_present_saving', '>', 0)} (against {baseline.name}, "
+        print(f"{statement(ens, 'net_present_saving', '>', 0)} (against {baseline.name}, "
               "same futures)")
     if args.out:
         frame = ens.outcomes if args.what == "outcomes" else ens.bands
@@ -265,8 +265,8 @@ def optimise_command(args: argparse.Namespace) -> None:
     for name, value in result.levers.items():
         print(f"  {name} = {value:.4g}")
     p = f"{ordinal(args.percentile)}-percentile"
-    print(f"  mean NPV of total spending {money(result.cost, style='pounds')} (per 100,000 "
-          f"residents, present value); {p} peak waiting time {result.waiting:.2f} months"
+    print(f"  mean NPV of total spending {money(result.cost, style='pounds')} (GBP for the "
+          f"profile, present value); {p} peak waiting time {result.waiting:.2f} months"
           + (f" (cap {args.waiting_cap:g})" if args.waiting_cap is not None else "")
           + f"; {p} cumulative harm {result.harm:,.0f} person-months"
           + (f" (cap {args.harm_cap:,.0f})" if args.harm_cap is not None else ""))

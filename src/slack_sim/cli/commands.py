@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..engine.run import simulate
-from ..model.calendar import START_YEAR
+from ..model.calendar import MONTHS_PER_YEAR, START_YEAR, month_text
 from ..model.parse import load_model
 from ..report.compare import comparison, summarize
 from ..report.export import export
-from ..report.text import cell
+from ..report.text import cell, money_note
 from ..scenarios import (
     DEFAULT_PROFILE,
     load_scenario,
@@ -45,24 +45,23 @@ __all__ = [
 
 #: Outputs printed by ``slack-sim run``.
 SUMMARY_COLUMNS = (
-    "Cases in care",
+    "Children looked after",
     "Crisis queue",
     "Waiting time",
     "Prevention spending",
     "Total spending",
     "Reserves",
 )
-#: Years printed by ``slack-sim run``: the start of the run, then every ten years.
+#: Years printed by ``slack-sim run``: the start of the run, then every ten years (2010,
+#: 2020, 2030, 2040; the run goes on to the model's FINAL TIME, March 2046).
 _SUMMARY_YEARS = tuple(START_YEAR + 10.0 * k for k in range(4))
 #: ``--base-year``: the calendar year present values are discounted to.
 BASE_YEAR = Interval("real", 1900, 2200, units="calendar year")
-_Y0 = int(START_YEAR)
 
 
 def money_line(base_year: float) -> str:
-    """Return the line saying how money is counted, discounted to ``base_year``."""
-    return (f"money: GBP per 100,000 residents, {_Y0}/{(_Y0 + 1) % 100:02d} prices; present "
-            f"values at the start of {base_year:g} (Green Book: 3.5% to year 30, 3.0% after)")
+    """Return the line saying how money is counted (:func:`~slack_sim.report.text.money_note`)."""
+    return f"money: {money_note(base_year)}"
 
 
 def _summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -130,6 +129,10 @@ def run_command(args: argparse.Namespace) -> None:
     frame.to_csv(out, index_label="year")
     print(f"{scenario.name} on {scenario.profile}: {scenario.description}".rstrip(": "))
     print(_format_summary(_summary(frame)))
+    # the last row is the closing state: the run covers the months up to the one before it
+    last = month_text(float(frame.index[-1]) - 1.0 / MONTHS_PER_YEAR)
+    print(f"(January of each year; the run goes on to the end of {last}; money is GBP for "
+          "the profile's whole population)")
     print(f"\nwrote {len(frame)} months x {frame.shape[1]} variables to {out}")
 
 

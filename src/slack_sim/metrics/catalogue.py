@@ -33,10 +33,12 @@ __all__ = [
     "Outcome",
 ]
 
-#: Units of undiscounted money.
-GBP = "GBP per 100,000 residents"
+#: Units of undiscounted money: pounds for the profile's whole population (a council, or
+#: England), 2010/11 prices. Per 100,000 children is a display choice
+#: (:func:`slack_sim.metrics.finance.per_100k_children`), not the model's unit.
+GBP = "GBP, 2010/11 prices"
 #: Units of discounted money.
-PV = "GBP per 100,000 residents, present value"
+PV = "GBP, present value, 2010/11 prices"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +74,7 @@ def _npv(label: str) -> Outcome:
 #: Every outcome, in the order of the comparison table (batch-only outcomes last).
 CATALOGUE: dict[str, Outcome] = {
     "npv_total_spending": Outcome("NPV of total spending", PV,
-                                  plain="NPV of spending, 2010-2040", kind="money"),
+                                  plain="NPV of spending over the run", kind="money"),
     "npv_crisis_staff_spending": _npv("NPV of crisis staff spending"),
     "npv_agency_premium_spending": _npv("  of which agency premium"),
     "npv_failure_demand_cost": _npv("  of which failure demand"),
@@ -81,8 +83,9 @@ CATALOGUE: dict[str, Outcome] = {
     "npv_partnership_spending": _npv("NPV of partnership spending"),
     "npv_community_spending": _npv("NPV of community spending"),
     "total_spending": Outcome("Total spending over the horizon, undiscounted", GBP),
-    "cost_per_resident_per_year": Outcome("Cost per resident per year (average, undiscounted)",
-                                          "GBP per resident per year"),
+    "cost_per_child_per_year": Outcome(
+        "Cost per child per year (average, undiscounted; children: Child population)",
+        "GBP per child per year"),
     "net_present_saving": Outcome("Net present saving against the baseline", PV,
                                   plain="Net saving against the baseline (NPV)", kind="money"),
     "discounted_money_cut": Outcome("Money cut from categories spending less", PV),

@@ -1,4 +1,4 @@
-"""Finance outcomes: Green Book discounting, NPV, break-even, cost per resident, reserves.
+"""Finance outcomes: Green Book discounting, NPV, break-even, cost per child, reserves.
 
 Pure functions on model output. The array functions (:func:`present_value_weights`,
 :func:`npv_rows`, :func:`runway_rows`) take members x periods arrays and are what the
@@ -11,16 +11,19 @@ A policy against a baseline (savings ledger, benefit-cost ratio) is
 Conventions
 -----------
 Money
-    Model money is GBP per 100,000 residents in 2010/11 prices (real terms), so every result
-    here is too. Spending variables are *flows* in GBP per month.
+    Model money is GBP for the profile's whole population (a council, or England) in
+    2010/11 prices (real terms), so every result here is too. Spending variables are
+    *flows* in GBP per month. A figure per child or per 100,000 children is a display
+    choice, computed from the model's ``Child population`` (:func:`cost_per_child_per_year`,
+    :func:`per_100k_children`).
 Periods
     Each row stands for the period from its time to the next row's time (the index
     spacing, one month for model output). A flow's value in a row is its rate during that
     period (Euler integration evaluates rates at the start of each step), so the amount
     spent in the period is ``value * period length``. A stock's value in a row is its level
     at the start of the period, so person-months are ``level * period length``. The last row
-    of a simulation is the closing state at the end of the horizon (January 2041) and
-    carries no period: :func:`slack_sim.outcomes` drops it before summing flows.
+    of a simulation is the closing state at the end of the horizon (the model's FINAL TIME)
+    and carries no period: :func:`slack_sim.outcomes` drops it before summing flows.
 Discounting (HM Treasury Green Book)
     The discount rate is 3.5% a year for years 0 to 30 after the base year and 3.0% after
     that. A period starting ``t`` years after the start of the base year is discounted by
@@ -52,15 +55,16 @@ __all__ = [
     "GREEN_BOOK_LONG_RATE",
     "GREEN_BOOK_RATE",
     "GREEN_BOOK_SWITCH_YEAR",
-    "RESIDENTS",
+    "PER_CHILDREN",
     "SPENDING_CATEGORIES",
     "break_even_year",
-    "cost_per_resident_per_year",
+    "cost_per_child_per_year",
     "cumulative_discounted",
     "discount_factor",
     "discounted",
     "npv",
     "npv_rows",
+    "per_100k_children",
     "period_years",
     "present_value_weights",
     "reserves_runway",
@@ -73,8 +77,9 @@ GREEN_BOOK_RATE = 0.035
 GREEN_BOOK_LONG_RATE = 0.030
 #: Years after the base year at which the rate steps down.
 GREEN_BOOK_SWITCH_YEAR = 30.0
-#: Residents the model's money and people are expressed per.
-RESIDENTS = 100_000
+#: Children a "per 100,000 children" display figure is per (a display choice: the model
+#: counts children and pounds for the profile's whole population).
+PER_CHILDREN = 100_000
 
 #: The spending categories that add up to ``Total spending``: key -> model variable.
 SPENDING_CATEGORIES: dict[str, str] = {
@@ -369,34 +374,62 @@ def break_even_year(
     return float(t[last + 1])
 
 
-def cost_per_resident_per_year(
+def _average(values: pd.Series | float) -> float:
+    if isinstance(values, pd.Series):
+        return float(values.to_numpy(dtype=float).mean())
+    return float(values)
+
+
+def cost_per_child_per_year(
     spending: pd.Series,
+    children: pd.Series | float,
     *,
     per: Literal["month", "year"] = "month",
     step: float | None = None,
-    residents: float = RESIDENTS,
 ) -> float:
-    r"""Return average spending per resident per year (undiscounted, real terms).
+    r"""Return average spending per child per year (undiscounted, real terms).
 
     Parameters
     ----------
     spending : pandas.Series
-        A spending rate for ``residents`` people (model: GBP per month per 100,000).
+        A spending rate for the profile's population (model: GBP per month).
+    children : pandas.Series or float
+        The children it is for: the model's ``Child population`` over the same periods
+        (same index), or one number.
     per, step
         As for :func:`npv`.
-    residents : float
-        Residents the spending is for (default 100,000).
 
     Returns
     -------
     float
-        :math:`\sum_t f(t)\,\Delta t \,/\, (\text{years} \times \text{residents})`.
-        Known answer: a constant 1.5m GBP a month per 100,000 is 180 GBP per resident a
-        year.
+        :math:`\sum_t f(t)\,\Delta t \,/\, \sum_t c(t)\,\Delta t`: the money spent over
+        the periods divided by the child-years lived in them. Known answer: a constant 1.5m
+        GBP a month for 100,000 children is 180 GBP per child a year.
+
+    Raises
+    ------
+    ValueError
+        For ``children`` with a different index, or not positive.
     """
     dt_years = _step_years(spending, step)
     total = float(spending.to_numpy(dtype=float).sum()) * dt_years * _per_factor(per)
-    return total / (dt_years * len(spending)) / float(residents)
+    if isinstance(children, pd.Series) and not children.index.equals(spending.index):
+        raise ValueError("spending and children must share the same time index")
+    child_years = _average(children) * dt_years * len(spending)
+    if not child_years > 0:
+        raise ValueError(f"children must be positive, got {_average(children)!r}")
+    return total / child_years
+
+
+def per_100k_children(value: float | np.ndarray | pd.Series,
+                      children: float | np.ndarray | pd.Series) -> float | np.ndarray | pd.Series:
+    """Return a figure for the profile's children as a figure per 100,000 children.
+
+    A display choice (the model counts children and pounds for the whole profile):
+    ``value * 100,000 / children``, with ``children`` the model's ``Child population`` at the
+    same time (or a series of it, element by element).
+    """
+    return value * PER_CHILDREN / children
 
 
 def runway_rows(reserves: np.ndarray, times: np.ndarray | Sequence[float]) -> np.ndarray:

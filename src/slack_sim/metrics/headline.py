@@ -21,7 +21,7 @@ from ..model.calendar import MONTHS_PER_YEAR, START_YEAR, month_label
 from .finance import (
     CRISIS_STAFF_PARTS,
     SPENDING_CATEGORIES,
-    cost_per_resident_per_year,
+    cost_per_child_per_year,
     npv,
     npv_rows,
     period_years,
@@ -59,6 +59,7 @@ def headline_outcomes(
     *,
     settings: Mapping[str, Any],
     baseline_spending: np.ndarray | None = None,
+    counterfactual_queue: np.ndarray | None = None,
     base_year: float = START_YEAR,
     tolerance: float = RECOVERY_TOLERANCE,
 ) -> dict[str, np.ndarray]:
@@ -76,10 +77,14 @@ def headline_outcomes(
     baseline_spending : numpy.ndarray, optional
         ``Total spending`` of the baseline run under the same draws (members x times):
         adds ``net_present_saving``.
+    counterfactual_queue : numpy.ndarray, optional
+        ``Crisis queue`` of each member without its main shock (that shock's length 0),
+        members x times: recovery is judged against it (:func:`~.resilience.shock_rows`);
+        without it, against the pre-shock level.
     base_year : float
         Base year of discounting (default 2010).
     tolerance : float
-        Recovery band above the pre-shock queue (default 5%).
+        Recovery band above the reference queue (default 5%).
 
     Returns
     -------
@@ -119,7 +124,8 @@ def headline_outcomes(
         series["Waiting time"], years)
     number, start, length, window = main_shock(settings)
     shock = shock_rows(series["Crisis queue"], model_months(years), start=start,
-                       length=length, window_end=window, tolerance=tolerance)
+                       length=length, window_end=window, tolerance=tolerance,
+                       reference=counterfactual_queue)
     out["recovery_months"] = shock["recovery_months"]
     out["did_not_recover"] = (number > 0) & ~shock["recovered"]
     out["reserves_runway_year"] = runway_rows(series["Reserves"], years)
@@ -161,17 +167,20 @@ def outcomes(
         Baseline output, same index: adds the policy-against-baseline finance and ledger.
     counterfactuals : mapping of int to pandas.DataFrame, optional
         For shock ``n``, the output of the same scenario with that shock's length set to 0:
-        excess harm is then measured against it (otherwise against the pre-shock level).
+        recovery and excess harm are then measured against it (otherwise against the
+        pre-shock level, which a growing service never returns to; see
+        :func:`~.resilience.shock_rows`).
     base_year : float
         Base year for discounting (default 2010).
 
     Returns
     -------
     dict
-        Money in GBP per 100,000 residents (2010/11 prices; NPVs discounted to the start of
-        ``base_year``), people in persons, harm in person-months, times in decimal years.
-        Keys: ``npv_total_spending``, ``npv_<category>`` for each category and "of which",
-        ``total_spending``, ``cost_per_resident_per_year``, ``reserves_runway_year`` (the
+        Money in GBP for the profile's population (2010/11 prices; NPVs discounted to the
+        start of ``base_year``), people in persons, harm in person-months, times in decimal
+        years. Keys: ``npv_total_spending``, ``npv_<category>`` for each category and "of
+        which", ``total_spending``, ``cost_per_child_per_year`` (per child of the model's
+        ``Child population``), ``reserves_runway_year`` (the
         calendar year reserves first go below zero, ``None`` if never) and
         ``reserves_runway_month`` (``"YYYY-MM"``),
         ``lowest_reserves``, ``months_in_deficit``, ``cumulative_harm``,
@@ -190,11 +199,18 @@ def outcomes(
     if baseline is not None and not baseline.index.equals(frame.index):
         raise ValueError("scenario and baseline outputs must share the same time index")
     years = np.asarray(frame.index, dtype=float)
+    main = int(main_shock(settings)[0][0])
+    main_cf = (counterfactuals or {}).get(main)
+    for cf in (counterfactuals or {}).values():
+        if not cf.index.equals(frame.index):
+            raise ValueError("scenario and counterfactual outputs must share the same time index")
     head = headline_outcomes(
         {name: frame[name].to_numpy(dtype=float)[None, :] for name in HEADLINE_OUTPUTS},
         years, settings=settings, base_year=base_year,
         baseline_spending=(None if baseline is None
                            else baseline["Total spending"].to_numpy(dtype=float)[None, :]),
+        counterfactual_queue=(None if main_cf is None
+                              else main_cf["Crisis queue"].to_numpy(dtype=float)[None, :]),
     )
     flows = frame.iloc[:-1]
     step = period_years(years)
@@ -203,7 +219,8 @@ def outcomes(
     for key, var in {**SPENDING_CATEGORIES, **CRISIS_STAFF_PARTS}.items():
         out[f"npv_{key}"] = npv(flows[var], base_year=base_year)
     out["total_spending"] = float(flows["Total spending"].sum()) * step * MONTHS_PER_YEAR
-    out["cost_per_resident_per_year"] = cost_per_resident_per_year(flows["Total spending"])
+    out["cost_per_child_per_year"] = cost_per_child_per_year(flows["Total spending"],
+                                                             flows["Child population"])
     runway = _one(head["reserves_runway_year"])
     out["reserves_runway_year"] = None if runway is None else _calendar_year(runway)
     out["reserves_runway_month"] = None if runway is None else month_label(runway)
@@ -227,6 +244,7 @@ def outcomes(
             window_end=shocks[i + 1][1] if i + 1 < len(shocks) else None,
             harm=flows["Harm"],
             counterfactual_harm=cf["Harm"].iloc[:-1] if cf is not None else None,
+            counterfactual_queue=cf["Crisis queue"] if cf is not None else None,
         )
         out["shocks"].append({"shock": n, **resp})
     if baseline is not None:

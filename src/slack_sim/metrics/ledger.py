@@ -215,8 +215,8 @@ def savings_ledger(
         One row per part of the ledger (:func:`ledger_rows`) then a ``Total spending`` row;
         columns ``model variable``, ``baseline``, ``scenario``, ``change`` (scenario minus
         baseline), ``money cut`` (``max(-change, 0)``), ``cost grown`` (``max(change, 0)``)
-        and ``side`` (``"cut"``, ``"grew"`` or ``"unchanged"``). All money in GBP per
-        100,000 residents.
+        and ``side`` (``"cut"``, ``"grew"`` or ``"unchanged"``). All money in GBP for
+        the profile's population (2010/11 prices).
 
     Notes
     -----

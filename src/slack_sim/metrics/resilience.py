@@ -36,7 +36,8 @@ __all__ = [
     "shocks_in",
 ]
 
-#: Recovery band: back to at most this fraction above the pre-shock level.
+#: Recovery band: back to at most this fraction above the no-shock counterfactual queue
+#: (or, without one, the pre-shock level).
 RECOVERY_TOLERANCE = 0.05
 #: The settings that place the shocks (start and length of each, in months).
 SHOCK_SETTINGS: tuple[str, ...] = ("Shock 1 start", "Shock 1 length", "Shock 2 start",
@@ -133,6 +134,7 @@ def shock_rows(
     length: np.ndarray,
     window_end: np.ndarray,
     tolerance: float = RECOVERY_TOLERANCE,
+    reference: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     r"""Return each member's response to its shock: the one definition of recovery.
 
@@ -147,7 +149,13 @@ def shock_rows(
         in (the next shock's start; ``inf`` if none), in months. A ``nan`` start is no
         shock (nothing recovers).
     tolerance : float
-        Recovery band above the pre-shock level (default 5%).
+        Recovery band above the reference (default 5%).
+    reference : numpy.ndarray, optional
+        The queue each member would have had without the shock (the same scenario with that
+        shock's length 0), members x times: the **no-shock counterfactual**. Recovery is
+        then judged against it, time by time. Without it, against the pre-shock level
+        :math:`q(s)`, which a service whose demand grows (v2's child population and need)
+        leaves even with no shock at all.
 
     Returns
     -------
@@ -155,8 +163,9 @@ def shock_rows(
         Per member: ``pre_index`` and ``pre_shock_level`` (the queue at the shock's start
         month, before it acts); ``recovered`` (bool), ``recovery_index`` (``-1`` if not)
         and ``recovery_months``: months from the shock's **end** until the queue is at most
-        :math:`(1 + \text{tolerance})\,q(s)` and stays there to the window's end (``nan``
-        if it never does or there is no shock); ``peak_index``, ``peak_level`` (from the
+        :math:`(1 + \text{tolerance})\,q_0(t)` and stays there to the window's end
+        (``nan`` if it never does or there is no shock), :math:`q_0(t)` the reference (or
+        :math:`q(s)` without one); ``peak_index``, ``peak_level`` (from the
         start to recovery or the window end), ``depth`` (peak rise over the pre-shock
         level, at least 0) and ``depth_share`` (over the pre-shock level, ``nan`` if that
         is not positive).
@@ -175,7 +184,14 @@ def shock_rows(
     m = months[None, :]
     in_window = (m >= s[:, None] - _TOL) & (m < stop[:, None] - _TOL)
     after = (m >= end[:, None] - _TOL) & (m < stop[:, None] - _TOL)
-    outside = after & (q > (pre * (1.0 + tolerance))[:, None])
+    if reference is None:
+        band = (pre * (1.0 + tolerance))[:, None]
+    else:
+        ref = np.atleast_2d(np.asarray(reference, dtype=float))
+        if ref.shape != q.shape:
+            raise ValueError(f"reference must have the queue's shape {q.shape}, got {ref.shape}")
+        band = ref * (1.0 + tolerance)
+    outside = after & (q > band)
     idx = np.arange(size)
     last_after = np.where(after, idx, -1).max(axis=1)
     first_after = np.where(after, idx, size).min(axis=1)
@@ -243,6 +259,7 @@ def shock_response(
     window_end: float | None = None,
     harm: pd.Series | None = None,
     counterfactual_harm: pd.Series | None = None,
+    counterfactual_queue: pd.Series | None = None,
     tolerance: float = RECOVERY_TOLERANCE,
     origin: float = START_YEAR,
 ) -> dict[str, Any]:
@@ -264,8 +281,12 @@ def shock_response(
         excess harm.
     counterfactual_harm : pandas.Series, optional
         Harm level in the same scenario without this shock.
+    counterfactual_queue : pandas.Series, optional
+        Crisis queue in the same scenario without this shock (same index): recovery is
+        judged against it (basis ``"no-shock counterfactual"``); without it, against the
+        pre-shock level (basis ``"pre-shock level"``).
     tolerance : float
-        Recovery band above the pre-shock level (default 5%).
+        Recovery band above the reference (default 5%).
     origin : float
         Calendar year of month 0 (default 2010).
 
@@ -278,8 +299,9 @@ def shock_response(
         people, at least 0, from the start to recovery or the window end) and
         ``depth_share`` (depth over the pre-shock level); ``recovered`` (bool) and
         ``recovery_months``: months from the shock's **end** until the queue is back to at
-        most ``(1 + tolerance)`` times the pre-shock level and stays there to the window end
-        (``0`` if it already is at the end; ``None``: did not recover, the tipping signal);
+        most ``(1 + tolerance)`` times the no-shock counterfactual queue (or, without one,
+        the pre-shock level) and stays there to the window end (``0`` if it already is at
+        the end; ``None``: did not recover, the tipping signal); ``recovery_basis``;
         ``excess_harm`` (person-months) and ``excess_harm_basis``. This is
         :func:`shock_rows` (and :func:`excess_harm_rows`) on one member.
 
@@ -300,9 +322,14 @@ def shock_response(
         raise ValueError(f"shock length must be positive, got {length!r}")
     stop = float(window_end) if window_end is not None else math.inf
     times = _times(crisis_queue)
+    reference = None
+    if counterfactual_queue is not None:
+        if not counterfactual_queue.index.equals(crisis_queue.index):
+            raise ValueError("crisis_queue and counterfactual_queue must share the same index")
+        reference = counterfactual_queue.to_numpy(dtype=float)[None, :]
     r = shock_rows(crisis_queue.to_numpy(dtype=float), model_months(times, origin),
                    start=float(start), length=float(length), window_end=stop,
-                   tolerance=tolerance)
+                   tolerance=tolerance, reference=reference)
     recovered = bool(r["recovered"][0])
     pre = float(r["pre_shock_level"][0])
     excess: float | None = None
@@ -332,6 +359,8 @@ def shock_response(
         "depth_share": depth / pre if pre > 0 else None,
         "recovered": recovered,
         "recovery_months": float(r["recovery_months"][0]) if recovered else None,
+        "recovery_basis": ("no-shock counterfactual" if reference is not None
+                           else "pre-shock level"),
         "excess_harm": excess,
         "excess_harm_basis": basis,
     }

@@ -18,13 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.batch import scenario_key
 from ..engine.run import simulate
 from ..metrics.catalogue import ABSENT, COMPARE_ROWS, SHOCK_ROWS, VS_BASELINE
 from ..metrics.headline import outcomes
 from ..metrics.resilience import shocks_in
 from ..model.calendar import START_YEAR
 from ..scenarios import Scenario, preset
+from .text import money_note
 
 __all__ = ["COMPARE_ROWS", "Comparison", "compare", "comparison", "summarize"]
 
@@ -44,14 +44,14 @@ def _default_runner(scenario: Scenario) -> pd.DataFrame:
 
 
 class _Runs:
-    """Simulations run once each (by profile and values)."""
+    """Simulations run once each (by profile and values: :attr:`Scenario.key`)."""
 
     def __init__(self, runner: Runner | None) -> None:
         self.runner = runner or _default_runner
         self.cache: dict[str, pd.DataFrame] = {}
 
     def __call__(self, scenario: Scenario) -> pd.DataFrame:
-        key = scenario_key(scenario)
+        key = scenario.key
         if key not in self.cache:
             self.cache[key] = self.runner(scenario)
         return self.cache[key]
@@ -91,10 +91,7 @@ def _summary(
     }
     if baseline is not None:
         head["baseline"] = baseline.name
-    head["money_units"] = (
-        "GBP per 100,000 residents, 2010/11 prices; NPVs discounted to the start of the base "
-        "year on the HM Treasury Green Book schedule (3.5% for years 0-30, 3.0% after)"
-    )
+    head["money_units"] = money_note(base_year)
     return {**head, **out}, frame
 
 
@@ -268,7 +265,7 @@ def comparison(
             raise TypeError(f"expected Scenario objects, got {type(sc).__name__}")
     base = _resolve_baseline(baseline, scenarios[0].profile)
     if base is not None:
-        scenarios = [base] + [s for s in scenarios if scenario_key(s) != scenario_key(base)]
+        scenarios = [base] + [s for s in scenarios if s.key != base.key]
     labels = _unique_labels([s.name for s in scenarios])
     runs = _Runs(runner)
     summaries: dict[str, dict[str, Any]] = {}
@@ -317,7 +314,8 @@ def compare(
         name, baseline first), then ``"<scenario> - <baseline>"`` for each other scenario
         (numeric changes; ``None`` where not meaningful). Cells are numbers, or text where
         a value is absent (``"not within the horizon"``, ``"did not recover"``,
-        ``"no shock"``, ``"never"``). Money is GBP per 100,000 residents in 2010/11 prices.
+        ``"no shock"``, ``"never"``). Money is GBP for the profile's whole population in
+        2010/11 prices (:func:`slack_sim.report.text.money_note`).
 
     Examples
     --------

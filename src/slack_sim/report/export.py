@@ -24,12 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics.finance import GREEN_BOOK_LONG_RATE, GREEN_BOOK_RATE, GREEN_BOOK_SWITCH_YEAR
 from ..metrics.resilience import RECOVERY_TOLERANCE
 from ..model.calendar import month_label
 from ..model.parse import SETTABLE_ROLES, load_model
 from .compare import Comparison
-from .text import percent
+from .text import money_note, percent
 
 __all__ = [
     "GBP_FORMAT",
@@ -57,12 +56,20 @@ TIME_SERIES_OUTPUTS = (
     "Community spending",
     "Funding",
     "Reserves",
+    # the pathway councils report (DfE series), as the model counts them
+    "Referrals",
+    "Children in need",
+    "Child protection plans",
+    "Children looked after",
+    "Care starts",
+    "Care exits",
+    "Spending on children looked after",
+    "Early help spending",
     "Crisis queue",
     "Waiting time",
     "Unmet need",
     "Emerging need",
     "Hidden need",
-    "Cases in care",
     "Failure demand",
     "Workforce",
     "Utilisation",
@@ -70,10 +77,12 @@ TIME_SERIES_OUTPUTS = (
     "Prevention capacity",
     "Partnership strength",
     "Community capacity",
+    # the denominator of any per-child (or per 100,000 children) figure
+    "Child population",
 )
 #: Excel number format for money: pounds with thousands separators, negatives in red.
 GBP_FORMAT = '"£"#,##0;[Red]-"£"#,##0'
-#: Excel number format for money per resident (pence shown).
+#: Excel number format for money per child (pence shown).
 GBP_PENCE_FORMAT = '"£"#,##0.00;[Red]-"£"#,##0.00'
 #: Excel number format for shares: a percentage with one decimal.
 PERCENT_FORMAT = "0.0%"
@@ -193,7 +202,7 @@ def write_csv(comparison: Comparison, path: str | os.PathLike[str]) -> list[Path
 
 
 def _outcome_format(units: str, key: str) -> str | None:
-    if units == "GBP per resident per year":
+    if units.startswith("GBP per child"):
         return GBP_PENCE_FORMAT
     if units.startswith("GBP"):
         return GBP_FORMAT
@@ -281,11 +290,9 @@ def _write_outcomes(ws: Any, comparison: Comparison) -> None:
     ws.freeze_panes = "C2"
     notes = [
         "Notes",
-        "Money: GBP per 100,000 residents in 2010/11 prices (real terms). NPVs are present "
-        f"values at the start of {int(comparison.base_year)} on the HM Treasury Green Book "
-        f"schedule: {percent(GREEN_BOOK_RATE, digits=1)} a year for years "
-        f"0-{int(GREEN_BOOK_SWITCH_YEAR)}, {percent(GREEN_BOOK_LONG_RATE, digits=1)} after, "
-        "each month discounted from its start.",
+        f"Money: {money_note(comparison.base_year)}, each month discounted from its start. "
+        "Real terms. A figure per child divides by the model's Child population (its column "
+        "in the Time series sheet; per 100,000 children is 100,000 times that).",
         "Savings against the baseline are baseline minus scenario spending; the benefit-cost "
         "ratio is the present value of money cut from the spending categories where the "
         "scenario spends less over that of costs grown in the categories where it spends "

@@ -1,15 +1,21 @@
 """Numbers as people read them: money, shares, ordinals and unit-aware table cells.
 
 One copy of each formatter, used by the command line, the app, the storyline and the
-exports, so a figure reads the same wherever it appears.
+exports, so a figure reads the same wherever it appears: :func:`money_note` says once how
+money is counted, :func:`statement` words an ensemble's share of futures for a card.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-__all__ = ["cell", "money", "ordinal", "percent"]
+from ..metrics.finance import GREEN_BOOK_LONG_RATE, GREEN_BOOK_RATE, GREEN_BOOK_SWITCH_YEAR
+from ..model.calendar import month_text, start_year
+
+__all__ = ["STATEMENT_PHRASES", "cell", "money", "money_note", "ordinal", "percent",
+           "statement"]
 
 
 def money(value: float, *, signed: bool = False,
@@ -68,6 +74,68 @@ def percent(share: float, *, digits: int = 0, exact_ends: bool = True) -> str:
     return f"{share:.{digits}%}"
 
 
+def money_note(base_year: float | None = None, *, rates: bool = True) -> str:
+    """Return how money is counted, as one sentence (no full stop): the one copy of it.
+
+    Parameters
+    ----------
+    base_year : float, optional
+        The (decimal) year present values are discounted to (default: the model's start,
+        January 2010).
+    rates : bool
+        Add the Green Book rates in brackets (default).
+
+    Returns
+    -------
+    str
+        ``"GBP for the profile's whole population (not per 100,000), at 2010/11 prices;
+        present value at January 2010 on the HM Treasury Green Book schedule (3.5% a year
+        for 30 years, 3.0% after)"``. The prices year is the model's first financial year.
+    """
+    y0 = int(start_year())
+    when = month_text(float(y0 if base_year is None else base_year))
+    text = (f"GBP for the profile's whole population (not per 100,000), at "
+            f"{y0}/{(y0 + 1) % 100:02d} prices; present value at {when} on the HM Treasury "
+            "Green Book schedule")
+    if rates:
+        text += (f" ({GREEN_BOOK_RATE:.1%} a year for {GREEN_BOOK_SWITCH_YEAR:g} years, "
+                 f"{GREEN_BOOK_LONG_RATE:.1%} after)")
+    return text
+
+
+#: What holds, by (outcome, comparison), in the wording of :func:`statement`.
+STATEMENT_PHRASES: Mapping[tuple[str, str], str] = {
+    ("net_present_saving", ">"): "net saving positive",
+    ("did_not_recover", ">"): "the service does not recover from the shock",
+}
+
+
+def statement(
+    ensemble: Any, outcome: str = "net_present_saving", op: str = ">", threshold: float = 0.0,
+    *, phrase: str | None = None,
+) -> str:
+    """Return card text such as ``"net saving positive in 87% of futures"``.
+
+    Parameters
+    ----------
+    ensemble : slack_sim.analysis.ensemble.Ensemble
+        Anything with ``probability(outcome, op, threshold)`` (the share of futures).
+    outcome, op, threshold
+        As for ``Ensemble.probability``.
+    phrase : str, optional
+        What holds (default: :data:`STATEMENT_PHRASES`, else ``"<outcome> <op>
+        <threshold>"``).
+
+    Returns
+    -------
+    str
+        The share as :func:`percent` writes it (``"under 1%"``, ``"87%"``, ``"over 99%"``).
+    """
+    share = ensemble.probability(outcome, op, threshold)
+    text = phrase or STATEMENT_PHRASES.get((outcome, op)) or f"{outcome} {op} {threshold:g}"
+    return f"{text} in {percent(share)} of futures"
+
+
 def ordinal(value: float) -> str:
     """Return ``1st``, ``22nd``, ``90th``, ``12.5th``."""
     if float(value).is_integer():
@@ -81,7 +149,7 @@ def cell(value: object, units: str) -> str:
     """Return a table cell formatted by its units (pounds, %, years, person-months, ...)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "" if value is None else str(value)
-    if units.startswith("GBP per resident"):
+    if units.startswith("GBP per child"):
         return f"{value:,.2f}"
     if units.startswith("GBP"):
         return f"{value:,.0f}"
