@@ -24,8 +24,8 @@ from ..metrics.finance import SPENDING_CATEGORIES
 from ..model import START_YEAR, load_model
 from ..model.calendar import MONTHS_PER_YEAR, month_text
 from ..scenarios import Scenario
-from ..scenarios.councils import kept_futures
 from ..validation import Interval, validate
+from .ensemble import history_futures
 from .ranges import default_parameters, sample, uncertainty_ranges
 
 __all__ = ["AppraisalRun", "appraise_scenario", "current_policy", "next_april"]
@@ -74,8 +74,9 @@ class AppraisalRun:
 def _futures(scenario: Scenario, n: int, seed: int) -> tuple[pd.DataFrame, str]:
     if n == 0:
         return pd.DataFrame(), "futures (the scenario's own settings only)"
-    kept = kept_futures(scenario.profile.removesuffix("-uncalibrated"))
+    kept = history_futures(scenario)
     if kept is not None and len(kept):
+        kept = kept.drop(columns=[c for c in kept.columns if c in scenario.values])
         return kept.head(n).reset_index(drop=True), "futures consistent with 2010-2020"
     ranges = uncertainty_ranges(default_parameters())
     return sample(ranges, n=n, seed=seed), "plausible futures (not history-matched)"

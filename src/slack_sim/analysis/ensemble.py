@@ -34,6 +34,7 @@ from ..metrics.resilience import main_shock
 from ..model.calendar import START_YEAR
 from ..model.parse import load_model
 from ..scenarios import Scenario, ScenarioError
+from ..scenarios.councils import calibration_record, kept_futures
 from ..validation import validate_params
 from .batch import batch_outcomes, run_batch, run_members
 from .ranges import (
@@ -125,6 +126,7 @@ class Ensemble:
     data: Any
     seed: int | None
     method: str
+    source: str = "plausible futures"
 
     @property
     def n(self) -> int:
@@ -244,6 +246,18 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
 
 
 @validate_params(SAMPLING)
+def history_futures(scenario: Scenario) -> pd.DataFrame | None:
+    """Return the history-consistent futures of a scenario's profile, or ``None``.
+
+    ``None`` when the profile has none, or they were made for another model version.
+    """
+    name = scenario.profile.removesuffix("-uncalibrated")
+    record = calibration_record(name)
+    if record is None or record.get("model_version") != load_model().version:
+        return None
+    return kept_futures(name)
+
+
 def ensemble(
     scenario: Scenario,
     *,
@@ -256,6 +270,7 @@ def ensemble(
     baseline: Scenario | None = None,
     percentiles: Sequence[float] = PERCENTILES,
     base_year: float = START_YEAR,
+    futures: Literal["auto", "history", "plausible"] = "auto",
 ) -> Ensemble:
     r"""Run a scenario under ``n`` draws of its uncertainties (Monte Carlo, Latin hypercube).
 
@@ -284,6 +299,16 @@ def ensemble(
         Percentiles of the bands (default 5, 25, 50, 75, 95).
     base_year : float
         Base year of discounting (default 2010).
+    futures : {"auto", "history", "plausible"}
+        Where the members come from. ``"history"``: the profile's history-consistent
+        futures (``models/profiles/futures/``: every uncertainty drawn over its plausible
+        range, kept when consistent with the published 2010-2020 series; see
+        :func:`slack_sim.analysis.history.history_match`), the first ``n`` of them; an
+        uncertainty the scenario sets itself keeps the scenario's value. ``"plausible"``:
+        a fresh draw over the plausible ranges of ``parameters``. ``"auto"`` (default):
+        history when the profile has been history-matched for this model version and
+        neither ``parameters`` nor ``ranges`` is given, else plausible. ``.source`` says
+        which ("futures consistent with 2010-2020").
 
     Returns
     -------
@@ -308,8 +333,24 @@ def ensemble(
     'net saving positive in 60% of futures'
     """
     model = load_model()
-    table = uncertainty_ranges(parameters, ranges=ranges, model=model)
-    draws = sample(table, n=n, seed=seed, method=method)
+    if futures not in ("auto", "history", "plausible"):
+        raise ValueError(f"futures: expected one of 'auto', 'history', 'plausible', got "
+                         f"{futures!r}")
+    kept = history_futures(scenario) if futures != "plausible" else None
+    use_history = kept is not None and (
+        futures == "history" or (parameters is None and ranges is None))
+    if futures == "history" and kept is None:
+        raise ValueError(f"futures: profile {scenario.profile!r} has no history-consistent "
+                         "futures for this model version (run tools/build_profiles.py)")
+    if use_history:
+        draws = kept.drop(columns=[c for c in kept.columns if c in scenario.values])
+        draws = draws.head(n).reset_index(drop=True)
+        table = pd.DataFrame({"minimum": draws.min(), "maximum": draws.max()})
+        source = "futures consistent with 2010-2020"
+    else:
+        table = uncertainty_ranges(parameters, ranges=ranges, model=model)
+        draws = sample(table, n=n, seed=seed, method=method)
+        source = "plausible futures"
     base_data = None
     if baseline is not None:
         if baseline.profile != scenario.profile:
@@ -327,4 +368,5 @@ def ensemble(
         data=data,
         seed=seed,
         method=method,
+        source=source,
     )
