@@ -245,7 +245,6 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
     return run
 
 
-@validate_params(SAMPLING)
 def history_futures(scenario: Scenario) -> pd.DataFrame | None:
     """Return the history-consistent futures of a scenario's profile, or ``None``.
 
@@ -258,6 +257,7 @@ def history_futures(scenario: Scenario) -> pd.DataFrame | None:
     return kept_futures(name)
 
 
+@validate_params(SAMPLING)
 def ensemble(
     scenario: Scenario,
     *,
