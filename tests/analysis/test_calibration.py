@@ -155,3 +155,26 @@ def test_naive_forecasts_known_answer():
     out = naive_forecasts(train, test)
     assert out["persistence"].tolist() == [30.0, 30.0]
     assert out["trend"].round(9).tolist() == [40.0, 50.0]
+
+
+def test_ensemble_draws_history_consistent_futures_when_the_profile_has_them(monkeypatch):
+    from slack_sim.analysis import ensemble as ens_module
+
+    kept = pd.DataFrame({"Need scale": np.linspace(1.05, 1.06, 30),
+                         "Austerity depth": np.linspace(0.2, 0.3, 30)})
+    version = ss.load_model().version
+    monkeypatch.setattr(ens_module, "calibration_record",
+                        lambda name: {"model_version": version})
+    monkeypatch.setattr(ens_module, "kept_futures", lambda name: kept.copy())
+    sc = ss.preset("covid-without-austerity")  # sets Austerity depth = 0 itself
+    ens = ss.ensemble(sc, n=20)
+    assert ens.source == "futures consistent with 2010-2020"
+    assert len(ens.samples) == 20 and list(ens.samples.columns) == ["Need scale"]
+    assert ens.samples["Need scale"].between(1.05, 1.06).all()
+    plausible = ss.ensemble(sc, n=20, futures="plausible")
+    assert plausible.source == "plausible futures" and "Need scale" not in plausible.samples
+    monkeypatch.setattr(ens_module, "calibration_record",
+                        lambda name: {"model_version": "stale"})
+    assert ss.ensemble(sc, n=5).source == "plausible futures"  # another model's futures: none
+    with pytest.raises(ValueError, match="no history-consistent futures"):
+        ss.ensemble(sc, n=5, futures="history")
