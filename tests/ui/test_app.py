@@ -400,7 +400,7 @@ def test_charts_speak_v2_units(model):
             y = np.frombuffer(base64.b64decode(trace.y["bdata"]), dtype="<f8")
             np.testing.assert_allclose(y, frame[name].to_numpy() * shown[name].factor)
     assert titles["demand"] == ("Referrals (children a year)", "Crisis queue (children)")
-    assert titles["care"][1] == "Care starts and Care exits (children a year)"
+    assert titles["care"] == ("Children looked after (children)", "Children a year")
     assert titles["spending"][0] == "Spending (£ billion a year)", "England is in billions"
     # a monthly model rate is drawn a year; a council-sized run in millions
     assert charts.display("Person/Month").factor == 12

@@ -243,9 +243,16 @@ def _shading(settings: Mapping[str, float], final_month: float) -> tuple[list, l
 
 
 def _axis_title(names: Sequence[str], shown: Display, *, stacked: bool = False) -> str:
-    """Return an axis title with the units in words (``Referrals (children a year)``)."""
-    label = "Spending" if stacked else " and ".join(names)
-    return f"{label} ({shown.words})"
+    """Return an axis title with the units in words (``Referrals (children a year)``).
+
+    An axis of several lines (named in the legend) is titled by its units alone, so the
+    title fits beside the chart.
+    """
+    if stacked:
+        return f"Spending ({shown.words})"
+    if len(names) > 1:
+        return shown.words[:1].upper() + shown.words[1:]
+    return f"{names[0]} ({shown.words})"
 
 
 def _unit_words(units: str) -> str:
