@@ -7,9 +7,11 @@ Usage::
 
 One command for when the model changes. In order it:
 
-1. regenerates the tables of ``docs/technical-reference.md`` (``tools/write_reference.py``)
-   and the "What the model shows" tables of ``docs/levers/*.md``
-   (``tools/write_lever_docs.py``);
+1. regenerates the tables of ``docs/technical-reference.md`` (``tools/write_reference.py``),
+   the "What the model shows" tables of ``docs/levers/*.md`` (``tools/write_lever_docs.py``)
+   the ranges tables of ``docs/uncertainty.md``
+   (``slack_sim.analysis.ensemble.ranges_markdown()``) and the table of what each Teach step
+   answers in ``docs/facilitator-guide.md`` (each step run as the page runs it);
 2. checks the Vensim sketch of ``models/slack.mdl`` (``tools/write_sketch.py --check``)
    and only reports when it is stale: the model file is the model owner's, who runs
    ``python tools/write_sketch.py models/slack.mdl -o models/slack.mdl``;
@@ -68,6 +70,61 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
 
 
 _NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+
+
+#: The generated block of docs/uncertainty.md (its marker keeps the function's old name).
+RANGES_BEGIN = "<!-- BEGIN GENERATED: slack_sim.uncertainty.ranges_markdown() -->"
+RANGES_END = "<!-- END GENERATED -->"
+
+
+def update_ranges(*, write: bool) -> bool:
+    """Bring the ranges tables of docs/uncertainty.md up to date; return whether stale."""
+    from slack_sim.analysis.ensemble import ranges_markdown
+
+    path = ROOT / "docs" / "uncertainty.md"
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(RANGES_BEGIN, 1)
+    _, tail = rest.split(RANGES_END, 1)
+    new = f"{head}{RANGES_BEGIN}\n\n{ranges_markdown().strip()}\n\n{RANGES_END}{tail}"
+    if new != text and write:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+#: The generated block of docs/facilitator-guide.md: what the Teach page's steps answer.
+ANSWERS_BEGIN = "<!-- BEGIN GENERATED: python tools/update_docs.py (the storyline's answers) -->"
+ANSWERS_END = "<!-- END GENERATED -->"
+GUIDE = ROOT / "docs" / "facilitator-guide.md"
+
+
+def storyline_answers() -> str:
+    """Return the Markdown table of every Teach step's computed answer and its numbers.
+
+    Each step is run as the Teach page runs it (:func:`slack_sim.teach.storyline.run_step`),
+    so the guide says what the page will show for the current model.
+    """
+    import slack_sim as ss
+    from slack_sim.teach import storyline
+
+    model = ss.load_model()
+    lines = [f"Model version `{model.version}`.", "",
+             "| step | title | the model says | the numbers behind it |", "|---|---|---|---|"]
+    for number, item in enumerate(storyline.STORYLINE, 1):
+        verdict = storyline.run_step(item, model=model).verdict
+        detail = verdict.detail.replace("|", "/")
+        lines.append(f"| {number} | {item.title} | {item.answers[verdict.answer]} | {detail} |")
+    return "\n".join(lines)
+
+
+def update_answers(*, write: bool) -> bool:
+    """Bring the guide's table of the storyline's answers up to date; return whether stale."""
+    text = GUIDE.read_text(encoding="utf-8")
+    head, rest = text.split(ANSWERS_BEGIN, 1)
+    _, tail = rest.split(ANSWERS_END, 1)
+    new = f"{head}{ANSWERS_BEGIN}\n\n{storyline_answers()}\n\n{ANSWERS_END}{tail}"
+    if new != text and write:
+        GUIDE.write_text(new, encoding="utf-8")
+    return new != text
 
 
 def update_claims(*, write: bool) -> tuple[list[str], list[str]]:
@@ -129,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         code = _load(tools / script, f"_tool_{script[:-3]}").main(flag)
         print(f"{script}: {'stale' if code else 'current' if args.check else 'written'}")
         status |= code
+    answers = update_answers(write=not args.check)
+    print("docs/facilitator-guide.md storyline answers: "
+          + ("stale" if answers and args.check else "written" if answers else "current"))
+    status |= int(answers and args.check)
+    ranges = update_ranges(write=not args.check)
+    print("docs/uncertainty.md ranges: "
+          + ("stale" if ranges and args.check else "written" if ranges else "current"))
+    status |= int(ranges and args.check)
     sketch = _load(tools / "write_sketch.py", "_tool_write_sketch").main(
         ["--check", str(ROOT / "models" / "slack.mdl")])
     if sketch:
