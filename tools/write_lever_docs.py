@@ -22,7 +22,8 @@ from typing import Any
 
 import slack_sim as ss
 from slack_sim.analysis.tipping import RB3_SHOCK
-from slack_sim.model.calendar import START_YEAR
+from slack_sim.model.calendar import START_YEAR, model_month_text, month_text
+from slack_sim.teach.steps import TEACHING_PROFILE
 
 BEGIN = "<!-- BEGIN GENERATED: python tools/write_lever_docs.py -->"
 END = "<!-- END GENERATED -->"
@@ -38,8 +39,11 @@ CONTEXT: dict[str, tuple[str, dict[str, float]]] = {
 }
 DEFAULT_CONTEXT: tuple[str, dict[str, float]] = ("austerity-then-covid", {})
 
-#: The tipping-point experiment on the Slack target page (as in notebook 03).
-TIPPING_SLACKS = (0.10, 0.12, 0.15, 0.17, 0.20, 0.25)
+#: The tipping-point experiment on the Slack target page (as in notebook 03 and the Teach
+#: page): on the flat teaching profile (status quo slack 0.20), so "back to where it was" is
+#: well defined (England's population and need grow, so its queue never returns to 2020's).
+TIPPING_PROFILE = TEACHING_PROFILE
+TIPPING_SLACKS = (0.10, 0.15, 0.20, 0.25, 0.30, 0.35)
 TIPPING_SIZES = tuple(round(0.1 * i, 1) for i in range(1, 21))
 TIPPING_SHOCK = RB3_SHOCK
 
@@ -82,11 +86,17 @@ def _fmt(x: Any, digits: int = 3) -> str:
 
 
 def _money(x: Any) -> str:
-    return x if isinstance(x, str) else f"{x / 1e6:,.1f}"
+    return x if isinstance(x, str) else f"{x / 1e9:,.2f}"
 
 
 def _signed_money(x: Any) -> str:
-    return x if isinstance(x, str) else f"{x / 1e6:+,.1f}"
+    return x if isinstance(x, str) else f"{x / 1e9:+,.2f}"
+
+
+def _span() -> str:
+    """Return the run, January 2010 to its last month (from the FINAL TIME)."""
+    model = ss.load_model()
+    return f"{month_text(START_YEAR)} to {model_month_text(model.final_time - model.saveper)}"
 
 
 def _context_text(preset: str, extra: dict[str, float]) -> str:
@@ -109,17 +119,17 @@ def outcomes_section(lever: str, settings: dict[str, float]) -> str:
     t = comp.table
     lines = [
         f"Each row is one run of {_context_text(preset, extra)} with `{lever}` set as shown, "
-        f"compared with the status quo (`{lever}` = {default:g}, the model default). "
-        f"Money is GBP million per 100,000 residents at {_Y0}/{(_Y0 + 1) % 100:02d} prices, "
-        f"discounted to {_Y0} (HM Treasury Green Book), over {_Y0}-2040. Harm is "
-        "person-months waiting in the "
-        "crisis queue or with unmet need. Model version "
-        f"`{model.version}`.",
+        f"compared with the status quo (`{lever}` = {default:g}, the model default), on the "
+        f"default profile (`{ss.DEFAULT_PROFILE}`: England, every council together). Money "
+        f"is GBP billion at {_Y0}/{(_Y0 + 1) % 100:02d} prices, discounted to {_Y0} (HM "
+        f"Treasury Green Book), over {_span()}. Harm is the model's `Harm` (children "
+        "waiting in the crisis queue or with unmet need) summed over the months, in "
+        f"million person-months. Model version `{model.version}`.",
         "",
-        "| setting | value | NPV of total spending | change | of which crisis staff | "
+        "| setting | value | NPV of total spending (£bn) | change | of which crisis staff | "
         "of which care placements | of which prevention | cumulative harm "
-        "(person-months) | change | peak crisis queue (people) | Covid recovery (months "
-        "after the shock ends) | break-even year |",
+        "(million person-months) | change | peak crisis queue (children) | Covid recovery "
+        "(months after the shock ends) | break-even year |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label in comp.labels:
@@ -133,15 +143,17 @@ def outcomes_section(lever: str, settings: dict[str, float]) -> str:
             npv_change = [_signed_money(delta[k]) for k in (
                 "npv_total_spending", "npv_crisis_staff_spending",
                 "npv_care_placement_spending", "npv_prevention_spending")]
-            harm_change = f"{delta['cumulative_harm'] / col['cumulative_harm'] * 100:+.1f}%"
-            harm_change = f"{delta['cumulative_harm']:+,.0f} ({harm_change})"
+            # as a share of the status quo's harm (the row it is a change from)
+            before = col["cumulative_harm"] - delta["cumulative_harm"]
+            harm_change = f"{delta['cumulative_harm'] / before * 100:+.1f}%"
+            harm_change = f"{delta['cumulative_harm'] / 1e6:+,.2f} ({harm_change})"
         recovery = col.get("shock_1_recovery_months")
         recovery = recovery if isinstance(recovery, str) else _fmt(recovery)
         even = col["break_even_year"] if label != comp.baseline else "-"
         even = even if isinstance(even, str) else f"{even:d}"
         lines.append(
             f"| {row} | {value:g} | {_money(col['npv_total_spending'])} | "
-            f"{' | '.join(npv_change)} | {col['cumulative_harm']:,.0f} | {harm_change} | "
+            f"{' | '.join(npv_change)} | {col['cumulative_harm'] / 1e6:,.2f} | {harm_change} | "
             f"{_fmt(col['peak_crisis_queue'])} | {recovery} | {even} |"
         )
     if lever == "Slack target":
@@ -151,14 +163,17 @@ def outcomes_section(lever: str, settings: dict[str, float]) -> str:
 
 def tipping_section() -> list[str]:
     """Return the tipping-point table: the largest one-year shock that recovers, by slack."""
-    base = ss.preset("baseline")
+    base = ss.preset("baseline", profile=TIPPING_PROFILE)
     lines = [
-        "**The tipping point moves with slack.** Preset `baseline` (no austerity), a "
-        "one-year shock from January 2020 (`Shock 1 start` = 120, `Shock 1 length` = 12) "
-        "with 10% capacity loss and no suppression, emergency funding or collaboration "
-        "boost; the demand surge is tried from 0.1 to 2.0 in steps of 0.1. \"Recovers\" "
-        "means the crisis queue is back within 5% of its pre-shock level by 2040 and stays "
-        "there (`slack_sim.metrics.shock_response`).",
+        "**The tipping point moves with slack.** Preset `baseline` (no austerity) on the "
+        f"`{TIPPING_PROFILE}` teaching profile (a round-number council of 50,000 children "
+        "with population, need and unit costs held flat, planned for slack 0.20; the Teach "
+        "page's tipping-point and slack steps use it), a one-year shock from January 2020 "
+        "(`Shock 1 start` = 120, `Shock 1 length` = 12) with 10% capacity loss and no "
+        "suppression, emergency funding or collaboration boost; the demand surge is tried "
+        "from 0.1 to 2.0 in steps of 0.1. \"Recovers\" means the crisis queue is back "
+        "within 5% of its pre-shock level by the end of the run and stays there "
+        "(`slack_sim.metrics.shock_response`).",
         "",
         "| Slack target | largest surge that recovers | smallest surge that does not |",
         "|---|---|---|",

@@ -67,7 +67,9 @@ def _ranges(kind: str | None, parameters: list[str] | None) -> dict[str, tuple[f
 
 def _ensemble(*, scenario_spec: Any, n: int, seed: int, baseline: Any = None,
               ranges: str | None = None, parameters: list[str] | None = None) -> ss.Ensemble:
-    kwargs: dict[str, Any] = {"n": n, "seed": seed}
+    # the claims read only the members' outcomes: ask for one output series (the bands of
+    # the default outputs are not needed, and cost memory)
+    kwargs: dict[str, Any] = {"n": n, "seed": seed, "outputs": ["Crisis queue"]}
     if parameters:
         kwargs["parameters"] = parameters
     if ranges:
@@ -125,6 +127,12 @@ def model_fact(*, fact: str) -> float:
         "sectors": lambda: len(MODEL.sectors),
         "time_step": lambda: MODEL.time_step,
         "final_time": lambda: MODEL.final_time,
+        # the calendar year of the last month simulated (FINAL TIME is its closing state)
+        "final_year": lambda: math.floor(MODEL.start_year
+                                         + (MODEL.final_time - MODEL.saveper) / 12),
+        "output_rows": lambda: len(np.arange(MODEL.initial_time,
+                                             MODEL.final_time + MODEL.saveper / 2,
+                                             MODEL.saveper)),
         "default_parameters": lambda: len(ss.analysis.ensemble.default_parameters()),
     }
     return float(facts[fact]())

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from doctools import run_tool
+from doctools import run_tool, tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -10,6 +10,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_technical_reference_tables_are_current():
     code, output = run_tool("write_reference.py", "--check")
     assert code == 0, output
+
+
+def test_facilitator_guide_says_what_each_teach_step_answers():
+    """The guide's table of the storyline's answers is the storyline run on this model."""
+    update = tool("update_docs.py")
+    text = (ROOT / "docs" / "facilitator-guide.md").read_text(encoding="utf-8")
+    block = text.split(update.ANSWERS_BEGIN, 1)[1].split(update.ANSWERS_END, 1)[0]
+    assert block.strip() == update.storyline_answers().strip(), (
+        "docs/facilitator-guide.md is stale: run python tools/update_docs.py")
 
 
 def test_sketch_has_one_view_per_sector_and_is_current():

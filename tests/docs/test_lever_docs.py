@@ -62,8 +62,30 @@ def test_page_sections_and_settings_table(lever):
     for label, value in table.items():
         assert var.minimum <= value <= var.maximum, (
             f"{label} = {value} outside the lever's range {var.range_text}")
-    # the model default is stated in the header bullets too
+    # the model default and range are stated in the header bullets too
     assert f"Model default **{var.default:g}**" in text
+    assert f"Range {var.minimum:g} to {var.maximum:g}," in " ".join(text.split())
+
+
+def test_index_defaults_and_ranges_are_the_models():
+    rows = {}
+    for line in (DOCS / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("["):
+            rows[cells[0][1:cells[0].index("]")]] = cells
+    assert set(rows) == set(MODEL.levers)
+    for name, (_, _, default, span) in rows.items():
+        var = MODEL.variables[name]
+        assert float(default) == pytest.approx(var.default), name
+        low, _, high = span.removesuffix(" months").partition(" to ")
+        assert (float(low), float(high)) == (var.minimum, var.maximum), name
+
+
+def test_quoted_profile_inputs_are_the_models():
+    """A lever page that quotes a profile input quotes its current value."""
+    text = " ".join((DOCS / "community-fund.md").read_text().split())
+    value = MODEL.variables["Reference community capacity"].default
+    assert f"`Reference community capacity` {value:,.0f} volunteers" in text
 
 
 def test_lever_pages_model_runs_are_current():

@@ -125,18 +125,23 @@ def test_every_answer_is_computed_and_is_a_candidate(step):
 
 
 #: A change of model input that changes the computed answer (the rule reads the runs).
+#: Model v2 (absolute numbers, deadweight in prevention, failure demand and burnout as the
+#: loops that hold a tipped service) changed which inputs do it; the loop switches check
+#: the loops a step's explanation names: switching them off must change its answer.
 SENSITIVE = [
-    ("bathtub", {"Shock 1 length": 36}, "during"),
+    ("bathtub", {"Shock 1 suppressed presentation": 0}, "during"),
     ("austerity", {"Statutory protection": 0}, "less"),
-    ("saves-then-costs", {"Time to escalate": 18}, "never"),
-    ("saves-then-costs", {"Time to escalate": 6}, "by-2014"),
+    ("austerity", {"Switch R1 firefighting trap": 0}, "about"),
+    ("saves-then-costs", {"Prevention effectiveness": 0.8, "Prevention deadweight": 0},
+     "2015-2019"),
+    ("saves-then-costs", {"Prevention deadweight": 0, "Time to escalate": 6}, "2020-2029"),
     ("hidden-need", {"Shock 1 suppressed presentation": 0}, "rise"),
-    ("tipping-point", {"Slack target": 0.2}, "both"),
-    ("tipping-point", {"Switch R1 firefighting trap": 0}, "both"),
+    ("tipping-point", {"Slack target": 0.3}, "both"),
+    ("tipping-point", {"Switch R2 burnout": 0}, "both"),
+    ("tipping-point", {"Switch R3 failure demand": 0}, "both"),
     ("slack", {"Shock 1 length": 24}, "no-recovery"),
-    ("partnership", {"Partnership erosion time": 60}, "2-5"),
-    ("invest-to-save", {"Prevention effectiveness": 0.8}, "both"),
-    ("invest-to-save", {"Prevention effectiveness": 0.05}, "neither"),
+    ("partnership", {"Partnership erosion time": 24}, "2-5"),
+    ("invest-to-save", {"Statutory protection": 0}, "both"),
 ]
 
 
@@ -183,6 +188,11 @@ def test_rules_read_the_numbers_they_are_given():
         assert cut.decide({"a": a, "b": b}, settings).answer == expected
 
 
+#: Settings under which halving prevention costs more than it saves within the run (on v2's
+#: central effect sizes it does not: the step's computed answer is then "never").
+CROSSING = {"Prevention effectiveness": 0.8, "Prevention deadweight": 0}
+
+
 def test_chart_series_are_the_runs():
     for step in STORYLINE:
         result = result_of(step)
@@ -192,12 +202,20 @@ def test_chart_series_are_the_runs():
             assert title and series
             for values in series.values():
                 assert np.isfinite(values.to_numpy(dtype=float)).all()
-    result = result_of(storyline.step("saves-then-costs"))
-    (_, series), = storyline.chart_series(result)
-    running = next(iter(series.values()))
-    assert running.iloc[-1] == pytest.approx(result.verdict.numbers["final"])
-    crossing = result.verdict.numbers["year"]
-    assert running.loc[crossing:].gt(0).all() and running.loc[:crossing].iloc[:-1].le(0).any()
+    step = storyline.step("saves-then-costs")
+    for overrides in (None, CROSSING):
+        result = result_of(step, overrides)
+        (_, series), = storyline.chart_series(result)
+        running = next(iter(series.values()))
+        assert running.iloc[-1] == pytest.approx(result.verdict.numbers["final"])
+        assert running.min() == pytest.approx(result.verdict.numbers["lowest"])
+        crossing = result.verdict.numbers["year"]
+        if crossing is None:
+            assert result.verdict.answer == "never" and running.iloc[-1] <= 0
+        else:
+            assert running.loc[crossing:].gt(0).all()
+            assert running.loc[:crossing].iloc[:-1].le(0).any()
+    assert result.verdict.numbers["year"] is not None, "the crossing case is drawn too"
 
 
 @pytest.mark.parametrize("step", STORYLINE, ids=lambda s: s.key)
@@ -243,7 +261,7 @@ def test_log_entry():
     assert entry.prediction == "Both recover"
     assert entry.answer == "Only the 60% surge recovers"
     assert not entry.matched
-    assert entry.loops == ("R1 firefighting trap",)
+    assert entry.loops == ("R2 burnout", "R3 failure demand")
     assert any("Shock 1 demand surge = 1.5" in s for s in entry.settings)
     assert _entry("bathtub", "after", "after").matched
     with pytest.raises(KeyError):
@@ -267,12 +285,17 @@ def test_session_markdown():
     assert "- **The model says:** Only the 60% surge recovers" in tipping
     assert "- **Matched:** no" in tipping
     assert "- **Numbers:** numbers for tipping-point" in tipping
-    assert "- **Feedback loops:** R1 firefighting trap" in tipping
-    assert "preset `baseline`, profile `children-services-england`, with" in tipping
+    assert "- **Feedback loops:** R2 burnout, R3 failure demand" in tipping
+    assert "preset `baseline`, profile `generic`, with" in tipping
     assert "Shock 1 demand surge = 0.6" in tipping and "Shock 1 demand surge = 1.5" in tipping
     assert storyline.step("tipping-point").question in tipping
     empty = storyline.session_markdown([], total_steps=6)
     assert "Steps run: 0 of 6" in empty and "No step has been run yet." in empty
+    # money's units are the caller's one note (the app's headline.MONEY_NOTE), never a
+    # second copy here
+    assert "Money:" not in empty and "GBP" not in empty
+    noted = storyline.session_markdown([], total_steps=6, money_note="GBP at some prices.")
+    assert "Money: GBP at some prices. The model is a stylised service" in noted
 
 
 # -- the page, driven headless ------------------------------------------------------------------
@@ -331,6 +354,8 @@ def test_teach_page_walks_every_step():
     assert len(entries) == n
     assert log.startswith("# slack-sim teaching session: log")
     assert f"Steps run: {n} of {n}." in log
+    from slack_sim.ui import headline
+    assert f"Money: {headline.MONEY_NOTE}" in log
     for step in STORYLINE:
         section = log[log.index(f": {step.title}\n"):]
         computed = result_of(step).verdict.answer

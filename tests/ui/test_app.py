@@ -132,7 +132,10 @@ def test_headline_numbers_are_the_packages(app):
     summary = ss.summarize(ss.preset(), baseline="baseline")
     base = ss.summarize(ss.preset("baseline"))
     expected = headline.cards(summary, base)
-    assert [(m.value, m.delta) for m in app.metric] == [(c.value, c.delta) for c in expected]
+    # the app shows a card without a change (delta None: e.g. reserves never run out in
+    # either run) as an empty delta
+    assert [(m.value, m.delta) for m in app.metric] == [(c.value, c.delta or "")
+                                                         for c in expected]
 
 
 @pytest.mark.parametrize("name", ss.presets())
@@ -371,6 +374,38 @@ def test_charts_validate(model):
         assert len(fig.layout.shapes) == 2  # austerity and shock 1 shaded
         assert names
     assert charts.periods(ss.preset("baseline").settings()) == []
+
+
+def test_charts_speak_v2_units(model):
+    """Flows a year, children, GBP million or billion for the profile; the run's own end."""
+    import base64
+
+    import numpy as np
+
+    drawn = {n for spec in charts.CHARTS for n in (*spec.left, *spec.right)}
+    assert {"Referrals", "Crisis queue", "Children looked after", "Care starts",
+            "Care exits"} <= drawn, "the pathway councils report, by its v2 names"
+    scenario = ss.preset()
+    frame = ss.simulate(scenario)
+    end = charts.dates(frame.index)[-1]
+    titles = {}
+    for spec in charts.CHARTS:
+        fig = charts.scenario_figure(spec, frame, model=model, settings=scenario.settings())
+        assert fig.layout.xaxis.range[1] == f"{end}-01", "the x axis ends at FINAL TIME"
+        shown = charts.line_displays(spec, frame, model=model)
+        titles[spec.key] = (fig.layout.yaxis.title.text,
+                            fig.layout.yaxis2.title.text if "yaxis2" in fig.layout else "")
+        for trace in fig.data:
+            name = trace.name if trace.name in frame.columns else f"{trace.name} spending"
+            y = np.frombuffer(base64.b64decode(trace.y["bdata"]), dtype="<f8")
+            np.testing.assert_allclose(y, frame[name].to_numpy() * shown[name].factor)
+    assert titles["demand"] == ("Referrals (children a year)", "Crisis queue (children)")
+    assert titles["care"] == ("Children looked after (children)", "Children a year")
+    assert titles["spending"][0] == "Spending (£ billion a year)", "England is in billions"
+    # a monthly model rate is drawn a year; a council-sized run in millions
+    assert charts.display("Person/Month").factor == 12
+    assert charts.display("GBP/Month", np.array([1e6])).words == "£ million a year"
+    assert charts.display("GBP/Month", np.array([1e6])).factor == pytest.approx(12e-6)
 
 
 # -- sessions are isolated -------------------------------------------------------------------

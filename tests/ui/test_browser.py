@@ -77,6 +77,35 @@ def metric_values(page) -> list[str]:
     return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
 
 
+#: Every text element of a headline card that is wider than its box (cut off, ellipsis).
+CUT_OFF = """() => [...document.querySelectorAll('[data-testid="stMetric"] *')]
+  .filter(e => e.children.length === 0 && e.innerText)
+  .filter(e => { for (let o = e; o && !o.matches('[data-testid="stMetric"]');
+                      o = o.parentElement) { if (o.scrollWidth > o.clientWidth + 1) return true; }
+                 return false; })
+  .map(e => e.innerText)"""
+
+
+def test_cards_are_not_cut_off_at_1280_px(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(server)
+            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+            page.wait_for_function(
+                "document.querySelectorAll('[data-testid=\"stMetricValue\"]').length === 5",
+                timeout=90_000)
+            page.wait_for_timeout(1000)
+            texts = page.locator('[data-testid="stMetric"]').all_inner_texts()
+            assert len(texts) == 5 and all(texts)
+            page.screenshot(path=str(ARTIFACTS / "app-1280.png"))
+            assert page.evaluate(CUT_OFF) == [], "card text cut off at 1280 px"
+        finally:
+            browser.close()
+
+
 def test_charts_render_and_keyboard_slider_changes_a_headline(server):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:

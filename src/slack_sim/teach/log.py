@@ -9,17 +9,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from ..model.calendar import START_YEAR, month_text
 from ..model.parse import Model, load_model
 from .rules import Verdict
 from .steps import STORYLINE, Step
 
 __all__ = ["LogEntry", "log_entry", "session_markdown"]
-
-_Y0 = int(START_YEAR)
-#: The price base (the first financial year of the run) and the date values are discounted to.
-_PRICES = f"{_Y0}/{(_Y0 + 1) % 100:02d}"
-_ORIGIN = month_text(START_YEAR)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +87,7 @@ def session_markdown(
     total_steps: int = len(STORYLINE),
     model_version: str = "",
     date: str = "",
+    money_note: str = "",
 ) -> str:
     """Return the session log as Markdown, for the workshop write-up.
 
@@ -106,6 +101,9 @@ def session_markdown(
         The model's version hash.
     date : str
         When the session ran (free text).
+    money_note : str
+        How money is expressed (units, prices, discounting), written at the end; the app
+        passes its one note (:data:`slack_sim.ui.headline.MONEY_NOTE`). Empty: no note.
 
     Returns
     -------
@@ -138,7 +136,6 @@ def session_markdown(
             *[f"  - {s}" for s in e.settings],
             "",
         ]
-    lines += [f"Money is GBP per 100,000 residents at {_PRICES} prices; present values at "
-              f"{_ORIGIN} on the HM Treasury Green Book schedule. The model is a stylised "
-              "service, not a forecast of any area.", ""]
+    lines += [(f"Money: {money_note} " if money_note else "")
+              + "The model is a stylised service, not a forecast of any area.", ""]
     return "\n".join(lines)

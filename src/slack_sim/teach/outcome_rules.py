@@ -24,12 +24,23 @@ from ..metrics.core import (
 )
 from ..model.calendar import START_YEAR, month_text
 from ..report.text import money
-from .rules import Frames, Labels, Rule, Settings, StorylineError, Verdict, run_name, shock_window
+from .rules import (
+    Frames,
+    Labels,
+    Rule,
+    Settings,
+    StorylineError,
+    Verdict,
+    horizon_text,
+    run_name,
+    shock_window,
+)
 
 __all__ = ["BothOrEither", "CrossoverYear", "RecoveryAndCost", "spending_saving"]
 
 def _money(value: float) -> str:
-    return money(value, style="millions")
+    # short style: the profile's own scale (a council in millions, England in billions)
+    return money(value)
 
 
 def spending_saving(frames: Frames, policy: str, reference: str, variable: str) -> pd.Series:
@@ -74,7 +85,8 @@ class CrossoverYear(Rule):
         if year is None:
             answer = self.never
             detail = ("The running total on the chart does not cross zero for good by the end "
-                      f"of 2040, where it stands at {_money(float(running.iloc[-1]))}.")
+                      f"of the run ({horizon_text()}), where it stands at "
+                      f"{_money(float(running.iloc[-1]))}.")
         else:
             answer = next((key for key, upto in self.bins if year < upto), self.bins[-1][0])
             detail = (f"The running total on the chart crosses zero for good in "
@@ -136,7 +148,7 @@ class BothOrEither(Rule):
     def variables(self) -> tuple[str, ...]:  # noqa: D102
         if self.test == "recovers":
             return ("Crisis queue",)
-        return ("Total spending", "Crisis queue", "Emerging need", "Hidden need")
+        return ("Total spending", "Harm")
 
     def _passes(self, key: str, frames: Frames, settings: Settings,
                 labels: Labels | None) -> tuple[bool, str, dict]:
@@ -149,12 +161,12 @@ class BothOrEither(Rule):
         saving = spending_saving(frames, key, self.reference, "Total spending")
         year = break_even_year(saving)
         total = npv(saving)
-        harm = {k: cumulative_harm(f["Crisis queue"].iloc[:-1],
-                                   (f["Emerging need"] + f["Hidden need"]).iloc[:-1])
+        # the model's Harm (children waiting or with unmet need), in person-months
+        harm = {k: cumulative_harm(f["Harm"].iloc[:-1])
                 for k, f in ((key, frames[key]), ("ref", frames[self.reference]))}
         fewer = harm["ref"] - harm[key]
         when = f"breaks even in {month_text(year)}" if year is not None else \
-            "does not break even by 2040"
+            f"does not break even by {horizon_text()}"
         text = (f"{run_name(labels, key)}: {when} (net present saving {_money(total)}); harm "
                 f"{abs(fewer):,.0f} person-months {'lower' if fewer >= 0 else 'higher'}")
         return (year is not None, text, {f"{key}_break_even_year": year,
@@ -174,7 +186,8 @@ class BothOrEither(Rule):
                     f"back within 5% of its level before shock {self.shock} and stays there "
                     "(slack_sim.shock_response)")
         return (f"whether the cumulative discounted saving of '{self.first}' and of "
-                f"'{self.second}' against '{self.reference}' turns positive for good by 2040 "
+                f"'{self.second}' against '{self.reference}' turns positive for good by "
+                f"{horizon_text()} "
                 "(slack_sim.break_even_year)")
 
 
@@ -216,8 +229,8 @@ class RecoveryAndCost(Rule):
             answer = "recovers-cheaper" if cheaper else "recovers-dearer"
         detail = (f"{_recovery_text(run_name(labels, self.run), mine)}. "
                   f"{_recovery_text(run_name(labels, self.against), other)}. "
-                  f"NPV of spending {int(START_YEAR)}-2040: {_money(cost[self.run])} against "
-                  f"{_money(cost[self.against])} per 100,000 residents.")
+                  f"NPV of spending, {month_text(START_YEAR)} to {horizon_text()}: "
+                  f"{_money(cost[self.run])} against {_money(cost[self.against])}.")
         return Verdict(answer, detail, {"recovery_months": mine["recovery_months"],
                                         "npv": cost[self.run],
                                         "npv_against": cost[self.against]})

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..metrics.core import peak, shocks_in
 from ..model.calendar import MONTHS_PER_YEAR, model_month_text, month_text, to_years
+from ..model.parse import load_model
 from ..report.text import percent
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Rule",
     "StorylineError",
     "Verdict",
+    "horizon_text",
     "run_name",
     "shock_text",
     "shock_window",
@@ -74,6 +76,16 @@ def shock_text(settings: Mapping[str, float], number: int) -> str:
     """Return the months a shock runs, e.g. ``"March 2020 to February 2021"``."""
     start, length = shock_window(settings, number)
     return f"{model_month_text(start)} to {model_month_text(start + length - 1)}"
+
+
+def horizon_text() -> str:
+    """Return the last month of the model run, e.g. ``"March 2046"`` (from its FINAL TIME).
+
+    The output's last row is the closing state at FINAL TIME; the last month simulated is
+    the one before it.
+    """
+    model = load_model()
+    return model_month_text(model.final_time - model.saveper)
 
 
 def run_name(labels: Labels | None, key: str) -> str:
@@ -180,34 +192,54 @@ class PeakTiming(_OneSeries):
     shock : int
         Shock number whose start and end (from the run's settings) the peak is placed in.
     noun : str
-        What the variable counts, for the detail text (e.g. "people waiting").
+        What the variable counts, for the detail text (e.g. "children waiting").
+    reference : str or None
+        A run without the shock: the peak timed is then that of ``run`` minus
+        ``reference`` (how far the shock put the variable above where it would have been),
+        so a trend both runs share (a growing population) does not decide the answer.
     """
 
     run: str
     variable: str
     shock: int = 1
     noun: str = ""
+    reference: str | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:  # noqa: D102
         return ("before", "during", "after")
 
+    @property
+    def runs(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.run,) + ((self.reference,) if self.reference else ())
+
     def decide(self, frames: Frames, settings: Settings,  # noqa: D102
                labels: Labels | None = None) -> Verdict:
-        value, year = peak(frames[self.run][self.variable])
+        series = frames[self.run][self.variable]
+        if self.reference is not None:
+            series = series - frames[self.reference][self.variable]
+        value, year = peak(series)
         first, end = _shock_years(settings[self.run], self.shock)
         eps = 1e-6
         answer = "before" if year < first - eps else "during" if year < end - eps else "after"
         noun = f" {self.noun}" if self.noun else ""
-        detail = (f"The {self.variable.lower()} peaks in {month_text(year)} at "
-                  f"{value:,.0f}{noun}; the shock ran from "
-                  f"{shock_text(settings[self.run], self.shock)}.")
+        name = self.variable.lower()
+        if self.reference is None:
+            what = f"The {name} peaks in {month_text(year)} at {value:,.0f}{noun}"
+        else:
+            what = (f"The {name} is furthest above the '{run_name(labels, self.reference)}' "
+                    f"run in {month_text(year)}, by {value:,.0f}{noun}")
+        detail = f"{what}; the shock ran from {shock_text(settings[self.run], self.shock)}."
         return Verdict(answer, detail, {"peak": value, "peak_year": year,
                                         "shock_start_year": first, "shock_end_year": end})
 
     def describe(self) -> str:  # noqa: D102
-        return (f"the month the {self.variable.lower()} is highest in '{self.run}', placed "
-                f"before, during or after shock {self.shock} (from the run's settings)")
+        what = (f"the month the {self.variable.lower()} is highest in '{self.run}'"
+                if self.reference is None else
+                f"the month the {self.variable.lower()} of '{self.run}' is furthest above "
+                f"that of '{self.reference}'")
+        return (f"{what}, placed before, during or after shock {self.shock} (from the run's "
+                "settings)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -370,7 +402,7 @@ class FadeTime(_OneSeries):
                   f"{month_text(top_year)}. ")
         detail += (f"It is back down to {level:.2f} by {month_text(float(later.index[0]))}, "
                    f"{months:.0f} months after the shock ends." if months is not None else
-                   "It stays above that level to the end of 2040.")
+                   f"It stays above that level to the end of the run ({horizon_text()}).")
         return Verdict(answer, detail, {"pre_shock": level, "peak": top, "months": months})
 
     def describe(self) -> str:  # noqa: D102

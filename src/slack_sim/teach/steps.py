@@ -19,12 +19,13 @@ from ..analysis.tipping import RB3_SHOCK
 from ..model.calendar import START_YEAR
 from ..scenarios import DEFAULT_PROFILE, Scenario, preset
 from .outcome_rules import BothOrEither, CrossoverYear, RecoveryAndCost
-from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule
+from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule, horizon_text
 
-__all__ = ["CLEAN_SHOCK", "STORYLINE", "Chart", "Run", "Step", "step"]
+__all__ = ["CLEAN_SHOCK", "STORYLINE", "TEACHING_PROFILE", "Chart", "Run", "Step", "step"]
 
-#: The first year of the model run, as the step texts write it.
+#: The first year of the model run and its last month, as the step texts write them.
 _Y0 = int(START_YEAR)
+_END = horizon_text()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,34 +156,43 @@ class Step:
 #: The one-year shock of the tipping-point experiment (:data:`slack_sim.tipping.RB3_SHOCK`).
 CLEAN_SHOCK: dict[str, float] = RB3_SHOCK
 
+#: The round-number teaching profile: population, need and unit costs held flat, so with no
+#: austerity and no shock it is an exact equilibrium and "back to where it was" is well defined.
+TEACHING_PROFILE = "generic"
+
 #: The storyline, in the order of the notebooks.
 STORYLINE: tuple[Step, ...] = (
     Step(
         key="bathtub",
         title="The crisis queue is a bathtub",
-        question=(f"The history: a decade of cuts from {_Y0}, then Covid-19 from March 2020. "
-                  "When is the crisis queue (people waiting for a statutory response) at its "
-                  "highest?"),
+        question=("Covid-19 hits England's children's services in March 2020 (with no "
+                  "austerity, so the shock is seen on its own). When is the crisis queue "
+                  "(children waiting for a statutory response) furthest above where it "
+                  "would have been without Covid?"),
         runs=(
-            Run("baseline", "No austerity, no shock", "baseline"),
-            Run("history", "Austerity then Covid", "austerity-then-covid"),
+            Run("baseline", "No Covid", "baseline"),
+            Run("covid", "Covid, no austerity", "covid-without-austerity"),
         ),
-        chart=Chart(variables=("Crisis queue",)),
+        chart=Chart(variables=("Crisis queue",), window=(2015.0, 2030.0)),
         answers={
-            "before": "Before Covid arrives, at the end of the decade of cuts",
+            "before": "Never: Covid does not push it above",
             "during": "While the Covid shock is on",
             "after": "After the shock has ended",
         },
-        rule=PeakTiming("history", "Crisis queue", shock=1, noun="people waiting"),
+        rule=PeakTiming("covid", "Crisis queue", shock=1, noun="children",
+                        reference="baseline"),
         loops=("B1",),
         explanation=(
             "The queue is a stock, like water in a bath: it rises in every month that more "
-            "people arrive than are served, and it peaks where inflow and outflow cross, not "
-            "when the shock is at its worst. The plug hole is widened by loop B1 (hiring): "
-            "planners fund posts for the demand they expect, averaged over a year, and "
-            "recruiting takes months more, so capacity catches up late. A backlog does not "
-            "clear when demand is 'back to normal'; it clears only when capacity runs above "
-            "demand for long enough."),
+            "children arrive than are served, and it peaks where inflow and outflow cross, "
+            "not when the shock is at its worst. Part of the inflow comes late: need held "
+            "back in lockdown (hidden need) returns after it. The plug hole is widened by "
+            "loop B1 (hiring): planners fund posts for the demand they expect, averaged over "
+            "a year, and recruiting takes months more, so capacity catches up late. A "
+            "backlog does not clear when demand is 'back to normal'; it clears only when "
+            "capacity runs above demand for long enough."),
+        notes={"during": "Here the queue turns while the shock is still on: capacity "
+                         "catches up with the inflow before the shock ends."},
         notebook="01-stocks-and-flows",
     ),
     Step(
@@ -195,7 +205,7 @@ STORYLINE: tuple[Step, ...] = (
             Run("baseline", "No austerity", "baseline"),
             Run("austerity", "Austerity", "austerity"),
         ),
-        chart=Chart(variables=("Prevention spending", "Crisis spending")),
+        chart=Chart(variables=("Early help spending", "Spending on children looked after")),
         answers={
             "more": "By more than the funding cut",
             "about": "By about as much as the funding cut",
@@ -205,24 +215,27 @@ STORYLINE: tuple[Step, ...] = (
         loops=("R1",),
         explanation=(
             "Crises must be answered, so statutory spending is protected and the cut lands on "
-            "what the council does not have to do: prevention. Then loop R1, the firefighting "
-            "trap, deepens it: crisis pressure pulls prevention staff into crisis work and "
-            "rising statutory costs squeeze the prevention budget, so more needs escalate into "
-            "crises, which raises the pressure again. Money moves 'from preventative to "
-            "responsive, from discretionary to statutory' (RSA 2017)."),
+            "what the council does not have to do: prevention and the rest of early help. "
+            "Then loop R1, the firefighting trap, deepens it: crisis pressure pulls "
+            "prevention staff into crisis work and rising statutory costs (more children "
+            "looked after, each costing more) squeeze the prevention budget, so more needs "
+            "escalate into crises, which raises the pressure again. Money moves 'from "
+            "preventative to responsive, from discretionary to statutory' (RSA 2017)."),
         notebook="02-austerity-and-the-firefighting-trap",
     ),
     Step(
         key="saves-then-costs",
-        title="Cutting prevention: saves, then costs",
-        question=(f"A council halves its prevention budget from {_Y0} (a round-number service, "
-                  "no other cuts; needs escalate to crisis after about a year). Counting money "
-                  "in present value, by when has the cut cost more than it saved?"),
+        title="Cutting prevention: saves, then costs?",
+        question=(f"A council halves its prevention budget from {_Y0} (a round-number council "
+                  "of 50,000 children, no other cuts; needs escalate to crisis after about a "
+                  "year). Counting money in present value, by when has the cut cost more "
+                  "than it saved?"),
         runs=(
             Run("keep", "Keep prevention", "baseline", {"Time to escalate": 12},
-                profile="generic"),
+                profile=TEACHING_PROFILE),
             Run("cut", "Halve prevention", "baseline",
-                {"Time to escalate": 12, "Prevention investment": 0.5}, profile="generic"),
+                {"Time to escalate": 12, "Prevention investment": 0.5},
+                profile=TEACHING_PROFILE),
         ),
         chart=Chart(kind="cumulative-saving", policies=("keep",), reference="cut",
                     title="Running total: what the cut cost minus what it saved",
@@ -231,22 +244,27 @@ STORYLINE: tuple[Step, ...] = (
             "by-2014": "Within five years (by 2014)",
             "2015-2019": "Between 2015 and 2019",
             "2020-2029": "In the 2020s",
-            "2030-2040": "Only after 2030",
-            "never": "Never: it keeps saving money to 2040",
+            "from-2030": f"From 2030 to {_END}",
+            "never": f"Never: it keeps saving money to {_END}",
         },
         rule=CrossoverYear("keep", "cut", bins=(("by-2014", 2015.0), ("2015-2019", 2020.0),
                                                  ("2020-2029", 2030.0),
-                                                 ("2030-2040", math.inf))),
+                                                 ("from-2030", math.inf))),
         loops=("B3",),
         explanation=(
             "Prevention resolves needs before they become crises: loop B3 (prevention). Cut "
             "it and the saving comes at once, but the needs it would have resolved escalate "
             "only after a delay (the time to escalate), and some of those crises stay in care "
             "for years. The running total falls while the cut saves and climbs once the crises "
-            "arrive. The longer the delay, the longer a cut looks like a saving, and the more "
-            "it has locked in by the time the cost shows. Who is still in post to notice?"),
-        notes={"never": "At this delay the discounted running total does not cross back by "
-                        "2040; undiscounted, or with a shorter delay, it does."},
+            "arrive; whether it climbs back above zero depends on how many of the families "
+            "prevention reaches would have become crises without it. The longer the delay, "
+            "the longer a cut looks like a saving. Who is still in post to notice?"),
+        notes={"never": "Here the saving wins: at the model's central effect sizes many of "
+                        "the families prevention reaches would have resolved anyway (its "
+                        "deadweight), so in present value the crises let through cost less "
+                        "than the cut saves. With more effective, better-targeted prevention "
+                        "(Prevention effectiveness and Prevention deadweight, in the effect "
+                        "sizes) the same cut costs more than it saved within the run."},
         notebook="02-austerity-and-the-firefighting-trap",
     ),
     Step(
@@ -263,26 +281,27 @@ STORYLINE: tuple[Step, ...] = (
         rule=Direction("covid", "baseline", "Referrals", shock=1, first_months=3),
         loops=("B1",),
         explanation=(
-            "People in crisis did not present. The need did not go away: it built up as "
+            "Children in need did not present. The need did not go away: it built up as "
             "hidden need (right-hand chart) and came back after the shock, some of it more "
             "severe. A dashboard of referrals showed a quieter service. Loop B1 (hiring) "
-            "plans posts on referrals, the demand it can see, so it cannot see the hidden need "
-            "that is about to return."),
+            "plans posts on the demand it can see, so it cannot see the hidden need that is "
+            "about to return."),
         notebook="03-covid-and-slack",
     ),
     Step(
         key="tipping-point",
         title="The tipping point",
-        question=(f"The {_Y0} service (no austerity) is hit by a one-year shock in 2020, with "
-                  "10% of staff off sick: 60% more new need, or 150% more. Does the crisis "
-                  "queue come back to where it was?"),
+        question=("A round-number council of 50,000 children (no austerity; population and "
+                  "need held flat) is hit by a one-year shock in 2020, with 10% of staff off "
+                  "sick: 60% more new need, or 150% more. Does the crisis queue come back to "
+                  "where it was?"),
         runs=(
             Run("surge 0.6", "Surge of 60% for a year", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 0.6}),
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 0.6}, profile=TEACHING_PROFILE),
             Run("surge 1.5", "Surge of 150% for a year", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}),
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}, profile=TEACHING_PROFILE),
         ),
-        chart=Chart(variables=("Crisis queue", "Prevention capacity")),
+        chart=Chart(variables=("Crisis queue", "Fatigue")),
         answers={
             "both": "Both recover",
             "first": "Only the 60% surge recovers",
@@ -290,41 +309,44 @@ STORYLINE: tuple[Step, ...] = (
             "neither": "Neither recovers",
         },
         rule=BothOrEither("surge 0.6", "surge 1.5", test="recovers", shock=1),
-        loops=("R1",),
+        loops=("R2", "R3"),
         explanation=(
             "A big enough shock does not just take longer: the service flips into a lasting, "
-            "worse state. The queue keeps pressure high, pressure keeps pulling staff and "
-            "money out of prevention (right-hand chart), and less prevention keeps the queue "
-            "high: loop R1, the firefighting trap. An A&E department can cope with a major "
-            "incident, 'but not continuously, night after night'."),
+            "worse state. The queue keeps pressure high; under pressure work is rushed and "
+            "comes back as repeat referrals (loop R3, failure demand), and staff tire "
+            "(right-hand chart), leave and work more slowly (loop R2, burnout); both keep "
+            "the queue high. An A&E department can cope with a major incident, 'but not "
+            "continuously, night after night'."),
         notebook="03-covid-and-slack",
     ),
     Step(
         key="slack",
         title="Slack is not waste",
-        question=("The same 150% surge, in a service planned with a little more slack: 20% "
-                  "spare capacity instead of 15%. What happens?"),
+        question=("The same 150% surge, in the same council planned with more slack: 30% "
+                  "spare capacity instead of its usual 20%. What happens?"),
         runs=(
-            Run("slack 0.15", "Slack 0.15 (status quo)", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}),
-            Run("slack 0.20", "Slack 0.20", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5, "Slack target": 0.2}),
+            Run("slack 0.20", "Slack 0.20 (status quo)", "baseline",
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}, profile=TEACHING_PROFILE),
+            Run("slack 0.30", "Slack 0.30", "baseline",
+                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5, "Slack target": 0.3},
+                profile=TEACHING_PROFILE),
         ),
         chart=Chart(variables=("Crisis queue", "Total spending")),
         answers={
-            "recovers-cheaper": f"It recovers, and costs less over {_Y0}-2040",
-            "recovers-dearer": f"It recovers, but costs more over {_Y0}-2040",
+            "recovers-cheaper": f"It recovers, and costs less over {_Y0} to {_END}",
+            "recovers-dearer": f"It recovers, but costs more over {_Y0} to {_END}",
             "no-recovery": "It still does not recover",
         },
-        rule=RecoveryAndCost("slack 0.20", "slack 0.15", shock=1),
-        loops=("R1",),
+        rule=RecoveryAndCost("slack 0.30", "slack 0.20", shock=1),
+        loops=("R2", "R3"),
         explanation=(
-            "Slack is what absorbs a surge. Both services are overwhelmed at first and pull "
-            "staff out of prevention into crisis work: loop R1, the firefighting trap. With a "
-            "little more slack the queue peaks lower and capacity gets ahead of it in the end, "
-            "so the diversion stops, prevention is rebuilt and the service comes back, slowly; "
-            "with less, R1 holds the service in the worse state. The tipping point is not only "
-            "in the shock; it is in the structure of the service, and in its slack."),
+            "Slack is what absorbs a surge. Both services are overwhelmed at first. With "
+            "more slack the queue peaks lower and pressure falls back below the point where "
+            "rushed work returns as failure demand (loop R3) and tired staff leave (loop R2, "
+            "burnout), so capacity gets ahead of the queue and the service comes back, "
+            "slowly; with less, those loops hold the service in the worse state. The tipping "
+            "point is not only in the shock; it is in the structure of the service, and in "
+            "its slack."),
         notes={
             "recovers-cheaper": "And the slack paid for itself: a runaway crisis (crisis "
                                 "staff, agency cover, care placements) cost more than the "
@@ -369,7 +391,7 @@ STORYLINE: tuple[Step, ...] = (
         question=("Against the history (austerity then Covid): 'invest to save' ring-fences "
                   "prevention from 2011 and adds a five-year fund; 'seize the moment' keeps "
                   "the Covid partnerships and reinvests in prevention from 2021. Which pays "
-                  "for itself in cash, in present value, by 2040?"),
+                  f"for itself in cash, in present value, by {_END}?"),
         runs=(
             Run("history", "Austerity then Covid (history)", "austerity-then-covid"),
             Run("invest to save", "Invest to save", "invest-to-save"),
@@ -390,9 +412,10 @@ STORYLINE: tuple[Step, ...] = (
             "Both policies strengthen loop B3 (prevention resolves needs before they become "
             "crises); seizing the moment also feeds loop R4 (partnership). The money is spent "
             "first and the savings (fewer crises, fewer care placements) arrive years later, "
-            "discounted. Money is half the answer: a policy can fail to pay back in cash and "
-            "still prevent a lot of harm (person-months waiting or with unmet need). Which "
-            "matters more is your judgement, not the model's."),
+            "discounted; and a service that copes better also reaches more of the children "
+            "who need it, which costs money too. Money is half the answer: a policy can fail "
+            "to pay back in cash and still prevent a lot of harm (child-months waiting or "
+            "with unmet need). Which matters more is your judgement, not the model's."),
         notebook="05-invest-to-save",
     ),
 )

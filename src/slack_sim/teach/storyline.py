@@ -31,7 +31,7 @@ from .log import LogEntry, log_entry, session_markdown
 from .outcome_rules import BothOrEither, CrossoverYear, RecoveryAndCost
 from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule, StorylineError, Verdict
 from .runner import StepResult, chart_series, run_step, validate
-from .steps import CLEAN_SHOCK, STORYLINE, Chart, Run, Step, step
+from .steps import CLEAN_SHOCK, STORYLINE, TEACHING_PROFILE, Chart, Run, Step, step
 
 __all__ = [
     "CLEAN_SHOCK",
@@ -50,6 +50,7 @@ __all__ = [
     "Step",
     "StepResult",
     "StorylineError",
+    "TEACHING_PROFILE",
     "Verdict",
     "chart_series",
     "log_entry",

@@ -33,9 +33,12 @@ __all__ = [
     "HEIGHT",
     "OKABE_ITO",
     "ChartSpec",
+    "Display",
     "band_outputs",
     "chart_columns",
     "dates",
+    "display",
+    "line_displays",
     "overlay_figure",
     "periods",
     "scenario_figure",
@@ -52,7 +55,9 @@ OKABE_ITO = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
-_LEFT, _RIGHT = OKABE_ITO[0], OKABE_ITO[1]
+#: Line colours of the left and the right axis (a second line on an axis takes the next).
+_LEFT_COLOURS = (OKABE_ITO[0], OKABE_ITO[5])
+_RIGHT_COLOURS = (OKABE_ITO[1], OKABE_ITO[4])
 _SPENDING_COLOURS = ("#D55E00", "#CC79A7", "#009E73", "#0072B2", "#E69F00")
 FONT_SIZE = 16
 HEIGHT = 440
@@ -86,17 +91,93 @@ class ChartSpec:
     stacked: bool = False
 
 
-#: The charts of the main view, in order.
+#: The charts of the main view, in order: the pathway councils report (referrals a year,
+#: the queue, children looked after with care starts and exits a year) first.
 CHARTS: tuple[ChartSpec, ...] = (
-    ChartSpec("demand", "Crisis demand and queue", ("Referrals",), ("Crisis queue",)),
+    ChartSpec("demand", "Referrals and the crisis queue", ("Referrals",), ("Crisis queue",)),
+    ChartSpec("care", "Children looked after", ("Children looked after",),
+              ("Care starts", "Care exits")),
     ChartSpec("waiting", "Waiting time and utilisation", ("Waiting time",), ("Utilisation",)),
     ChartSpec("spending", "Spending by category", tuple(SPENDING_CATEGORIES.values()),
               stacked=True),
     ChartSpec("workforce", "Workforce and fatigue", ("Workforce",), ("Fatigue",)),
-    ChartSpec("prevention", "Prevention capacity", ("Prevention capacity",)),
-    ChartSpec("partnership", "Partnership strength and community capacity",
-              ("Partnership strength",), ("Community capacity",)),
+    ChartSpec("partnership", "Prevention capacity and partnership strength",
+              ("Prevention capacity",), ("Partnership strength",)),
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class Display:
+    """How one variable is drawn: a scale on the model's values, axis words and hover.
+
+    Attributes
+    ----------
+    factor : float
+        Drawn value = model value x factor (a monthly rate x 12 is a rate a year; money
+        is then shown in millions or billions).
+    words : str
+        The units in words for the axis title (``"children a year"``, ``"£ billion a year"``).
+    hover : str
+        Plotly hover template of the value (``"£%{y:,.2f}bn"``).
+    """
+
+    factor: float
+    words: str
+    hover: str
+
+
+def _count_hover(top: float) -> str:
+    if top < 10:
+        return "%{y:.3f}"
+    if top < 1000:
+        return "%{y:,.1f}"
+    return "%{y:,.0f}"
+
+
+def display(units: str, values: np.ndarray | None = None, *, name: str = "") -> Display:
+    """Return how a variable of these units is drawn (v2: absolute numbers for a profile).
+
+    Flows are drawn a year (the model's monthly rates times 12, as councils report them);
+    money for the profile's population in GBP million or billion (a council's runs are in
+    millions, England's in billions), chosen from the size of ``values``.
+
+    Parameters
+    ----------
+    units : str
+        The model units (``"GBP/Month"``, ``"Person/Year"``, ...).
+    values : numpy.ndarray, optional
+        The values to be drawn (model units), to choose millions or billions.
+    name : str
+        The variable's name (``Utilisation`` is a share of capacity).
+
+    Examples
+    --------
+    >>> display("Person/Month").factor, display("Person/Month").words
+    (12.0, 'children a year')
+    >>> d = display("GBP/Month", np.array([5e8]))
+    >>> d.factor, d.words
+    (1.2e-08, '£ billion a year')
+    """
+    top = 0.0
+    if values is not None and len(values):
+        with np.errstate(invalid="ignore"):
+            top = float(np.nanmax(np.abs(np.asarray(values, dtype=float))))
+        top = top if np.isfinite(top) else 0.0
+    per = units.partition("/")[2]
+    rate = MONTHS_PER_YEAR if per == "Month" else 1.0
+    if units.startswith("GBP"):
+        yearly = top * rate
+        scale, word, suffix = ((1e9, "billion", "bn") if yearly >= 1e9
+                               else (1e6, "million", "m"))
+        when = " a year" if per in ("Month", "Year") else ""
+        return Display(rate / scale, f"£ {word}{when}", f"£%{{y:,.2f}}{suffix}")
+    if units == "Dmnl":
+        words = "share of capacity" if name == "Utilisation" else "index"
+        return Display(1.0, words, _count_hover(top))
+    if per == "Month" and not units.startswith("1/"):
+        words = _unit_words(units).replace(" a month", " a year")
+        return Display(rate, words, _count_hover(top * rate))
+    return Display(1.0, _unit_words(units), _count_hover(top))
 
 
 def chart_columns() -> list[str]:
@@ -161,36 +242,25 @@ def _shading(settings: Mapping[str, float], final_month: float) -> tuple[list, l
     return shapes, notes
 
 
-def _axis_title(model: Model, names: Sequence[str]) -> str:
-    """Return an axis title with the units in words (people per 100,000 residents)."""
-    units = model[names[0]].units
-    label = names[0] if len(names) == 1 else "Spending"
-    if units.startswith("GBP"):
-        words = "£ per month"
-    elif units == "Dmnl":
-        words = "share of capacity" if names[0] == "Utilisation" else "index"
-    else:
-        words = _unit_words(units)
-    return f"{label} ({words})"
+def _axis_title(names: Sequence[str], shown: Display, *, stacked: bool = False) -> str:
+    """Return an axis title with the units in words (``Referrals (children a year)``).
+
+    An axis of several lines (named in the legend) is titled by its units alone, so the
+    title fits beside the chart.
+    """
+    if stacked:
+        return f"Spending ({shown.words})"
+    if len(names) > 1:
+        return shown.words[:1].upper() + shown.words[1:]
+    return f"{names[0]} ({shown.words})"
 
 
 def _unit_words(units: str) -> str:
-    """Return model units in words: ``Person/Month`` -> ``people per month``."""
+    """Return model units in words: ``Person/Month`` -> ``children a month``."""
     if units_text(units) != units:
         return units_text(units)
-    words = units.replace("Person", "people").replace("/Month", " per month")
-    return words.replace("Volunteer", "volunteers")
-
-
-def _hover_format(values: np.ndarray, units: str) -> str:
-    top = float(np.nanmax(np.abs(values))) if len(values) else 0.0
-    if units.startswith("GBP"):
-        return "£%{y:,.0f}"
-    if top < 10:
-        return "%{y:.3f}"
-    if top < 1000:
-        return "%{y:,.1f}"
-    return "%{y:,.0f}"
+    words = units.replace("Person", "children").replace("/Month", " a month")
+    return words.replace("/Year", " a year").replace("Volunteer", "volunteers")
 
 
 #: Plot positions: month k is drawn at the middle of month k (the first month's 16th plus
@@ -209,19 +279,21 @@ def _typed(values: np.ndarray) -> dict[str, str]:
     return {"dtype": "f8", "bdata": base64.b64encode(data).decode("ascii")}
 
 
-def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, units: str, axis: str,
-          baseline: bool = False) -> dict:
+def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, shown: Display,
+          axis: str, baseline: bool = False) -> dict:
+    """Return one line, its model values ``y`` scaled for display by ``shown``."""
     first = str(x[0].astype("datetime64[D]") + np.timedelta64(15, "D"))
+    words = "" if shown.words.startswith("£") or shown.words in ("index", "share of capacity") \
+        else f" {shown.words}"
     return {
-        "type": "scatter", "mode": "lines", "x0": first, "dx": _DX_MS, "y": _typed(y),
+        "type": "scatter", "mode": "lines", "x0": first, "dx": _DX_MS,
+        "y": _typed(np.asarray(y, dtype=float) * shown.factor),
         "name": name,
         "yaxis": axis,
         "line": {"color": colour, "width": 2 if baseline else 3.5,
                  "dash": "dash" if baseline else "solid"},
         "opacity": 0.75 if baseline else 1.0,
-        "hovertemplate": _hover_format(y, units)
-        + ("" if units.startswith("GBP") or units == "Dmnl" else f" {_unit_words(units)}")
-        + f"<extra>{name}</extra>",
+        "hovertemplate": shown.hover + words + f"<extra>{name}</extra>",
     }
 
 
@@ -235,11 +307,13 @@ _BAND_ALPHA = (0.13, 0.27)
 
 
 def _band_traces(x: np.ndarray, bands: pd.DataFrame, name: str, *, colour: str,
-                 axis: str, outer: tuple[int, int], inner: tuple[int, int]) -> list[dict]:
+                 axis: str, outer: tuple[int, int], inner: tuple[int, int],
+                 factor: float = 1.0) -> list[dict]:
     """Return one variable's bands: the outer band, then the inner one, each one trace.
 
     Each band is a closed shape (``fill="toself"``): along the upper percentile, back along
-    the lower one. Positions are the lines' (mid-month, in ms since 1970, which plotly reads
+    the lower one, scaled for display by ``factor`` as the line is (:func:`display`).
+    Positions are the lines' (mid-month, in ms since 1970, which plotly reads
     as dates). Neither shows in the legend or the hover (the caption explains them).
     """
     first = (x[0].astype("datetime64[D]") + np.timedelta64(15, "D")).astype(
@@ -248,8 +322,8 @@ def _band_traces(x: np.ndarray, bands: pd.DataFrame, name: str, *, colour: str,
     xs = _typed(np.concatenate([ms, ms[::-1]]))
     out = []
     for (lo, hi), alpha in zip((outer, inner), _BAND_ALPHA, strict=True):
-        upper = bands[(name, hi)].to_numpy(dtype=float)
-        lower = bands[(name, lo)].to_numpy(dtype=float)
+        upper = bands[(name, hi)].to_numpy(dtype=float) * factor
+        lower = bands[(name, lo)].to_numpy(dtype=float) * factor
         out.append({
             "type": "scatter", "mode": "lines", "x": xs,
             "y": _typed(np.concatenate([upper, lower[::-1]])), "yaxis": axis,
@@ -269,7 +343,12 @@ def _figure(data: list[dict], layout: dict, validate: bool) -> go.Figure:
     return go.Figure({"data": data, "layout": layout}, _validate=validate)
 
 
-def _layout(title: str, shapes: list, notes: list) -> dict:
+def _x_end(final_month: float) -> str:
+    """Return the first day after the last month drawn (the model's FINAL TIME)."""
+    return _month_date(final_month)
+
+
+def _layout(title: str, shapes: list, notes: list, final_month: float) -> dict:
     return {
         "title": {"text": title, "font": {"size": FONT_SIZE + 4}, "x": 0.01, "xanchor": "left",
                   "y": 0.97, "yanchor": "top"},
@@ -279,10 +358,31 @@ def _layout(title: str, shapes: list, notes: list) -> dict:
         "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0,
                    "font": {"size": FONT_SIZE - 2}},
         "hovermode": "x unified",
-        "xaxis": {"type": "date", "hoverformat": "%b %Y", "range": [f"{_ORIGIN}-01", "2041-01-01"],
+        "xaxis": {"type": "date", "hoverformat": "%b %Y",
+                  "range": [f"{_ORIGIN}-01", _x_end(final_month)],
                   "showgrid": True, "gridcolor": GRID_COLOUR, "linecolor": "#444444"},
         "shapes": shapes, "annotations": notes,
     }
+
+
+def line_displays(spec: ChartSpec, frame: pd.DataFrame, *, model: Model) -> dict[str, Display]:
+    """Return how each line of a chart (and its bands) is drawn, by model variable.
+
+    One :class:`Display` per axis, read from the axis's first variable and the size of
+    all its lines, so the lines on an axis stay comparable; the stacked spending chart
+    uses one for its categories and ``Total spending``.
+    """
+    if spec.stacked:
+        shown = display(model[spec.left[0]].units, frame["Total spending"].to_numpy(dtype=float))
+        return {name: shown for name in (*spec.left, "Total spending")}
+    out: dict[str, Display] = {}
+    for names in (spec.left, spec.right):
+        if names:
+            shown = display(model[names[0]].units,
+                            np.concatenate([frame[n].to_numpy(dtype=float) for n in names]),
+                            name=names[0])
+            out.update(dict.fromkeys(names, shown))
+    return out
 
 
 def scenario_figure(
@@ -333,42 +433,46 @@ def scenario_figure(
     final_month = (float(frame.index[-1]) - START_YEAR) * MONTHS_PER_YEAR
     shapes, notes = _shading(settings, final_month)
     data: list[dict] = []
-    layout = _layout(spec.title, shapes, notes)
+    layout = _layout(spec.title, shapes, notes, final_month)
+    shows = line_displays(spec, frame, model=model)
     if spec.stacked:
-        units = model[spec.left[0]].units
+        shown = shows["Total spending"]
         for name, colour in zip(spec.left, _SPENDING_COLOURS, strict=False):
             y = frame[name].to_numpy(dtype=float)
             trace = _line(x, y, name=name.replace(" spending", ""), colour=colour,
-                          units=units, axis="y")
+                          shown=shown, axis="y")
             trace.update({"stackgroup": "spend", "line": {"color": colour, "width": 0.5},
                           "fillcolor": colour})
             data.append(trace)
         if _has_bands(bands, "Total spending", wanted):
             data += _band_traces(x, bands, "Total spending", colour="#000000", axis="y",
-                                 outer=outer, inner=inner)
+                                 outer=outer, inner=inner, factor=shown.factor)
         if baseline is not None:
             y = baseline["Total spending"].to_numpy(dtype=float)
             data.append(_line(x, y, name=f"Total, {baseline_label}", colour="#000000",
-                              units=units, axis="y", baseline=True))
-        layout["yaxis"] = {"title": {"text": _axis_title(model, spec.left)}, "rangemode": "tozero",
-                           "tickprefix": "£", "gridcolor": GRID_COLOUR}
+                              shown=shown, axis="y", baseline=True))
+        layout["yaxis"] = {"title": {"text": _axis_title(spec.left, shown, stacked=True)},
+                           "rangemode": "tozero", "tickprefix": "£", "gridcolor": GRID_COLOUR}
         return _figure(data, layout, validate)
-    for side, names, colour in (("y", spec.left, _LEFT), ("y2", spec.right, _RIGHT)):
-        for name in names:  # bands first, so that every line is drawn over them
-            if _has_bands(bands, name, wanted):
+    sides = (("y", spec.left, _LEFT_COLOURS), ("y2", spec.right, _RIGHT_COLOURS))
+    scales = {side: shows[names[0]] for side, names, _ in sides if names}
+    for side, names, colours in sides:
+        for name, colour in zip(names, colours, strict=False):
+            if _has_bands(bands, name, wanted):  # bands first: every line is drawn over them
                 data += _band_traces(x, bands, name, colour=colour, axis=side, outer=outer,
-                                     inner=inner)
-    for side, names, colour in (("y", spec.left, _LEFT), ("y2", spec.right, _RIGHT)):
-        for name in names:
-            units = model[name].units
+                                     inner=inner, factor=scales[side].factor)
+    for side, names, colours in sides:
+        for name, colour in zip(names, colours, strict=False):
             y = frame[name].to_numpy(dtype=float)
-            data.append(_line(x, y, name=name, colour=colour, units=units, axis=side))
+            data.append(_line(x, y, name=name, colour=colour, shown=scales[side], axis=side))
             if baseline is not None:
                 yb = baseline[name].to_numpy(dtype=float)
                 data.append(_line(x, yb, name=f"{name}, {baseline_label}", colour=colour,
-                                  units=units, axis=side, baseline=True))
+                                  shown=scales[side], axis=side, baseline=True))
         if names:
-            axis = {"title": {"text": _axis_title(model, names), "font": {"color": colour}},
+            colour = colours[0]
+            axis = {"title": {"text": _axis_title(names, scales[side]),
+                              "font": {"color": colour}},
                     "tickfont": {"color": colour}, "rangemode": "tozero"}
             if model[names[0]].units == "Dmnl" and names[0] == "Utilisation":
                 axis["tickformat"] = ".0%"
@@ -405,17 +509,19 @@ def overlay_figure(
     -------
     plotly.graph_objects.Figure
     """
-    units = model[variable].units
+    shown = display(model[variable].units,
+                    np.concatenate([f[variable].to_numpy(dtype=float) for f in frames.values()])
+                    if frames else None, name=variable)
     data = []
     final = 0.0
     for (label, frame), colour in zip(frames.items(), OKABE_ITO, strict=False):
         x = dates(frame.index)
         final = (float(frame.index[-1]) - START_YEAR) * MONTHS_PER_YEAR
         data.append(_line(x, frame[variable].to_numpy(dtype=float), name=label, colour=colour,
-                          units=units, axis="y"))
+                          shown=shown, axis="y"))
     shapes, notes = _shading(settings or {}, final)
-    layout = _layout(variable, shapes, notes)
-    layout["yaxis"] = {"title": {"text": _axis_title(model, [variable])}, "rangemode": "tozero"}
+    layout = _layout(variable, shapes, notes, final)
+    layout["yaxis"] = {"title": {"text": _axis_title([variable], shown)}, "rangemode": "tozero"}
     if variable == "Utilisation":
         layout["yaxis"]["tickformat"] = ".0%"
     return go.Figure({"data": data, "layout": layout})

@@ -13,12 +13,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..model.calendar import START_YEAR, label_text, month_text
+from ..model.calendar import START_YEAR, label_text, model_month_text, month_text
+from ..model.parse import load_model
 from ..report.text import money, percent
 
 __all__ = [
-    "Card",
+    "HORIZON",
     "MONEY_NOTE",
+    "SPAN",
+    "Card",
     "cards",
     "card_notes",
     "format_comparison",
@@ -26,10 +29,25 @@ __all__ = [
     "rank_note",
 ]
 
-#: How money is expressed everywhere in the app.
 _Y0 = int(START_YEAR)
+
+
+def _horizon() -> str:
+    """Return the last month of the run (``"March 2046"``), from the model's FINAL TIME."""
+    model = load_model()
+    return model_month_text(model.final_time - model.saveper)
+
+
+#: The last month of the run (``"March 2046"`` on model v2) and the run's span in words.
+HORIZON = _horizon()
+SPAN = f"{month_text(START_YEAR)} to {HORIZON}"
+
+#: How money is expressed everywhere in the app (model v2: GBP for the profile's whole
+#: population, not per 100,000). The one copy in the app, the Teach page's session log
+#: included; to be replaced by ``slack_sim.report.text.money_note()`` once it exists.
 MONEY_NOTE = (
-    f"GBP per 100,000 residents at {_Y0}/{(_Y0 + 1) % 100:02d} prices; present value at "
+    f"Money is GBP for the profile's whole population (the England profile: every council "
+    f"together, so billions) at {_Y0}/{(_Y0 + 1) % 100:02d} prices; present value at "
     f"{month_text(START_YEAR)} on the HM Treasury Green Book schedule (3.5% a year for 30 "
     "years, 3.0% after)."
 )
@@ -112,15 +130,16 @@ def cards(
     if baseline is not None:
         delta = money(npv - float(b["npv_total_spending"]), signed=True)
     out.append(Card("npv", "NPV of spending", money(npv), delta, "inverse",
-                    f"Present value of all spending, {_Y0} to 2040. " + MONEY_NOTE, npv))
+                    f"Present value of all spending, {SPAN}. " + MONEY_NOTE, npv))
 
     harm = float(summary["cumulative_harm"])
     delta = None
     if baseline is not None:
-        delta = f"{harm - float(b['cumulative_harm']):+,.0f}"
-    out.append(Card("harm", "Harm (person-months)", f"{harm:,.0f}", delta, "inverse",
-                    "Person-months spent waiting in the crisis queue plus with unmet need "
-                    f"(emerging and hidden), per 100,000 residents, {_Y0}-2040.", harm))
+        delta = _compact(harm - float(b["cumulative_harm"]), signed=True)
+    out.append(Card("harm", "Harm (person-months)", _compact(harm), delta, "inverse",
+                    "The model's Harm summed over every month: person-months (child-months) "
+                    "spent waiting in the crisis queue plus with unmet need (emerging and "
+                    f"hidden), for the profile's whole population, {SPAN}.", harm))
 
     wait = float(summary["peak_waiting_time"])
     when = float(summary["peak_waiting_time_year"])
@@ -167,11 +186,20 @@ def cards(
     return out
 
 
-def _compact(value: float) -> str:
-    """Return a count in short form: ``1,234`` -> ``"1,234"``, ``1.23e6`` -> ``"1.23m"``."""
+def _compact(value: float, *, signed: bool = False) -> str:
+    """Return a count in short form, so a card is never cut off at 1280 px.
+
+    Examples
+    --------
+    >>> _compact(1234.4), _compact(1.2345e6), _compact(-2.5e9, signed=True)
+    ('1,234', '1.23m', '-2.50bn')
+    """
+    sign = "+" if signed and value > 0 else ""
+    if abs(value) >= 1e9:
+        return f"{sign}{value / 1e9:.2f}bn"
     if abs(value) >= 1e6:
-        return f"{value / 1e6:.2f}m"
-    return f"{value:,.0f}"
+        return f"{sign}{value / 1e6:.2f}m"
+    return f"{sign}{value:,.0f}"
 
 
 def card_notes(notes: Mapping[str, str], summary: Mapping[str, Any],
@@ -305,7 +333,7 @@ def probability_notes(
         notes["recovery"] = text + "."
     runway = outcomes["reserves_runway_year"].to_numpy(dtype=float)
     ran_out = np.isfinite(runway)
-    text = f"Reserves run out by 2040 in {share(ran_out)} of {n} futures"
+    text = f"Reserves run out by {HORIZON} in {share(ran_out)} of {n} futures"
     if ran_out.any():
         text += f" (median {np.median(runway[ran_out]):.0f} where they do)"
     notes["reserves"] = text + "."

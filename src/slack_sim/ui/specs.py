@@ -36,6 +36,15 @@ _UNIT_WORDS = {
     "Month": "months",
     "1/Year": "per year",
     "1/Month": "per month",
+    # v2 counts children (Person) and money for the profile's whole population
+    "Person": "children",
+    "Person/Year": "children a year",
+    "Person/Month": "children a month",
+    "GBP/Year": "GBP a year",
+    "GBP/Month": "GBP a month",
+    "GBP/(Person*Year)": "GBP per child a year",
+    "GBP/Person": "GBP per child",
+    "GBP/(FTE*Year)": "GBP per FTE a year",
 }
 
 

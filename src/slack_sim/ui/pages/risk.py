@@ -146,7 +146,8 @@ def _sensitivity_section(model: Model, scenario: Scenario, groups: Sequence[str]
     st.caption("Global sensitivity: every uncertainty drawn is varied over its range at once, "
                "and the uncertainties are ranked by how much each moves NPV, harm and the "
                "recovery time after the shock (a future that never recovers counts as the "
-               "months to 2040). Knowing which matter most says where better local evidence "
+               f"months to the end of the run, {headline.HORIZON}). Knowing which matter "
+               "most says where better local evidence "
                "would narrow the ranges.")
     if not groups:
         st.info("Choose uncertainties to draw in part 1 first.")

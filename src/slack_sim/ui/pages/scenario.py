@@ -13,7 +13,23 @@ from ...model.parse import Model
 from ...scenarios import Scenario, preset
 from .. import cache, charts, headline, risk
 
-__all__ = ["scenario_page"]
+__all__ = ["CARDS_CSS", "scenario_page"]
+
+#: The headline cards, scoped to their container (class ``st-key-cards``): a value size
+#: that fits five cards beside the sidebar at 1280 px, and labels and deltas that wrap
+#: instead of being cut off with an ellipsis.
+CARDS_CSS = """
+.st-key-cards [data-testid="stMetricValue"] { font-size: 1.6rem !important; }
+.st-key-cards [data-testid="stMetricLabel"] .stMarkdownEllipsis,
+.st-key-cards [data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+.st-key-cards [data-testid="stMetricDelta"] .stMarkdownEllipsis,
+.st-key-cards [data-testid="stMetricDelta"] .stMarkdownEllipsis p,
+.st-key-cards [data-testid="stMetricValue"] .stMarkdownEllipsis,
+.st-key-cards [data-testid="stMetricValue"] .stMarkdownEllipsis p {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; overflow-wrap: anywhere; }
+.st-key-cards [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
+"""
 
 
 def scenario_page(model: Model, scenario: Scenario) -> None:
@@ -32,7 +48,8 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     st.caption(cache.titles()["description"][state["preset"]]
                + (" Sliders changed from the preset." if scenario.name.endswith("(modified)")
                   else ""))
-    cols = st.columns(5)
+    st.html(f"<style>{CARDS_CSS}</style>")
+    cols = st.container(key="cards").columns(5)
     for col, card in zip(cols, headline.cards(summary, base_summary), strict=True):
         note = notes.get(card.key)
         col.metric(card.label, card.value, card.delta, delta_color=card.delta_color,

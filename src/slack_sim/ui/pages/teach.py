@@ -73,21 +73,33 @@ def _projector(fig: go.Figure, window: tuple[float, float] | None) -> go.Figure:
     return fig
 
 
+def _money_scale(series: dict[str, pd.Series]) -> tuple[float, str, str]:
+    """Return the divisor, the axis word and the hover suffix for amounts of this size.
+
+    Money is GBP for the profile's population: a council's runs are in millions, England's
+    in billions.
+    """
+    top = max((float(np.nanmax(np.abs(np.asarray(v, dtype=float)))) for v in series.values()
+               if len(v)), default=0.0)
+    return (1e9, "billion", "bn") if top >= 1e9 else (1e6, "million", "m")
+
+
 def _money_figure(title: str, series: dict[str, pd.Series]) -> go.Figure:
-    """Return running totals in GBP as lines in GBP million, with the zero line marked."""
+    """Return running totals in GBP as lines in GBP million or billion, with the zero line."""
     data = []
+    scale, word, suffix = _money_scale(series)
     for (label, values), colour in zip(series.items(), charts.OKABE_ITO, strict=False):
         x = charts.dates(values.index)
-        y = np.asarray(values, dtype=float) / 1e6
+        y = np.asarray(values, dtype=float) / scale
         data.append(go.Scatter(x=x, y=y, name=label, mode="lines",
                                line={"color": colour, "width": 4},
-                               hovertemplate="£%{y:,.1f}m<extra>" + label + "</extra>"))
+                               hovertemplate=f"£%{{y:,.2f}}{suffix}<extra>{label}</extra>"))
     fig = go.Figure(data)
     fig.add_hline(y=0, line={"color": "#444444", "width": 1.5, "dash": "dot"})
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"}, template="simple_white",
         hovermode="x unified", legend={"orientation": "h", "y": -0.15, "x": 0},
-        yaxis={"title": {"text": "£ million, present value"},
+        yaxis={"title": {"text": f"£ {word}, present value"},
                "gridcolor": "#E5E5E5", "showgrid": True},
         xaxis={"hoverformat": "%b %Y", "showgrid": True, "gridcolor": "#E5E5E5"},
     )
@@ -192,7 +204,7 @@ def _session_log(model: Model) -> None:
     total = len(storyline.STORYLINE)
     today = datetime.date.today().isoformat()
     text = storyline.session_markdown(entries, total_steps=total, model_version=model.version,
-                                      date=today)
+                                      date=today, money_note=headline.MONEY_NOTE)
     with st.expander(f"Session log: {len(entries)} of {total} steps run"):
         st.download_button("Download the session log (Markdown)", text,
                            file_name=f"slack-sim-session-{today}.md", mime="text/markdown",
