@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..model.calendar import START_YEAR, label_text, model_month_text, month_text
 from ..model.parse import load_model
-from ..report.text import money, percent
+from ..report.text import money, money_note, percent
 
 __all__ = [
     "HORIZON",
@@ -45,12 +45,7 @@ SPAN = f"{month_text(START_YEAR)} to {HORIZON}"
 #: How money is expressed everywhere in the app (model v2: GBP for the profile's whole
 #: population, not per 100,000). The one copy in the app, the Teach page's session log
 #: included; to be replaced by ``slack_sim.report.text.money_note()`` once it exists.
-MONEY_NOTE = (
-    f"Money is GBP for the profile's whole population (the England profile: every council "
-    f"together, so billions) at {_Y0}/{(_Y0 + 1) % 100:02d} prices; present value at "
-    f"{month_text(START_YEAR)} on the HM Treasury Green Book schedule (3.5% a year for 30 "
-    "years, 3.0% after)."
-)
+MONEY_NOTE = "Money is " + money_note() + "."
 
 
 @dataclasses.dataclass(frozen=True)
