@@ -23,8 +23,9 @@ How a council's inputs are made (documented in ``models/data/README.md`` too):
   March 2010 and 2011; social work spending its 2010-11 late-intervention net spend less
   looked-after spending (England's ratio of net to gross applied), at least 10% of late
   spend;
-- what it lacks (a suppressed or missing figure) England's rate per child times its child
-  population, listed in ``missing``;
+- what it lacks (a suppressed or missing figure, or a 2010 figure of 0, from which no rate
+  can be taken: the Isles of Scilly) England's rate per child times its child population,
+  listed in ``missing``;
 - every other input (shares, costs per post, partnership) England's, community capacity
   scaled by child population.
 """
@@ -100,9 +101,11 @@ def build_inputs() -> pd.DataFrame:
             float(england["Child population growth to 2020"]))
         for name, (series, years) in FROM_SERIES.items():
             v = value(mine, series, years)
-            if not math.isfinite(v):
+            if not math.isfinite(v) or v <= 0:  # none published, or none to take rates from
+                what = "none published" if not math.isfinite(v) else "0 published"
                 v = share * float(england[name])
-                missing.append(f"{series} {'/'.join(map(str, years))} (England's rate per child)")
+                missing.append(f"{series} {'/'.join(map(str, years))}: {what} (England's rate "
+                               "per child)")
             values[name] = round(v, 1)
         early = c.get("early_net_gbp_2010_11")
         late = c.get("late_net_gbp_2010_11")
