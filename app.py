@@ -32,7 +32,7 @@ elif page == "Risk":
 elif page == "Compare":
     compare.compare_page(model, current)
 elif page == "Model":
-    model_page.model_page(model)
+    model_page.model_page(model, current.profile)
 elif page == "Teach":
     teach.teach_page(model)
 else:

@@ -119,7 +119,7 @@ def profile_info(name: str) -> dict[str, Any]:
         key = base
     elif is_council(base):
         row = council(base)
-        info = {"name": name, "title": f"{row['name']} (children's services)",
+        info = {"name": name, "title": f"{row['name']} ({row['code']})",
                 "description": (f"{row['name']}, {row['region']}: {row['la_type']}, built from "
                                 "the published series (models/data)."
                                 + (f" Missing: {row['missing']}." if row["missing"] else "")),

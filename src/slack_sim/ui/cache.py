@@ -160,6 +160,14 @@ def titles() -> dict[str, dict[str, str]]:
     }
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def calibration(profile: str) -> Any:
+    """Return the calibration view of a profile (see :mod:`slack_sim.ui.calibration`)."""
+    from .calibration import calibration_view
+
+    return calibration_view(profile)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def preset_settings(preset_name: str, profile: str) -> dict[str, float]:
     """Return every setting of a preset on a profile."""
