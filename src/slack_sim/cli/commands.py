@@ -17,7 +17,7 @@ from ..model.calendar import MONTHS_PER_YEAR, START_YEAR, month_text
 from ..model.parse import load_model
 from ..report.compare import comparison, summarize
 from ..report.export import export
-from ..report.text import cell, money_note
+from ..report.text import cell, money_note, terminal_safe
 from ..scenarios import (
     DEFAULT_PROFILE,
     load_scenario,
@@ -211,10 +211,10 @@ def show_command(args: argparse.Namespace) -> None:
     scenario = load_scenario(args.file)
     # the file parsed as JSON above; its own model version, which may differ from this one
     saved = json.loads(Path(args.file).read_bytes()).get("model_version")
-    print(f"name:        {scenario.name}")
-    print(f"description: {scenario.description}")
-    print(f"profile:     {scenario.profile}")
-    print(f"model:       {saved}" + ("" if saved == model.version
+    print(f"name:        {terminal_safe(scenario.name)}")
+    print(f"description: {terminal_safe(scenario.description)}")
+    print(f"profile:     {terminal_safe(scenario.profile)}")
+    print(f"model:       {terminal_safe(saved)}" + ("" if saved == model.version
                                      else f" (this model is {model.version})"))
     if not scenario.values:
         print("values:      (profile values only)")

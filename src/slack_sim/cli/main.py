@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from ..report.text import terminal_safe
 from ..scenarios import ScenarioError, ScenarioVersionWarning
 from .commands import SUMMARY_COLUMNS
 from .options import CliError
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on a user error.
+        0 on success, 2 on a user error, 130 on Ctrl-C, 1 on an internal error.
     """
     parser = build_parser()
     try:
@@ -45,14 +46,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.func(args)
         for w in caught:
             if issubclass(w.category, ScenarioVersionWarning):
-                print(f"slack-sim: WARNING: {w.message}", file=sys.stderr)
+                _say(f"WARNING: {w.message}")
     except BrokenPipeError:  # output piped into e.g. 'head'
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        _say("interrupted (Ctrl-C); nothing partial was left where an output was to be written")
+        return 130
     except (CliError, ScenarioError, OSError, ValueError) as exc:
-        print(f"slack-sim: error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return 2
+    except RecursionError:
+        _say("error: the input is nested too deeply to read")
+        return 2
+    except (OverflowError, MemoryError) as exc:
+        _say(f"error: a number or an input is too large ({type(exc).__name__}: {exc})")
+        return 2
+    except Exception as exc:  # an internal error: one line, never a traceback
+        _say(f"internal error: {type(exc).__name__}: {exc} (please report this, with the "
+             "command you ran)")
+        return 1
     return 0
+
+
+def _say(message: str) -> None:
+    """Print one line on stderr, prefixed ``slack-sim:``, with control characters escaped."""
+    print(f"slack-sim: {terminal_safe(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

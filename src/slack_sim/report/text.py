@@ -8,6 +8,7 @@ money is counted, :func:`statement` words an ensemble's share of futures for a c
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from ..metrics.finance import GREEN_BOOK_LONG_RATE, GREEN_BOOK_RATE, GREEN_BOOK_
 from ..model.calendar import month_text, start_year
 
 __all__ = ["STATEMENT_PHRASES", "cell", "money", "money_note", "ordinal", "percent",
-           "statement"]
+           "statement", "terminal_safe"]
 
 
 def money(value: float, *, signed: bool = False,
@@ -162,3 +163,20 @@ def cell(value: object, units: str) -> str:
     if units == "person-months":
         return f"{value:,.0f}"
     return f"{value:,.2f}"
+
+
+def terminal_safe(text: object) -> str:
+    """Return text safe to print to a terminal: control characters shown as escapes.
+
+    ANSI escape sequences, carriage returns and newlines in user-supplied text (a
+    scenario's name, a file name) are written as their Python escapes (backslash, x1b;
+    backslash, n) so that they cannot recolour the terminal, overwrite a line or forge a
+    second one. Tabs are kept.
+    """
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\t":
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
