@@ -340,10 +340,15 @@ def test_model_page(model):
     at = new_app()
     at.segmented_control(key="page").set_value("Model").run()
     assert not at.exception
-    loops = at.dataframe[0].value
+    frames = [d.value for d in at.dataframe]
+    loops = next(f for f in frames if "loop" in f.columns)
     assert list(loops["loop"]) == list(model.loops)
+    # the page opens with the calibration view: the published series over the run
+    stats = next(f for f in frames if "MAPE" in f.columns)
+    assert "Children looked after" in stats.index and (stats["MAPE"] < 0.5).all()
     at.text_input(key="search").set_value("Bagust").run()
-    found = at.dataframe[1].value
+    found = next(d.value for d in at.dataframe if "name" in d.value.columns
+                 and "definition" in d.value.columns)
     assert "Slack target" in set(found["name"]) and len(found) < len(model.variables)
     assert at.download_button(key="dl_mdl") is not None
 

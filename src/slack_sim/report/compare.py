@@ -26,7 +26,8 @@ from ..model.calendar import START_YEAR
 from ..scenarios import Scenario, preset
 from .text import money_note
 
-__all__ = ["COMPARE_ROWS", "Comparison", "compare", "comparison", "summarize"]
+__all__ = [
+    "no_shock_runs","COMPARE_ROWS", "Comparison", "compare", "comparison", "summarize"]
 
 Runner = Callable[[Scenario], pd.DataFrame]
 
@@ -57,6 +58,26 @@ class _Runs:
         return self.cache[key]
 
 
+def no_shock_runs(scenario: Scenario, runner: Any) -> dict[int, pd.DataFrame]:
+    """Return the scenario run without each of its shocks: the recovery counterfactuals.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    runner : callable
+        ``runner(scenario) -> DataFrame`` (e.g. :func:`slack_sim.simulate`).
+
+    Returns
+    -------
+    dict of int to pandas.DataFrame
+        Shock number -> the run with that shock's length 0 (what
+        :func:`slack_sim.metrics.outcomes` judges recovery against).
+    """
+    return {n: runner(scenario.with_values({f"Shock {n} length": 0.0}))
+            for n, _, _ in shocks_in(scenario.settings())}
+
+
 def _resolve_baseline(baseline: Scenario | str | None, profile: str) -> Scenario | None:
     if baseline is None or isinstance(baseline, Scenario):
         return baseline
@@ -72,10 +93,7 @@ def _summary(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     frame = runs(scenario)
     settings = scenario.settings()
-    counterfactuals = {
-        n: runs(scenario.with_values({f"Shock {n} length": 0.0}))
-        for n, _, _ in shocks_in(settings)
-    }
+    counterfactuals = no_shock_runs(scenario, runs)
     base_frame = runs(baseline) if baseline is not None else None
     out = outcomes(
         frame,

@@ -25,7 +25,7 @@ from ..analysis.tipping import STANDARD_MAPS, rb3_scenario, tipping_map
 from ..engine.run import simulate
 from ..metrics.core import outcomes
 from ..model.parse import load_model
-from ..report.compare import comparison
+from ..report.compare import comparison, no_shock_runs
 from ..report.export import write_excel
 from ..scenarios import Scenario, preset, preset_info, presets, profile_info, profiles
 from ..teach import storyline
@@ -80,7 +80,10 @@ def run_frame(key: str) -> pd.DataFrame:
 @st.cache_data(max_entries=512, show_spinner=False)
 def scenario_summary(key: str) -> dict[str, Any]:
     """Return :func:`slack_sim.metrics.outcomes` of a scenario, by its key."""
-    return outcomes(run_frame(key), settings=scenario_from_key(key).settings())
+    scenario = scenario_from_key(key)
+    counterfactuals = no_shock_runs(scenario, lambda sc: run_frame(sc.key))
+    return outcomes(run_frame(key), settings=scenario.settings(),
+                    counterfactuals=counterfactuals)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
