@@ -144,6 +144,22 @@ def test_hidden_need_builds_during_suppression_and_returns_after():
     assert fy_mean(f, "Referrals", 2022) > fy_mean(none, "Referrals", 2022)
 
 
+def test_hidden_need_is_held_back_while_suppression_lasts():
+    """DESIGN.md: hidden need is held back *while* the suppression lasts and returns after it:
+    nothing re-presents (nor escalates to a plan) during the shock, so the stock grows by the
+    suppressed presentations less natural resolution alone; after it, it returns."""
+    f = run("children-services-england")
+    start = MODEL["Shock 1 start"].default
+    end = start + MODEL["Shock 1 length"].default
+    t = (f.index.to_numpy() - 2010) * 12
+    during = (t >= start) & (t < end)
+    for flow in ("Hidden need re presenting", "Severe hidden need entries"):
+        assert f[flow].to_numpy()[during].max() == 0, flow
+        assert at(f, flow, end + 1) > 0, flow
+    assert at(f, "Hidden need re presenting", end + 1) > 0.1 * at(
+        f, "Suppressed presentations", end - 1)
+
+
 # -- RB14 the floating threshold --------------------------------------------------------------
 
 
