@@ -132,6 +132,25 @@ def test_rb8_fatigue_and_attrition_stay_high_after_a_surge():
     assert at(frame, end + 60)["Fatigue"] < 0.25 * peak
 
 
+def test_rb8_fatigue_recovers_only_with_slack():
+    """DESIGN.md: fatigue recovers only with slack. After a large surge (the tipping shock,
+    1.5), while the service still runs 2 points or more above its sustainable intensity,
+    fatigue recovers at most at 85% of its free speed (the gap over Time to recover from
+    fatigue), the busiest month under 80%; once there is slack again, at full speed."""
+    frame = run(ss.preset("baseline").with_values(shock(1.5, **TIP)))
+    gap = (frame["Fatigue"] - frame["Indicated fatigue"]).to_numpy()
+    recovering = gap > 1e-3
+    free = gap / MODEL["Time to recover from fatigue"].default
+    speed = frame["Fatigue recovery"].to_numpy()[recovering] / free[recovering]
+    utilisation = frame["Utilisation"].to_numpy()[recovering]
+    sustainable = MODEL["Sustainable work intensity"].default
+    busy, calm = utilisation > sustainable + 0.02, utilisation < sustainable
+    assert busy.sum() >= 6 and calm.sum() >= 6
+    assert speed[busy].max() <= 0.85
+    assert speed[np.argmax(utilisation)] < 0.8  # the busiest month recovers slowest
+    assert speed[calm].min() == pytest.approx(1.0, rel=1e-9)
+
+
 def test_rb9_crisis_partnership_spike_decays_unless_reinforced():
     """A collaboration boost lifts partnership strength; the excess halves within 3 to 24
     months of the shock's end, and lasts longer when partnership investment reinforces it."""
