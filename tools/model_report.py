@@ -14,9 +14,10 @@ stocks at 31 March of the year, flows summed over April to March (the model's fl
 annual rates, averaged over the twelve months), spending by financial year. For 2010 the
 flow is the model's rate over January-March 2010 (the model starts in January 2010).
 
-Then it prints the elasticity of referrals and children in need to early-help (prevention)
-spending at the 2010 operating point (central finite difference of a +-1% change in
-``Prevention investment`` from January 2010, no austerity, no shock, read over the year to
+Then it prints, computed by :mod:`slack_sim.analysis.evidence`, the elasticity of
+referrals and children in need to early-help (prevention) spending at the 2010 operating
+point (central finite difference of a +-1% change in prevention spending from January 2010,
+the rise funded from outside the budget; no austerity, no shock; read over the year to
 March 2015), the implied return per pound of prevention within children's services
 (spending avoided on social work and care over 2010-2030 per extra pound of early help,
 undiscounted and at the Green Book 3.5%) beside Troubled Families' 2.28 and Sure Start's
@@ -34,6 +35,15 @@ import numpy as np
 import pandas as pd
 
 import slack_sim as ss
+from slack_sim.analysis.evidence import (
+    BENNETT_CARE_ENTRIES,
+    SURE_START_RATIO,
+    TROUBLED_FAMILIES_RATIO,
+    WEBB_BAND,
+    elasticity,
+    financial_year_mean,
+    return_per_pound,
+)
 
 SHARED = Path(os.environ.get("SLACK_SIM_SHARED", "/work/shared"))
 YEARS = (2010, 2011, 2013, 2015, 2020, 2024)
@@ -48,7 +58,6 @@ SERIES = {
     "Spending on children looked after": ("s251_cla_gross_spend_gbp_m", "money"),
     "Early help spending": ("early_net_gbp_m", "money"),
 }
-BASELINE = {"Austerity depth": 0, "Shock 1 length": 0, "Shock 2 length": 0}
 
 
 def published() -> pd.DataFrame:
@@ -74,9 +83,7 @@ def model_value(frame: pd.DataFrame, name: str, year: int, kind: str) -> float:
     end = year + 3 / 12  # 1 April of `year`, i.e. the end of 31 March
     if kind == "stock":
         return float(frame[name].iloc[int(np.argmin(np.abs(t - end)))])
-    start = max(end - 1.0, 2010.0)
-    mask = (t >= start - 1e-9) & (t < end - 1e-9)
-    return float(frame[name][mask].mean())
+    return financial_year_mean(frame, name, year)
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -93,75 +100,10 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("series")
 
 
-def _fy_mean(frame: pd.DataFrame, name: str, year: int) -> float:
-    return model_value(frame, name, year, "flow")
-
-
-def funded_prevention(step: float, profile: str = ss.DEFAULT_PROFILE) -> ss.Scenario:
-    """Return the baseline with prevention spending changed by ``step`` (a fraction), funded.
-
-    A rise is ring-fenced money from outside the budget (``Invest to save fund`` for the whole
-    run), so that it does not crowd out statutory spending; a cut lowers ``Prevention
-    investment`` with the saving kept in reserves.
-    """
-    values = dict(BASELINE)
-    if step >= 0:
-        values.update({"Invest to save fund": step, "Invest to save duration": 240})
-    else:
-        values.update({"Prevention investment": 1 + step})
-    return ss.Scenario(profile=profile, values=values)
-
-
-def elasticity(engine: str = "numpy", year: int = 2015, step: float = 0.01,
-               profile: str = ss.DEFAULT_PROFILE) -> dict[str, float]:
-    """Return the elasticity of referrals and children in need to early-help spending.
-
-    Central finite difference of prevention spending -+ ``step`` from month 0 with no
-    austerity and no shock (:func:`funded_prevention`), read as the mean over the year
-    ending March ``year``.
-    """
-    runs = {s: ss.simulate(funded_prevention(s, profile), engine=engine) for s in (-step, step)}
-    out = {}
-    spend = {s: _fy_mean(r, "Early help spending", year) for s, r in runs.items()}
-    dlog_s = np.log(spend[step] / spend[-step])
-    for name in ("Referrals", "Children in need", "Child protection plans",
-                 "Children looked after", "Care starts"):
-        v = {s: _fy_mean(r, name, year) for s, r in runs.items()}
-        out[name] = float(np.log(v[step] / v[-step]) / dlog_s)
-    return out
-
-
-def return_per_pound(engine: str = "numpy", start: float = 2010.0, end: float = 2030.0,
-                     step: float = 0.01, profile: str = ss.DEFAULT_PROFILE,
-                     rate: float = 0.035) -> dict[str, float]:
-    """Return spending on social work and care avoided per extra pound of early help.
-
-    +``step`` of funded prevention from month 0, no austerity, no shock; sums of
-    monthly spending from ``start`` to ``end``, undiscounted and discounted at ``rate``.
-    """
-    b = ss.simulate(funded_prevention(0.0, profile), engine=engine)
-    p = ss.simulate(funded_prevention(step, profile), engine=engine)
-    t = b.index.to_numpy()
-    mask = (t >= start) & (t < end)
-    disc = (1 + rate) ** -(t[mask] - start)  # t in years
-    d_early = (p["Early help spending"] - b["Early help spending"]).to_numpy()[mask] / 12
-    d_statutory = (p["Crisis spending"] - b["Crisis spending"]).to_numpy()[mask]
-    d_care_starts = (p["Care starts"] - b["Care starts"]).to_numpy()[mask]
-    children = b["Child population"].to_numpy()[mask]
-    # Bennett et al. 2021: entries to care per 100,000 children per 10 GBP per child cut a year
-    per_child_change = d_early.sum() / mask.sum() * 12 / children.mean()
-    return {
-        "undiscounted": float(-d_statutory.sum() / d_early.sum()),
-        "discounted": float(-(d_statutory * disc).sum() / (d_early * disc).sum()),
-        "care_starts_per_100k_children_per_10gbp": float(
-            -d_care_starts[-12:].mean() / children[-12:].mean() * 1e5 / (per_child_change / 10)
-        ),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Print the report; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--engine", default="numpy", choices=sorted(ss.ENGINES))
+    parser.add_argument("--engine", default="compiled", choices=sorted(ss.ENGINES))
     args = parser.parse_args(argv)
     frame = ss.simulate(ss.preset(), engine=args.engine)
     tab = table(frame)
@@ -183,23 +125,25 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"{f(m)} / {'-' if np.isnan(p) else f(p)}".rjust(20))
         print(f"{name:36s}" + "".join(cells))
     print()
-    el = elasticity(args.engine)
+    el = elasticity(engine=args.engine)
     print("Elasticity to early-help spending at the 2010 operating point (+-1% prevention")
     print("spending from January 2010, rises funded from outside; no austerity, no shock;")
     print("year to March 2015):")
     for k, v in el.items():
         print(f"  {k:28s} {v:+.3f}")
-    print("  evidence: children in need -0.07 to -0.16 (Webb 2021)")
-    rp = return_per_pound(args.engine)
+    print(f"  evidence: children in need {WEBB_BAND[0]} to {WEBB_BAND[1]} (Webb 2021)")
+    rp = return_per_pound(engine=args.engine)
     print()
     print("Implied return per 1 GBP of early help, spending on social work and care avoided,")
     print("2010-2030 (+1% prevention spending, funded from outside; no austerity, no shock):")
     print(f"  undiscounted {rp['undiscounted']:.2f}; discounted at 3.5% {rp['discounted']:.2f}")
-    print("  beside total benefit per 1 GBP: Troubled Families 2.28 (MHCLG 2019), Sure Start 2.05")
+    print(f"  beside total benefit per 1 GBP: Troubled Families {TROUBLED_FAMILIES_RATIO} "
+          f"(MHCLG 2019), Sure Start {SURE_START_RATIO}")
     print("  (IFS 2019), which count benefits outside children's services (health, crime, work).")
     print(f"  care starts avoided per 100,000 children per 10 GBP per child a year (2029-30): "
           f"{rp['care_starts_per_100k_children_per_10gbp']:.2f}")
-    print("  (Bennett et al. 2021: 1.9 per 100,000 16-17 year olds, 95% CI 0.7-2.9)")
+    mid, lo, hi = BENNETT_CARE_ENTRIES
+    print(f"  (Bennett et al. 2021: {mid} per 100,000 16-17 year olds, 95% CI {lo}-{hi})")
     return 0
 
 

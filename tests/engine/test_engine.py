@@ -143,7 +143,10 @@ def test_simulate_many_returns_labelled_arrays_of_the_requested_outputs_only():
     ds = ss.simulate_many(table, ["Crisis queue", "Workforce"])
     assert list(ds.data_vars) == ["Crisis queue", "Workforce"]
     assert ds["Crisis queue"].dims == ("scenario", "year")
-    assert ds["Crisis queue"].shape == (5, 373)
+    # one row a month from January 2010 to the end of March 2046 (FINAL TIME 435): 436
+    rows = int(round(MODEL.final_time - MODEL.initial_time)) + 1  # SAVEPER is one month
+    assert rows == 436
+    assert ds["Crisis queue"].shape == (5, rows)
     assert list(ds["scenario"].values) == list(table.index)
     assert ds["Workforce"].attrs["units"] == MODEL["Workforce"].units
     # a row equals the same scenario run alone

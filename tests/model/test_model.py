@@ -44,19 +44,24 @@ def test_every_constant_has_range_source_and_default_inside(model):
 
 
 def test_structure_stocks_sectors_and_loops(model):
-    assert 10 <= len(model.stocks) <= 14
-    for sector in ("Need and demand", "Capacity and slack", "Prevention",
-                   "Partnership and community", "Finance and austerity", "Shocks"):
+    # DESIGN.md: about 10-16 stocks (v2 has 16: the reported pathway is three of them)
+    assert 10 <= len(model.stocks) <= 16
+    for sector in ("Need and demand", "Pathway", "Capacity and slack",
+                   "Prevention and capability", "Partnership and community",
+                   "Finance and austerity", "Shocks"):
         assert sector in model.sectors
         assert any(v.sector == sector for v in model.variables.values())
-    for loop in ("R1", "R2", "R3", "B1", "B2"):
+    for loop in ("R1", "R2", "R3", "R6", "B1", "B2", "B4", "B5"):
         assert loop in model.loops, loop
     assert model.loops["R1"].name == "firefighting trap"
+    assert model.loops["R6"].name == "capability trap"
+    assert model.loops["B4"].name == "raising the bar"
     assert all(model.loops[k].variables for k in model.loops)
 
 
 def test_time_step_justified(model):
-    assert model.initial_time == 0 and model.final_time == 372
+    # January 2010 to the end of March 2046 (DESIGN.md: at least March 2046)
+    assert model.initial_time == 0 and model.final_time == 435
     shortest = min(model[n].minimum for n in ("Minimum processing time", "Minimum time to support"))
     assert model.time_step <= shortest / 4
 
@@ -76,10 +81,13 @@ def test_levers_and_uncertainties_are_disjoint_and_grouped(model):
 
 
 def test_required_columns_exist(model):
-    required = ["Cases in care", "Care entries", "Crisis queue", "Waiting time", "Utilisation",
+    required = ["Children looked after", "Care starts", "Care exits", "Referrals",
+                "Children in need", "Child protection plans", "Spending on children looked after",
+                "Early help spending", "Harm", "Crisis queue", "Waiting time", "Utilisation",
                 "Emerging need", "Hidden need", "Workforce", "Fatigue", "Prevention capacity",
-                "Partnership strength", "Community capacity", "Prevention spending",
-                "Crisis spending", "Total spending", "Reserves"]
+                "Capability", "Front door threshold", "Partnership strength",
+                "Community capacity", "Prevention spending", "Crisis spending",
+                "Total spending", "Reserves"]
     for name in required:
         assert name in model.variables, name
 
