@@ -254,7 +254,8 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     starts = np.array([_fy_start(p) for p in t["payback_year"]])
     if n > 1:
         low, mid, high = np.percentile(starts, [5, 50, 95], method="inverted_cdf")
-        spread = f"90% range {_fy_text(low)} to {_fy_text(high)}"
+        spread = (f"90% range {_fy_text(low)} to {_fy_text(high)}" if low != high
+                  else f"{_fy_text(low)} in over 90% of futures")
         share = float(np.mean(np.isfinite(starts)))
         spread += f"; pays back within the window in {percent(share)} of futures"
     else:
@@ -354,7 +355,10 @@ def summary_table(runs: Mapping[str, AppraisalRun]) -> pd.DataFrame:
         row = {"figure": card.label}
         for name, view in views.items():
             c = view.cards[i]
-            row[name] = c.value + (f" ({c.range})" if c.range else "")
+            if c.key == "probability":
+                row[name] = c.range.removeprefix("in ") if c.range else c.value
+            else:
+                row[name] = c.value + (f" ({c.range})" if c.range else "")
         rows.append(row)
     harm_row = {"figure": "Avoided harm (person-months, not money)"}
     for name, run in runs.items():
@@ -368,10 +372,14 @@ def summary_table(runs: Mapping[str, AppraisalRun]) -> pd.DataFrame:
 
 
 def month_setting_text(model: Model, name: str) -> bool:
-    """Return whether a setting is a model month (its value read as a month and year)."""
+    """Return whether a setting is a date in model months (read as a month and year).
+
+    A date is a constant in months whose name says it is a start (``Policy start time``,
+    ``Austerity start``, ``Shock 1 start``); other constants in months are durations
+    (``Shock 1 length``, ``Time to recruit``).
+    """
     var = model[name]
-    return var.units == "Month" and var.maximum is not None and math.isclose(
-        float(var.maximum), float(model.final_time))
+    return var.units == "Month" and (name.endswith(" start") or name.endswith(" start time"))
 
 
 def setting_text(name: str, value: float, *, model: Model | None = None) -> str:
