@@ -182,3 +182,17 @@ def test_compare_downloads_the_committee_workbook_under_the_pinned_names(monkeyp
     assert len(sheets) == len(names)
     assert [ws["A1"].value.split(": by financial year")[0] for ws in sheets] == names
     assert [c.value for c in wb["Summary"][1][1:]] == names
+
+
+
+
+def test_current_policy_is_not_appraised_against_itself(model):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    levers = {n: at.session_state["values"][n] for n in model.levers}
+    if levers != {n: model[n].default for n in model.levers}:
+        pytest.skip("the default preset sets a lever away from current policy")
+    assert not finance_metrics(at)
+    assert any("spends exactly as current policy" in i.value for i in at.info)
+    ring = ring_fenced_app()
+    assert not any("spends exactly as current policy" in i.value for i in ring.info)
+    assert list(finance_metrics(ring)) == FINANCE_LABELS

@@ -162,6 +162,9 @@ class FinanceView:
         The window, prices, discounting and counterfactual, in one paragraph.
     by_year : pandas.DataFrame
         :func:`by_year_table` of the sliders' own run.
+    unchanged : bool
+        Whether the scenario spends exactly as current policy in every future (its
+        levers are at current policy, or change nothing in the window).
     """
 
     cards: list[FinanceCard]
@@ -169,6 +172,7 @@ class FinanceView:
     source: str
     caption: str
     by_year: pd.DataFrame
+    unchanged: bool = False
 
 
 def _finite(values: Any) -> np.ndarray:
@@ -303,8 +307,10 @@ def finance_view(run: AppraisalRun) -> FinanceView:
         f"estimate (median) over {n:,} {run.futures_source}"
         + (" with its 90% range" if n > 1 else "")
         + ", then the sliders' own run. Avoided harm is in person-months, not money.")
+    unchanged = bool(np.nanmax(np.abs(t["costs"].to_numpy(dtype=float))) < 0.5
+                     and np.nanmax(np.abs(t["savings"].to_numpy(dtype=float))) < 0.5)
     return FinanceView(cards=cards, futures=n, source=run.futures_source, caption=caption,
-                       by_year=by_year_table(run))
+                       by_year=by_year_table(run), unchanged=unchanged)
 
 
 def by_year_table(run: AppraisalRun) -> pd.DataFrame:

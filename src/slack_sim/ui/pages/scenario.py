@@ -15,7 +15,7 @@ import math
 import streamlit as st
 
 from ...analysis.ensemble import DEFAULT_GROUPS
-from ...model.calendar import MONTH_NAMES, model_month_text
+from ...model.calendar import MONTH_NAMES, model_month_text, month_text
 from ...model.parse import Model
 from ...scenarios import Scenario, preset
 from ...validation import ValidationError
@@ -197,6 +197,12 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
         st.error(str(exc))
         return
     view = finance.finance_view(run)
+    if view.unchanged:
+        st.info(f"This scenario spends exactly as current policy from "
+                f"{month_text(settings.start)} in all {view.futures:,} futures: every lever "
+                "is at its current-policy value (or changes nothing in the window). Move a "
+                "Policies slider to appraise a change.")
+        return
     container = st.container(key="fincards")
     for row in (view.cards[:3], view.cards[3:]):
         for col, card in zip(container.columns(3), row, strict=False):
