@@ -258,10 +258,10 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     starts = np.array([_fy_start(p) for p in t["payback_year"]])
     if n > 1:
         low, mid, high = np.percentile(starts, [5, 50, 95], method="inverted_cdf")
-        spread = (f"90% range {_fy_text(low)} to {_fy_text(high)}" if low != high
-                  else f"{_fy_text(low)} in over 90% of futures")
         share = float(np.mean(np.isfinite(starts)))
-        spread += f"; pays back within the window in {percent(share)} of futures"
+        spread = f"pays back within the window in {percent(share)} of futures"
+        if low != high:
+            spread = f"90% range {_fy_text(low)} to {_fy_text(high)}; " + spread
     else:
         mid, spread = starts[0], ""
     cards.append(FinanceCard(

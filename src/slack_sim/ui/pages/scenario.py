@@ -155,7 +155,7 @@ def appraisal_controls(model: Model, prefix: str = "fin") -> finance.AppraisalSe
     cols[2].number_input("Years", min_value=1, max_value=30, step=1, key=f"{prefix}:years",
                          help="Length of the window in years (1 to 30; default 10).")
     cols[3].selectbox("Prices", prices, key=f"{prefix}:prices",
-                      format_func=lambda p: "cash" if p == "cash" else f"{p} prices",
+                      format_func=lambda p: p,
                       help="Real terms at a financial year's prices (GDP deflator), or cash "
                            "(each year's own prices). Default 2025-26.")
     cols[4].number_input("Discount rate (%)", min_value=0.0, max_value=50.0, step=0.1,
@@ -214,7 +214,7 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
     st.caption(view.caption)
     with st.expander("The appraisal by financial year (the sliders' own run)"):
         table = view.by_year
-        st.dataframe(table.T, width="stretch")
+        st.dataframe(table.T.style.format("{:,.0f}"), width="stretch")
         st.download_button(
             "Download the table (CSV)", data=table.to_csv(), key="fin:csv",
             file_name=f"appraisal-{settings.window_text().replace(' ', '-').lower()}.csv",
