@@ -253,3 +253,50 @@ def step_result(step_key: str) -> storyline.StepResult:
     The runs go through :func:`run_frame`, so they share the cache of the other pages.
     """
     return storyline.run_step(storyline.step(step_key), runner=_runner, model=load_model())
+
+
+# -- the appraisal (issue 14: the finance cards and the committee workbook) ----------------------
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def appraisal_run(key: str, start: float, years: float, prices: str, rate: float,
+                  long_rate: float, futures: int) -> Any:
+    """Return the appraisal of a scenario against current policy (its key and the settings).
+
+    Parameters
+    ----------
+    key : str
+        The scenario's :func:`scenario_key`.
+    start, years, prices, rate, long_rate, futures
+        As :func:`slack_sim.analysis.appraise.appraise_scenario` (the appraisal panel's
+        :class:`slack_sim.ui.finance.AppraisalSettings`).
+
+    Returns
+    -------
+    slack_sim.analysis.appraise.AppraisalRun
+    """
+    from ..analysis.appraise import appraise_scenario
+
+    return appraise_scenario(scenario_from_key(key), start=start, years=years, prices=prices,
+                             rate=rate, long_rate=long_rate, futures=futures)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def appraisal_workbook(pins_json: str, start: float, years: float, prices: str, rate: float,
+                       long_rate: float, futures: int) -> bytes:
+    """Return the committee workbook of the pinned scenarios, each under its pinned name.
+
+    ``pins_json`` is the JSON list of the pins (profile, values, name, description); each
+    is appraised by :func:`appraisal_run` (so the Scenario page's appraisals are reused)
+    and written by :func:`slack_sim.report.workbook.write_appraisal_workbook`.
+    """
+    from ..report.workbook import write_appraisal_workbook
+
+    runs = {}
+    for pin in json.loads(pins_json):
+        scenario = Scenario(**pin)
+        runs[pin["name"]] = appraisal_run(scenario_key(scenario), start, years, prices, rate,
+                                          long_rate, futures)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_appraisal_workbook(runs, Path(tmp) / "slack-sim-appraisal.xlsx")
+        return Path(path).read_bytes()

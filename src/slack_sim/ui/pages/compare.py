@@ -1,4 +1,10 @@
-"""The Compare page: pin up to four scenarios, overlay them and compare their outcomes."""
+"""The Compare page: pin up to four scenarios, overlay them and compare their outcomes.
+
+Below the overlay and the outcomes table, the pinned scenarios are appraised against
+current policy (the window, prices and discount rates of the Scenario page's appraisal
+panel, shared) side by side, and exported as the committee workbook
+(:func:`slack_sim.report.workbook.write_appraisal_workbook`), each under its pinned name.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ import streamlit as st
 from ...model.parse import Model
 from ...report.export import TIME_SERIES_OUTPUTS
 from ...scenarios import Scenario, preset
-from .. import cache, charts, headline, sharing
+from ...validation import ValidationError
+from .. import cache, charts, finance, headline, sharing
 from ..state import MAX_PINNED, current_scenario, notice
 
 __all__ = ["compare_page"]
@@ -51,9 +58,13 @@ def compare_page(model: Model, scenario: Scenario) -> None:
         return
     for i, pin in enumerate(pins):
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        changed = ", ".join(f"{k} = {sharing.format_value(v)}" for k, v in pin["values"].items())
+        changed = ", ".join(
+            finance.setting_text(k, float(v), model=model)
+            if k in model and finance.month_setting_text(model, k)
+            else f"{k} = {sharing.format_value(v)}" for k, v in pin["values"].items())
         changed = changed or "no setting changed from the profile's defaults"
-        c1.markdown(f"**{pin['name']}** ({pin['profile']}): {changed}")
+        c1.markdown(f"**{_escape(pin['name'])}** ({_escape(pin['profile'])}): "
+                    f"{_escape(changed)}")
         c2.button("Remove", key=f"unpin:{i}", on_click=_unpin, args=(i,))
     base_name = state["baseline"]
     pinned = [Scenario(**pin) for pin in pins]
@@ -72,3 +83,45 @@ def compare_page(model: Model, scenario: Scenario) -> None:
     st.dataframe(table, width="stretch", height=600, hide_index=True)
     st.caption("Outcomes of each pinned scenario, then its change against the baseline. "
                + headline.MONEY_NOTE)
+    _appraisal_section(model, pins)
+
+
+def _escape(text: str) -> str:
+    """Return user text safe to show as Markdown (every Markdown character escaped)."""
+    out = str(text).replace("\\", "\\\\")
+    for ch in "`*_{}[]<>()#+-.!|~$":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _appraisal_section(model: Model, pins: list[dict]) -> None:
+    """Draw the pinned scenarios' appraisal side by side and the committee workbook."""
+    from .scenario import appraisal_controls
+
+    st.subheader("Appraisal against current policy")
+    st.caption("Each pinned scenario against current policy on its own profile and "
+               "assumptions (every lever at its current-policy value). The settings are "
+               "shared with the Scenario page's appraisal panel.")
+    settings = appraisal_controls(model, prefix="cmpfin")
+    args = (settings.start, float(settings.years), settings.prices, settings.rate,
+            settings.long_rate, settings.futures)
+    try:
+        with st.spinner("Appraising the pinned scenarios..."):
+            runs = {pin["name"]: cache.appraisal_run(Scenario(**pin).key, *args)
+                    for pin in pins}
+            workbook = cache.appraisal_workbook(json.dumps(pins, sort_keys=True), *args)
+    except ValidationError as exc:
+        st.error(str(exc))
+        return
+    st.dataframe(finance.summary_table(runs), width="stretch", hide_index=True,
+                 key="appraisal_summary")
+    first = next(iter(runs.values()))
+    st.caption(finance.finance_view(first).caption)
+    st.download_button(
+        "Download the committee workbook (Excel)", data=workbook, key="workbook",
+        file_name=f"slack-sim-appraisal-{settings.window_text().replace(' ', '-').lower()}"
+                  ".xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        help="A summary of every pinned scenario side by side, a sheet per scenario by "
+             "financial year (under the name you gave it) with charts, and the "
+             "assumptions; money in £ thousands.")

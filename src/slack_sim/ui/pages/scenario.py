@@ -1,19 +1,28 @@
-"""The Scenario page (the main view): the five headline cards and the time-series charts.
+"""The Scenario page (the main view): the headline cards, the finance cards and the charts.
 
 With the uncertainty bands on (the sidebar's Uncertainty), the charts shade the middle 50%
-and 90% of the futures and the cards say in how many futures each result holds.
+and 90% of the futures and the cards say in how many futures each result holds. The
+finance cards appraise the scenario against current policy over a window the user sets
+(start month and year, length, price base, discount rates), each showing the central
+estimate over the futures with its 90% range and the sliders' own run.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import streamlit as st
 
 from ...analysis.ensemble import DEFAULT_GROUPS
+from ...model.calendar import MONTH_NAMES, model_month_text, month_text
 from ...model.parse import Model
 from ...scenarios import Scenario, preset
-from .. import cache, charts, headline, risk
+from ...validation import ValidationError
+from .. import cache, charts, finance, headline, risk
 
-__all__ = ["CARDS_CSS", "scenario_page"]
+__all__ = ["CARDS_CSS", "appraisal_controls", "appraisal_panel", "appraisal_settings",
+           "scenario_page"]
 
 #: The headline cards, scoped to their container (class ``st-key-cards``): a value size
 #: that fits five cards beside the sidebar at 1280 px, and labels and deltas that wrap
@@ -29,7 +38,20 @@ CARDS_CSS = """
   white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; overflow-wrap: anywhere; }
 .st-key-cards [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
+.st-key-fincards [data-testid="stMetricValue"] { font-size: 1.6rem !important; }
+.st-key-fincards [data-testid="stMetricLabel"] .stMarkdownEllipsis,
+.st-key-fincards [data-testid="stMetricLabel"] .stMarkdownEllipsis p,
+.st-key-fincards [data-testid="stMetricValue"] .stMarkdownEllipsis,
+.st-key-fincards [data-testid="stMetricValue"] .stMarkdownEllipsis p {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; overflow-wrap: anywhere; }
+.st-key-fincards [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 """
+
+#: Session-state key of the appraisal panel's settings (kept while its widgets are not
+#: drawn, e.g. on another page) and the widget fields that edit it.
+SETTINGS_KEY = "appraisal"
+_FIELDS = ("month", "year", "years", "prices", "rate", "long_rate", "futures")
 
 
 def scenario_page(model: Model, scenario: Scenario) -> None:
@@ -66,6 +88,7 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
                     f"the {view.parameters} effect sizes with these policies (the cards' "
                     "numbers are for the sliders' own values); see the Risk page.")
     st.caption(caption)
+    appraisal_panel(model, scenario)
     frame = cache.run_frame(key)
     base_frame = cache.run_frame(base_key)
     settings = scenario.settings(model=model)
@@ -79,3 +102,121 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
                                          outer=risk.BANDS.outer, inner=risk.BANDS.inner)
             col.plotly_chart(fig, theme=None, key=f"chart:{spec.key}",
                              config={"displaylogo": False})
+
+
+def appraisal_settings() -> finance.AppraisalSettings:
+    """Return the appraisal settings of this session (the defaults until the user sets any)."""
+    stored = st.session_state.get(SETTINGS_KEY)
+    return (finance.AppraisalSettings(**stored) if stored
+            else finance.default_settings())
+
+
+def _widget_values(settings: finance.AppraisalSettings) -> dict[str, object]:
+    return {"month": settings.month, "year": settings.year, "years": int(settings.years),
+            "prices": settings.prices, "rate": round(settings.rate * 100, 2),
+            "long_rate": round(settings.long_rate * 100, 2), "futures": settings.futures}
+
+
+def appraisal_controls(model: Model, prefix: str = "fin") -> finance.AppraisalSettings:
+    """Draw the appraisal panel's controls and return the settings they describe.
+
+    The settings live in the session state under :data:`SETTINGS_KEY`, so the Scenario
+    and Compare pages share them and they survive a visit to another page.
+
+    Parameters
+    ----------
+    model : Model
+        The model (its horizon bounds the start year).
+    prefix : str
+        Widget keys are ``"<prefix>:<field>"`` (one prefix per page).
+
+    Returns
+    -------
+    slack_sim.ui.finance.AppraisalSettings
+    """
+    state = st.session_state
+    current = _widget_values(appraisal_settings())
+    for field in _FIELDS:
+        if f"{prefix}:{field}" not in state:
+            state[f"{prefix}:{field}"] = current[field]
+    first = int(model.start_year)
+    last = int(math.floor(model.start_year + (model.final_time - model.saveper) / 12))
+    prices = finance.price_choices()
+    cols = st.columns([1.1, 0.8, 0.8, 1.0, 0.9, 0.9, 0.8])
+    cols[0].selectbox("Start month", list(range(1, 13)), key=f"{prefix}:month",
+                      format_func=lambda m: MONTH_NAMES[m - 1],
+                      help="First month of the appraisal window (default: the next April, "
+                           "the start of a financial year).")
+    cols[1].number_input("Start year", min_value=first, max_value=last, step=1,
+                         key=f"{prefix}:year",
+                         help=f"Calendar year of the first month ({first} to {last}); the "
+                              "window must end by the model's horizon, "
+                              f"{headline.HORIZON}.")
+    cols[2].number_input("Years", min_value=1, max_value=30, step=1, key=f"{prefix}:years",
+                         help="Length of the window in years (1 to 30; default 10).")
+    cols[3].selectbox("Prices", prices, key=f"{prefix}:prices",
+                      format_func=lambda p: p,
+                      help="Real terms at a financial year's prices (GDP deflator), or cash "
+                           "(each year's own prices). Default 2025-26.")
+    cols[4].number_input("Discount rate (%)", min_value=0.0, max_value=50.0, step=0.1,
+                         format="%.1f", key=f"{prefix}:rate",
+                         help="% a year to year 30 of the window (Green Book: 3.5).")
+    cols[5].number_input("After year 30 (%)", min_value=0.0, max_value=50.0, step=0.1,
+                         format="%.1f", key=f"{prefix}:long_rate",
+                         help="% a year after year 30 (Green Book: 3.0); used only by "
+                              "windows longer than 30 years.")
+    cols[6].selectbox("Futures", finance.FUTURES_CHOICES, key=f"{prefix}:futures",
+                      format_func=lambda n: f"{n:,}",
+                      help="Futures appraised besides the sliders' own run (500: about "
+                           "0.2 s a scenario).")
+    settings = finance.AppraisalSettings.from_month(
+        int(state[f"{prefix}:year"]), int(state[f"{prefix}:month"]),
+        years=int(state[f"{prefix}:years"]), prices=str(state[f"{prefix}:prices"]),
+        rate=float(state[f"{prefix}:rate"]) / 100,
+        long_rate=float(state[f"{prefix}:long_rate"]) / 100,
+        futures=int(state[f"{prefix}:futures"]))
+    state[SETTINGS_KEY] = dataclasses.asdict(settings)
+    return settings
+
+
+def appraisal_panel(model: Model, scenario: Scenario) -> None:
+    """Draw the finance cards: the scenario appraised against current policy."""
+    st.subheader("Appraisal against current policy")
+    policy_start = scenario.settings(model=model).get("Policy start time")
+    if policy_start is not None:
+        st.caption(f"Policy from {model_month_text(float(policy_start))} (Policy start time "
+                   f"{float(policy_start):g}); the counterfactual is current policy: the same "
+                   "profile and assumptions, every lever at its current-policy value.")
+    settings = appraisal_controls(model)
+    try:
+        with st.spinner("Appraising the futures..."):
+            run = cache.appraisal_run(scenario.key, settings.start, float(settings.years),
+                                      settings.prices, settings.rate, settings.long_rate,
+                                      settings.futures)
+    except ValidationError as exc:
+        st.error(str(exc))
+        return
+    view = finance.finance_view(run)
+    if view.unchanged:
+        st.info(f"This scenario spends exactly as current policy from "
+                f"{month_text(settings.start)} in all {view.futures:,} futures: every lever "
+                "is at its current-policy value (or changes nothing in the window). Move a "
+                "Policies slider to appraise a change.")
+        return
+    container = st.container(key="fincards")
+    for row in (view.cards[:3], view.cards[3:]):
+        for col, card in zip(container.columns(3), row, strict=False):
+            box = col.container(border=True)
+            box.metric(card.label, card.value, help=card.help)
+            if card.range:
+                box.caption(card.range)
+            box.caption(card.own)
+    st.caption(view.caption)
+    with st.expander("The appraisal by financial year (the sliders' own run)"):
+        table = view.by_year
+        st.dataframe(table.T.style.format("{:,.0f}"), width="stretch")
+        st.download_button(
+            "Download the table (CSV)", data=table.to_csv(), key="fin:csv",
+            file_name=f"appraisal-{settings.window_text().replace(' ', '-').lower()}.csv",
+            mime="text/csv",
+            help="One row per financial year (April to March); money in £ thousands.")

@@ -1,0 +1,198 @@
+"""The finance cards (appraisal against current policy) and the committee workbook."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from slack_sim.analysis.appraise import appraise_scenario  # noqa: E402
+from slack_sim.report.text import money  # noqa: E402
+from slack_sim.scenarios import Scenario  # noqa: E402
+from slack_sim.ui import finance  # noqa: E402
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 120
+PROFILE = "children-services-england"
+RING_FENCE = {"Prevention ring fence": 1.0, "Policy start time": 207.0}
+FINANCE_LABELS = ["NPV of net cost", "Benefit-cost ratio", "Discounted payback",
+                  "Return per £1 of extra prevention", "Lowest reserves",
+                  "Probability of a net saving"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    scenario = Scenario(profile=PROFILE, values=RING_FENCE, name="ring fence")
+    return appraise_scenario(scenario, start=2027.25, years=10, futures=60)
+
+
+def ring_fenced_app(futures: int = 100) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.slider(key="var:Prevention ring fence").set_value(1.0)
+    at.slider(key="var:Policy start time").set_value(207.0)
+    at.selectbox(key="fin:futures").set_value(futures)
+    at.selectbox(key="fin:month").set_value(4)
+    at.number_input(key="fin:year").set_value(2027).run()
+    assert not at.exception
+    return at
+
+
+def finance_metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric if m.label in FINANCE_LABELS}
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+# -- the view model ---------------------------------------------------------------------------
+
+
+def test_cards_show_the_median_of_the_futures_with_its_range(run):
+    view = finance.finance_view(run)
+    assert [c.label for c in view.cards] == FINANCE_LABELS
+    npv = run.appraisal.totals["npv_net_cost"].to_numpy(dtype=float)
+    low, mid, high = np.percentile(npv, [5, 50, 95])
+    card = view.cards[0]
+    assert card.number == pytest.approx(mid)
+    assert card.value == money(mid, signed=True)
+    assert card.range == f"90% range {money(low, signed=True)} to {money(high, signed=True)}"
+    own = float(run.appraisal.central["npv_net_cost"])
+    assert card.own == f"Sliders' own run: {money(own, signed=True)}"
+    assert own != pytest.approx(mid)  # the card is not the sliders' run
+    share = run.appraisal.probability_of_saving()
+    assert view.cards[-1].number == share
+    assert f"of {len(npv):,} " in view.cards[-1].range
+    assert view.futures == len(npv) == 61
+
+
+def test_payback_is_a_financial_year_or_not_within_the_window(run):
+    card = finance.finance_view(run).cards[2]
+    paybacks = run.appraisal.totals["payback_year"]
+    starts = sorted(np.inf if p is None else float(p[:4]) for p in paybacks)
+    median = starts[int(np.ceil(0.5 * len(starts))) - 1]
+    expected = ("not within the window" if not np.isfinite(median)
+                else f"{int(median)}-{(int(median) + 1) % 100:02d}")
+    assert card.value == expected
+
+
+def test_table_by_financial_year(run):
+    table = finance.by_year_table(run)
+    assert list(table.index) == [f"{y}-{(y + 1) % 100:02d}" for y in range(2027, 2037)]
+    col = "Net cost (£ thousands)"
+    assert table[col].to_numpy() == pytest.approx(
+        (run.appraisal.by_year["Net cost"] / 1e3).round(0).to_numpy())
+
+
+def test_settings_speak_months():
+    s = finance.AppraisalSettings.from_month(2027, 4)
+    assert (s.start, s.month, s.year, s.window_text()) == (2027.25, 4, 2027,
+                                                            "April 2027 for 10 years")
+    assert finance.setting_text("Policy start time", 207) == (
+        "Policy start time = 207 (April 2027)")
+    assert finance.price_choices()[-1] == "cash" and "2025-26" in finance.price_choices()
+
+
+def test_summary_side_by_side(run):
+    table = finance.summary_table({"Ring fence": run, "Again": run})
+    assert list(table.columns) == ["figure", "Ring fence", "Again"]
+    assert table.iloc[0, 1].startswith(finance.finance_view(run).cards[0].value)
+    assert "Avoided harm" in table["figure"].iloc[-1]
+
+
+# -- the Scenario page ------------------------------------------------------------------------
+
+
+def test_scenario_page_shows_central_estimates_and_ranges():
+    at = ring_fenced_app()
+    shown = finance_metrics(at)
+    assert list(shown) == FINANCE_LABELS
+    scenario = Scenario(profile=PROFILE, values=RING_FENCE)
+    expected = finance.finance_view(appraise_scenario(scenario, start=2027.25, futures=100))
+    assert shown == {c.label: c.value for c in expected.cards}
+    text = captions(at)
+    for card in expected.cards:
+        assert card.range in text and card.own in text
+    assert any(t.startswith("Policy from April 2027") for t in text)
+    assert any("in " in t and "of 101 " in t for t in text)  # says how many futures
+
+
+def test_changing_the_start_month_changes_the_window():
+    at = ring_fenced_app()
+    assert any("April 2027 to March 2037" in t for t in captions(at))
+    table = at.dataframe[0].value
+    assert list(table.columns)[0] == "2027-28"
+    before = finance_metrics(at)
+    at.selectbox(key="fin:month").set_value(10).run()
+    assert not at.exception
+    assert any("October 2027 to September 2037" in t for t in captions(at))
+    assert list(at.dataframe[0].value.columns) == [
+        f"{y}-{(y + 1) % 100:02d}" for y in range(2027, 2038)]
+    assert finance_metrics(at) != before
+    at.number_input(key="fin:year").set_value(2030).run()
+    assert list(at.dataframe[0].value.columns)[0] == "2030-31"
+
+
+def test_a_window_past_the_horizon_is_refused_with_a_reason():
+    at = ring_fenced_app()
+    at.number_input(key="fin:year").set_value(2040).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "appraisal window" in errors and "horizon" in errors
+    assert not finance_metrics(at)
+
+
+# -- the Compare page -------------------------------------------------------------------------
+
+
+def test_compare_downloads_the_committee_workbook_under_the_pinned_names(monkeypatch):
+    from openpyxl import load_workbook
+
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        if isinstance(path_or_data, bytes):
+            stored[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    at = ring_fenced_app()
+    at.segmented_control(key="page").set_value("Compare").run()
+    names = ["Ring fence from April 2027", "Current policy *as is*"]
+    at.text_input(key="pin_name").set_value(names[0]).run()
+    at.button(key="pin").click().run()
+    at.slider(key="var:Prevention ring fence").set_value(0.0).run()
+    at.text_input(key="pin_name").set_value(names[1]).run()
+    at.button(key="pin").click().run()
+    assert not at.exception
+    summary = at.dataframe[-1].value
+    assert list(summary.columns) == ["figure", *names]
+    button = at.get("download_button")
+    workbook = [b for b in button if b.proto.id.endswith("-workbook")]
+    assert workbook, "no workbook download on the Compare page"
+    data = stored[workbook[0].proto.url.rsplit("/", 1)[1].split(".")[0]]
+    wb = load_workbook(io.BytesIO(data))
+    sheets = [ws for ws in wb.worksheets if ws.title not in ("Summary", "Assumptions")]
+    assert len(sheets) == len(names)
+    assert [ws["A1"].value.split(": by financial year")[0] for ws in sheets] == names
+    assert [c.value for c in wb["Summary"][1][1:]] == names
+
+
+
+
+def test_current_policy_is_not_appraised_against_itself(model):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    levers = {n: at.session_state["values"][n] for n in model.levers}
+    if levers != {n: model[n].default for n in model.levers}:
+        pytest.skip("the default preset sets a lever away from current policy")
+    assert not finance_metrics(at)
+    assert any("spends exactly as current policy" in i.value for i in at.info)
+    ring = ring_fenced_app()
+    assert not any("spends exactly as current policy" in i.value for i in ring.info)
+    assert list(finance_metrics(ring)) == FINANCE_LABELS
