@@ -254,10 +254,9 @@ def check_upload(data: bytes, name: str = "upload.csv") -> UploadCheck:
         return UploadCheck(None, table, pd.DataFrame(), [])
     assert figures is not None
     flagged = figures[figures["warning"] != ""]
+    why = flagged["warning"].astype(str).str.replace(r"^.*?column 'value': ", "", regex=True)
     flags = pd.DataFrame({"row": flagged["row"], "series": flagged["series"],
-                          "year": flagged["year"], "value": flagged["value"],
-                          "why": flagged["warning"].str.replace(r"^.*?column 'value': ", "",
-                                                                regex=True)})
+                          "year": flagged["year"], "value": flagged["value"], "why": why})
     missing = [s for s in REQUIRED_ANY if not (figures["series"] == s).any()]
     if len(missing) == len(REQUIRED_ANY):
         table = pd.DataFrame([{"row": None, "column": "series", "value": "(none)",
