@@ -70,10 +70,14 @@ def neighbours_section(model: Model, scenario: Scenario) -> None:
     fmt = {c: "{:,.1f}" for c in [*rates, *outcomes]}
     st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch",
                  key="neighbours_table")
-    lacking = table[table["data"] != "published"]
+    lacking = table[~table["data"].str.startswith("published")]
     if not lacking.empty:
-        st.caption("Without (some) data: " + "; ".join(
+        st.caption("Without data: " + "; ".join(
             f"{r['council']} ({r['code']}): {r['data']}" for _, r in lacking.iterrows()) + ".")
+    nowhere = [s for s in cv.RATE_SERIES if cv.rate_label(s) not in table]
+    if nowhere:
+        st.caption("Not published for these councils to March 2020: " + ", ".join(nowhere)
+                   + ".")
 
 
 def _calibrate(check: cv.UploadCheck, base: str, title: str) -> None:
