@@ -9,7 +9,7 @@ import streamlit as st
 
 from slack_sim import load_model
 from slack_sim.ui import sidebar, state
-from slack_sim.ui.pages import compare, risk, scenario, share, teach
+from slack_sim.ui.pages import compare, council, risk, scenario, share, teach
 from slack_sim.ui.pages import model as model_page
 
 st.set_page_config(page_title="slack-sim: austerity, shocks and slack", layout="wide",
@@ -31,6 +31,8 @@ elif page == "Risk":
     risk.risk_page(model, current)
 elif page == "Compare":
     compare.compare_page(model, current)
+elif page == "Council":
+    council.council_page(model, current)
 elif page == "Model":
     model_page.model_page(model, current.profile)
 elif page == "Teach":

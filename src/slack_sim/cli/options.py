@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE, Scenario, load_scenario, preset
+from ..scenarios.profile_file import profile_file_scenario
 from ..validation import Interval, ValidationError, number
 
 __all__ = [
@@ -79,11 +80,27 @@ def _parse_set(items: Sequence[str]) -> dict[str, str]:
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    """Return the scenario named by ``--scenario`` or ``--preset``/``--profile`` and ``--set``."""
+    """Return the scenario named by ``--scenario`` or ``--preset``/``--profile`` and ``--set``.
+
+    ``--profile-file FILE`` (a profile file saved by the app's Council page) stands in for
+    ``--profile``: the scenario is the preset on the file's base profile with the file's
+    values (:func:`slack_sim.scenarios.profile_file.profile_file_scenario`). ``--profile``
+    is always a name, never a path.
+    """
+    profile_file = getattr(args, "profile_file", None)
+    if profile_file and (args.profile or args.scenario):
+        raise CliError("give one of --profile-file, --profile and --scenario, not two")
+    if args.profile and ("/" in args.profile or "\\" in args.profile
+                         or args.profile.endswith(".toml")):
+        raise CliError(f"--profile {args.profile!r}: a profile is a name such as 'kent' or a "
+                       "council code such as 'E10000016', never a path; for a saved profile "
+                       "file use --profile-file FILE")
     if args.scenario:
         if args.preset or args.profile:
             raise CliError("give either --scenario or --preset/--profile, not both")
         scenario = load_scenario(args.scenario)
+    elif profile_file:
+        scenario = profile_file_scenario(profile_file, args.preset or DEFAULT_PRESET)
     else:
         scenario = preset(args.preset or DEFAULT_PRESET, profile=args.profile or DEFAULT_PROFILE)
     updates = _parse_set(args.set or [])

@@ -41,7 +41,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", help=f"preset name (default {DEFAULT_PRESET}); see 'presets'")
-    p.add_argument("--profile", help=f"calibration profile (default {DEFAULT_PROFILE})")
+    p.add_argument("--profile", help=f"calibration profile: a name, a council's slug or code "
+                                     f"(default {DEFAULT_PROFILE}); see 'profiles'")
+    p.add_argument("--profile-file", metavar="FILE.toml",
+                   help="a profile file saved by the app's Council page (your own figures, "
+                        "calibrated), instead of --profile")
     p.add_argument(
         "--set",
         action="append",

@@ -11,7 +11,14 @@ import streamlit as st
 
 from ..model.parse import Model
 from . import cache, risk, sharing, specs
-from .state import PAGES, load_pending, reset_to_preset
+from .state import (
+    PAGES,
+    choose_profile,
+    drop_own_profile,
+    load_pending,
+    own_profile,
+    reset_to_preset,
+)
 
 __all__ = ["notices", "page_picker", "sidebar"]
 
@@ -37,9 +44,17 @@ def sidebar(model: Model) -> None:
         st.header("Scenario")
         names = cache.titles()
         prof, pres = list(names["profile"]), list(names["preset"])
-        st.selectbox("Profile (calibration)", prof, key="profile",
-                     on_change=reset_to_preset, format_func=names["profile"].__getitem__,
-                     help="Changing the profile or the preset resets every slider to it.")
+        st.selectbox("Council or profile", prof, key="profile",
+                     on_change=choose_profile, format_func=names["profile"].__getitem__,
+                     help="England, or any English council with children's services: type "
+                          "its name or its code (e.g. Kent or E10000016). Every number is "
+                          "then in that council's units (its children, its GBP). Changing "
+                          "the profile or the preset resets every slider to it.")
+        own = own_profile()
+        if own is not None:
+            st.info("Using your own calibrated figures on this profile:")
+            st.text(str(own["title"])[:80])
+            st.button("Stop using my figures", on_click=drop_own_profile, key="drop_own")
         st.selectbox("Preset", pres, key="preset",
                      on_change=reset_to_preset, format_func=names["preset"].__getitem__,
                      help=names["description"][st.session_state["preset"]])
@@ -86,7 +101,7 @@ def sidebar(model: Model) -> None:
         st.session_state["fresh"] = False
         st.session_state["drawn"] = now
         extra = st.session_state.get("extra") or {}
-        if extra:
+        if extra and own is None:
             st.info("This scenario also sets profile inputs: " + ", ".join(
                 f"{k} = {sharing.format_value(v)}" for k, v in extra.items()))
 

@@ -22,21 +22,26 @@ __all__ = [
     "MAX_PINNED",
     "PAGES",
     "apply_scenario",
+    "baseline_scenario",
+    "choose_profile",
     "current_scenario",
+    "drop_own_profile",
     "init_state",
     "kept",
     "load_pending",
     "load_shared",
     "notice",
+    "own_profile",
     "remember",
     "reset_to_preset",
     "sync_query_params",
+    "use_own_profile",
 ]
 
 #: Most scenarios that can be pinned for comparison.
 MAX_PINNED = 4
 #: The app's pages.
-PAGES = ("Scenario", "Risk", "Compare", "Model", "Teach", "Share and export")
+PAGES = ("Scenario", "Risk", "Compare", "Council", "Model", "Teach", "Share and export")
 
 
 def notice(level: str, text: str) -> None:
@@ -68,10 +73,61 @@ def apply_scenario(scenario: Scenario, preset_name: str, baseline: str | None = 
     state["pending"] = None
 
 
+def own_profile() -> dict[str, Any] | None:
+    """Return the user's own calibrated profile in use (``None``: a built-in profile).
+
+    It is a dict (``title``, ``base``, ``values``, ``record``, ``futures``) held in this
+    browser session only, and in use while the sidebar's profile is its base.
+    """
+    state = st.session_state
+    own = state.get("own")
+    return own if own and state.get("profile") == own["base"] else None
+
+
+def _on_profile(name: str, profile: str) -> Scenario:
+    """Return a preset on a profile, on the user's own values when they are in use."""
+    own = own_profile()
+    p = preset(name, profile=profile)
+    if own is None or own["base"] != profile:
+        return p
+    return Scenario(profile=profile, values={**own["values"], **p.values}, name=p.name,
+                    description=p.description)
+
+
+def baseline_scenario(name: str, profile: str) -> Scenario:
+    """Return the baseline preset on the profile in use (the user's own values included)."""
+    return _on_profile(name, profile)
+
+
 def reset_to_preset() -> None:
     """Set every slider to the chosen preset on the chosen profile (a callback)."""
     state = st.session_state
-    apply_scenario(preset(state["preset"], profile=state["profile"]), state["preset"])
+    apply_scenario(_on_profile(state["preset"], state["profile"]), state["preset"])
+
+
+def choose_profile() -> None:
+    """Leave the user's own profile and reset to the preset (the profile picker's callback)."""
+    st.session_state["own"] = None
+    reset_to_preset()
+
+
+def use_own_profile(own: dict[str, Any]) -> None:
+    """Use a calibrated profile of the user's own figures (a callback).
+
+    Its base becomes the sidebar's profile and every slider is reset to the chosen preset
+    on the user's values; kept in this session only.
+    """
+    state = st.session_state
+    state["own"] = dict(own)
+    state["profile"] = own["base"]
+    reset_to_preset()
+    notice("success", "Using your own calibrated figures (on the base profile "
+                      f"{own['base']}); choose another profile to leave them.")
+
+
+def drop_own_profile() -> None:
+    """Stop using the user's own profile: back to its base's own values (a callback)."""
+    choose_profile()
 
 
 def load_pending() -> None:
