@@ -192,7 +192,7 @@ def sensitivity_command(args: argparse.Namespace) -> None:
 def tipping_command(args: argparse.Namespace) -> None:
     """``slack-sim tipping-map``: recovery time over a grid of two settings."""
     check_out(args)
-    if args.scenario or args.preset or args.set:
+    if args.scenario or args.preset or args.set or getattr(args, "profile_file", None):
         scenario = scenario_from_args(args)
     else:
         scenario = rb3_scenario(args.profile or DEFAULT_PROFILE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..model.calendar import model_month_text
 from ..model.parse import Model
 from . import cache, risk, sharing, specs
 from .state import (
@@ -36,6 +37,8 @@ def _slider(spec: specs.SliderSpec, drawn_before: set[str], drawn_now: set[str])
     value = None if fresh else float(state[spec.key])
     st.slider(spec.label, min_value=spec.minimum, max_value=spec.maximum, step=spec.step,
               value=value, format=spec.format, key=spec.key, help=spec.help)
+    if spec.units == "Month" and spec.name.endswith((" start", " start time")):
+        st.caption(model_month_text(float(st.session_state[spec.key])))
 
 
 def sidebar(model: Model) -> None:

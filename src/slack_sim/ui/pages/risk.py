@@ -36,8 +36,9 @@ from ...analysis.optimise import optimise
 from ...analysis.sensitivity import sensitivity
 from ...model.parse import Model
 from ...report.text import money
-from ...scenarios import Scenario, ScenarioError, preset
+from ...scenarios import Scenario, ScenarioError
 from .. import cache, headline, risk, risk_charts, specs
+from .. import state as state_module
 from ..state import kept, notice, remember
 
 __all__ = ["risk_page"]
@@ -122,7 +123,7 @@ def _outcomes_section(model: Model, scenario: Scenario, baseline: str) -> list[s
         "Distribution of", list(rows), key=wkey, format_func=lambda k: rows[k][0]))
     label, kind = rows[chosen]
     summary = cache.scenario_summary(cache.scenario_key(scenario))
-    base = preset(baseline, profile=scenario.profile)
+    base = state_module.baseline_scenario(baseline, scenario.profile)
     base_summary = cache.scenario_summary(cache.scenario_key(base))
     central = risk.central_values(summary, base_summary)
     markers = {"this scenario (the sliders' values)": central.get(chosen)}

@@ -17,9 +17,10 @@ import streamlit as st
 from ...analysis.ensemble import DEFAULT_GROUPS
 from ...model.calendar import MONTH_NAMES, model_month_text, month_text
 from ...model.parse import Model
-from ...scenarios import Scenario, preset
+from ...scenarios import Scenario
 from ...validation import ValidationError
 from .. import cache, charts, finance, headline, risk
+from .. import state as state_module
 
 __all__ = ["CARDS_CSS", "appraisal_controls", "appraisal_panel", "appraisal_settings",
            "scenario_page"]
@@ -58,7 +59,7 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     """Draw the main view: headline cards and the time-series charts."""
     state = st.session_state
     base_name = state["baseline"]
-    base = preset(base_name, profile=scenario.profile)
+    base = state_module.baseline_scenario(base_name, scenario.profile)
     key, base_key = cache.scenario_key(scenario), cache.scenario_key(base)
     summary = cache.scenario_summary(key)
     base_summary = cache.scenario_summary(base_key)
