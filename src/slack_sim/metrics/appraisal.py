@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..model.calendar import financial_year, month_text
 from ..validation import Interval, validate
+from .finance import discount_factor
 from .prices import DEFAULT_PRICES, price_factors, price_label, vintage
 
 __all__ = ["Appraisal", "appraise", "discount_from", "window_months"]
@@ -51,15 +52,12 @@ _RULES = {
 
 def discount_from(t: np.ndarray, *, rate: float = 0.035, long_rate: float = 0.030,
                   switch: float = 30.0) -> np.ndarray:
-    r"""Return the Green Book discount factor ``t`` years after the appraisal's start.
+    """Return the Green Book discount factor ``t`` years after the appraisal's start.
 
-    :math:`D(t) = (1+r)^{-t}` to ``switch`` years, then
-    :math:`(1+r)^{-30}(1+r_L)^{-(t-30)}`. Known answers: :math:`D(1) = 0.966184`,
-    :math:`D(31) = 0.345901` (HM Treasury, *The Green Book*, 2022, A6).
+    The one formula, :func:`slack_sim.metrics.finance.discount_factor`, measured from the
+    window's start instead of the model's.
     """
-    t = np.asarray(t, dtype=float)
-    return np.power(1 + rate, -np.minimum(t, switch)) * np.power(
-        1 + long_rate, -np.maximum(t - switch, 0.0))
+    return discount_factor(t, rate=rate, long_rate=long_rate, switch_year=switch)
 
 
 def window_months(years_index: np.ndarray, *, start: float, years: float) -> np.ndarray:
