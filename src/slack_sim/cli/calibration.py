@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..analysis.backtest import backtest
 from ..analysis.calibration import calibrate
-from ..analysis.history import history_match
+from ..analysis.history import band_narrowing, history_match
 from ..analysis.profiles import calibration_spec
 from ..scenarios import Scenario, preset, profile_info, profiles
 from ..scenarios import observed as ob
@@ -97,10 +97,18 @@ def history_command(args: argparse.Namespace) -> None:
     print(hm.describe())
     print(hm.waves.to_string(index=False))
     narrowed = hm.ranges.sort_values("narrowed", ascending=False).head(10)
-    print("ranges narrowed most (share of the plausible range ruled out):")
+    print("ranges narrowed most (the kept futures' 5-95% range against a uniform draw's):")
     for pname, row in narrowed.iterrows():
         print(f"  {pname}: {row['low']:g} to {row['high']:g} -> {row['kept_low']:.4g} to "
               f"{row['kept_high']:.4g} {row['units']} ({row['narrowed']:.0%})")
+    if len(hm.kept):
+        bands = band_narrowing(hm, ["Children looked after", "Referrals", "Crisis queue",
+                                    "Total spending"], year=2030.25)
+        print("90% bands in April 2030, plausible futures -> history-consistent futures:")
+        for oname, row in bands.iterrows():
+            print(f"  {oname}: {row['plausible_low']:,.0f} to {row['plausible_high']:,.0f} -> "
+                  f"{row['kept_low']:,.0f} to {row['kept_high']:,.0f} "
+                  f"({row['narrowed']:.0%} narrower)")
     if args.out:
         write(args.out, hm.kept, {"profile": name, "kept_fraction": hm.kept_fraction,
                                   "waves": json_records(hm.waves),
