@@ -135,11 +135,11 @@ SENSITIVE = [
     ("saves-then-costs", {"Prevention effectiveness": 0.8, "Prevention deadweight": 0},
      "2015-2019"),
     ("saves-then-costs", {"Prevention deadweight": 0, "Time to escalate": 6}, "2020-2029"),
-    ("hidden-need", {"Shock 1 suppressed presentation": 0}, "rise"),
+    ("hidden-need", {"Shock 1 suppressed presentation": 0}, "same"),
     ("tipping-point", {"Slack target": 0.3}, "both"),
     ("tipping-point", {"Switch R2 burnout": 0}, "both"),
     ("tipping-point", {"Switch R3 failure demand": 0}, "both"),
-    ("slack", {"Shock 1 length": 24}, "no-recovery"),
+    ("slack", {"Shock 1 length": 36}, "no-recovery"),
     ("partnership", {"Partnership erosion time": 24}, "2-5"),
     ("invest-to-save", {"Statutory protection": 0}, "both"),
 ]

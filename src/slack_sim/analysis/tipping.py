@@ -83,8 +83,9 @@ def rb3_scenario(profile: str = "children-services-england") -> Scenario:
     and lasts 12 months with a capacity loss of 0.1 and no suppressed presentation,
     emergency funding or collaboration boost, demand surge 0.6, as in
     ``tests/model/test_reference_behaviours.py``. On model v2, recovery judged against the
-    no-shock counterfactual: at a slack target of 0.15 a demand surge of 0.6 recovers and
-    1.0 or 1.5 do not; 1.0 recovers at 0.25 and 1.5 at 0.325.
+    no-shock counterfactual (failure demand at its evidenced strength): at a slack target
+    of 0.15 a demand surge of 0.6 recovers and 1.5 does not; the smallest surge that does
+    not recover is about 0.7 at 0.10, 1.4 at 0.15 and 1.8 at 0.20.
     """
     spec = experiment("rb3")
     return preset(spec["base"], profile=profile).with_values(
@@ -235,7 +236,8 @@ def tipping_map(
     end, with :math:`q_0` the crisis queue of the same grid point without the shock (its
     length 0; :func:`~slack_sim.analysis.batch.no_shock_queue`); ``recovery`` holds
     :math:`r - e`. Known answer (RB3, :func:`rb3_scenario`, model v2): at a slack target of
-    0.15 a demand surge of 0.6 recovers and 1.0 does not; at 0.25, 1.0 recovers.
+    0.15 a demand surge of 0.6 recovers and 1.5 does not; at 0.10, 1.0 does not recover
+    and at 0.20 it does.
     """
     import time
 

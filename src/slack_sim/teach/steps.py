@@ -21,7 +21,8 @@ from ..scenarios import DEFAULT_PROFILE, Scenario, preset
 from .outcome_rules import BothOrEither, CrossoverYear, RecoveryAndCost
 from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule, horizon_text
 
-__all__ = ["CLEAN_SHOCK", "STORYLINE", "TEACHING_PROFILE", "Chart", "Run", "Step", "step"]
+__all__ = ["CLEAN_SHOCK", "STORYLINE", "TEACHING_PROFILE", "TIPPING_SHOCK", "Chart", "Run",
+           "Step", "step"]
 
 #: The first year of the model run and its last month, as the step texts write them.
 _Y0 = int(START_YEAR)
@@ -155,6 +156,13 @@ class Step:
 
 #: The one-year shock of the tipping-point experiment (:data:`slack_sim.tipping.RB3_SHOCK`).
 CLEAN_SHOCK: dict[str, float] = RB3_SHOCK
+
+#: The shock of the tipping-point and slack steps: the RB3 shock (:data:`CLEAN_SHOCK`) made
+#: two years long with 20% of staff off sick. On model v2, with failure demand (R3) at its
+#: evidenced strength, a one-year shock on the flat teaching profile tips only at very low
+#: slack, so the steps use a longer, harder shock. Add a demand surge.
+TIPPING_SHOCK: dict[str, float] = {**CLEAN_SHOCK, "Shock 1 length": 24.0,
+                                   "Shock 1 capacity loss": 0.2}
 
 #: The round-number teaching profile: population, need and unit costs held flat, so with no
 #: austerity and no shock it is an exact equilibrium and "back to where it was" is well defined.
@@ -292,14 +300,14 @@ STORYLINE: tuple[Step, ...] = (
         key="tipping-point",
         title="The tipping point",
         question=("A round-number council of 50,000 children (no austerity; population and "
-                  "need held flat) is hit by a one-year shock in 2020, with 10% of staff off "
+                  "need held flat) is hit by a two-year shock from 2020, with 20% of staff off "
                   "sick: 60% more new need, or 150% more. Does the crisis queue come back to "
-                  "where it was?"),
+                  "where it would have been without the shock?"),
         runs=(
-            Run("surge 0.6", "Surge of 60% for a year", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 0.6}, profile=TEACHING_PROFILE),
-            Run("surge 1.5", "Surge of 150% for a year", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}, profile=TEACHING_PROFILE),
+            Run("surge 0.6", "Surge of 60% for two years", "baseline",
+                {**TIPPING_SHOCK, "Shock 1 demand surge": 0.6}, profile=TEACHING_PROFILE),
+            Run("surge 1.5", "Surge of 150% for two years", "baseline",
+                {**TIPPING_SHOCK, "Shock 1 demand surge": 1.5}, profile=TEACHING_PROFILE),
         ),
         chart=Chart(variables=("Crisis queue", "Fatigue")),
         answers={
@@ -322,13 +330,13 @@ STORYLINE: tuple[Step, ...] = (
     Step(
         key="slack",
         title="Slack is not waste",
-        question=("The same 150% surge, in the same council planned with more slack: 30% "
+        question=("The same two-year 150% surge, in the same council planned with more slack: 30% "
                   "spare capacity instead of its usual 20%. What happens?"),
         runs=(
             Run("slack 0.20", "Slack 0.20 (status quo)", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5}, profile=TEACHING_PROFILE),
+                {**TIPPING_SHOCK, "Shock 1 demand surge": 1.5}, profile=TEACHING_PROFILE),
             Run("slack 0.30", "Slack 0.30", "baseline",
-                {**CLEAN_SHOCK, "Shock 1 demand surge": 1.5, "Slack target": 0.3},
+                {**TIPPING_SHOCK, "Shock 1 demand surge": 1.5, "Slack target": 0.3},
                 profile=TEACHING_PROFILE),
         ),
         chart=Chart(variables=("Crisis queue", "Total spending")),
