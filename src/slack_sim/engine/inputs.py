@@ -22,9 +22,10 @@ from ..validation import Interval, ValidationError
 if TYPE_CHECKING:
     from .compiled import CompiledModel
 
-__all__ = ["parameters", "profile_base", "range_of"]
+__all__ = ["parameters", "profile_base", "profile_row", "range_of", "scenario_row"]
 
 _PROFILE_BASES: dict[tuple[str, str, int], dict[str, float]] = {}
+_PROFILE_ROWS: dict[tuple[str, str, int, int], np.ndarray] = {}
 
 
 def profile_base(model: Model, profile: str) -> dict[str, float]:
@@ -44,13 +45,52 @@ def profile_base(model: Model, profile: str) -> dict[str, float]:
     dict
         Value of every settable constant.
     """
-    path = models_dir() / "profiles" / f"{profile}.toml"
-    key = (model.version, profile, path.stat().st_mtime_ns if path.is_file() else -1)
+    key = _profile_key(model, profile)
     if key not in _PROFILE_BASES:
         base = model.defaults()
         base.update(profile_values(profile, model=model))
         _PROFILE_BASES[key] = base
     return dict(_PROFILE_BASES[key])
+
+
+def _profile_key(model: Model, profile: str) -> tuple[str, str, int]:
+    path = models_dir() / "profiles" / f"{profile}.toml"
+    return (model.version, profile, path.stat().st_mtime_ns if path.is_file() else -1)
+
+
+def profile_row(model: Model, compiled: CompiledModel, profile: str) -> np.ndarray:
+    """Return :func:`profile_base` as a row of the parameter matrix (read-only, cached).
+
+    Parameters
+    ----------
+    model : Model
+        The parsed model.
+    compiled : CompiledModel
+        The compiled engine (its parameter order).
+    profile : str
+        Calibration profile name.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(compiled.parameters),)``; copy it before changing it.
+    """
+    key = (*_profile_key(model, profile), id(compiled))
+    row = _PROFILE_ROWS.get(key)
+    if row is None:
+        row = compiled.parameter_matrix([profile_base(model, profile)])[0]
+        row.setflags(write=False)
+        _PROFILE_ROWS[key] = row
+    return row
+
+
+def scenario_row(scenario: Scenario, *, model: Model, compiled: CompiledModel) -> np.ndarray:
+    """Return one scenario's row of the parameter matrix: its profile and its values."""
+    row = profile_row(model, compiled, scenario.profile).copy()
+    index = compiled.parameter_index
+    for name, value in scenario.values.items():
+        row[index[name]] = value
+    return row
 
 
 def range_of(model: Model, name: str) -> Interval:
@@ -131,7 +171,7 @@ def parameters(
         if not isinstance(sc, Scenario):
             raise TypeError(f"expected Scenario objects or a DataFrame, got {type(sc).__name__}")
         if sc.profile not in bases:
-            bases[sc.profile] = compiled.parameter_matrix([profile_base(model, sc.profile)])[0]
+            bases[sc.profile] = profile_row(model, compiled, sc.profile)
         P[i] = bases[sc.profile]
         for name, value in sc.values.items():
             P[i, index_of[name]] = value

@@ -24,7 +24,7 @@ from ..model.variables import Model
 from ..scenarios import DEFAULT_PROFILE, Scenario
 from ..validation import Interval, validate
 from .compiled import compile_model, resolve_backend
-from .inputs import parameters, profile_base
+from .inputs import parameters, scenario_row
 from .pysd import pysd_rhs, run_pysd
 
 __all__ = [
@@ -82,11 +82,10 @@ def run_scenario(
     compiled = compile_model(model)
     sched = compiled.schedule(time_step=time_step, output_step=output_step,
                               final_time=final_time)
-    P = compiled.parameter_matrix([profile_base(model, scenario.profile) | dict(scenario.values)])
-    out = compiled.run(P, compiled.variables, sched=sched, backend=backend)
-    frame = pd.DataFrame(out[:, 0, :].T, columns=list(compiled.variables))
-    frame.index = pd.Index(sched.years, name="year")
-    return frame
+    p = scenario_row(scenario, model=model, compiled=compiled)
+    # (R, V) in C order: pandas keeps it as the frame's block, no copy
+    block = compiled.run_one(p, sched=sched, backend=backend)
+    return pd.DataFrame(block, index=sched.year_index, columns=compiled.columns, copy=False)
 
 
 #: Registered engines: name -> function(scenario, *, model, time_step, output_step, final_time).
