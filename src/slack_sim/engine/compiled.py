@@ -39,7 +39,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from ..model.files import cache_dir
+from ..model.files import cache_dir, cache_dirs, fallback_cache_dir
 from ..model.parse import load_model
 from ..model.variables import Model
 from .schedule import Schedule, schedule
@@ -366,8 +366,9 @@ def compile_model(model: Model | None = None, *, cache: bool = True) -> Compiled
     """Compile the model's equations into generated code (cached by the model's hash).
 
     The generated module lives in ``<cache>/engine-<model version>-<generator hash>/``
-    (the cache folder is ``$SLACK_SIM_CACHE`` or ``~/.cache/slack-sim``); numba keeps its
-    machine code beside it. The generator hash covers every file of
+    (the cache folder is ``$SLACK_SIM_CACHE`` or ``~/.cache/slack-sim``; when it cannot be
+    written, a private temporary folder: :func:`~slack_sim.model.files.fallback_cache_dir`);
+    numba keeps its machine code beside it. The generator hash covers every file of
     :mod:`slack_sim.engine` and PySD's version, so a changed model, code generator or
     translator gives a new folder and a stale cache is never used. The equations are
     read from ``model.elements`` (the model's one parse), not from the file again.
@@ -393,22 +394,31 @@ def compile_model(model: Model | None = None, *, cache: bool = True) -> Compiled
     key = f"{model.version}-{_generator_hash()}"
     if cache and key in _COMPILED:
         return _COMPILED[key]
-    folder = (cache_dir() if cache else Path(tempfile.mkdtemp(prefix="slack-sim-"))) / (
-        f"engine-{key}"
-    )
-    target = folder / "slack_kernel.py"
-    module = _load(target, key) if target.is_file() else None
+    name = f"engine-{key}"
+    bases = cache_dirs() if cache else []
+    module, target = None, Path()
+    for base in bases:  # the cache folder, then the private fallback folder
+        target = base / name / "slack_kernel.py"
+        module = _load(target, key) if target.is_file() else None
+        if module is not None:
+            break
     if module is None:
         # the translator imports PySD: only when there is code to generate
         from .codegen import generate
         from .plan import make_plan
 
         source = generate(make_plan(model), key)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(source)
-        os.replace(tmp, target)
+        writable = ([cache_dir, fallback_cache_dir] if cache
+                    else [lambda: Path(tempfile.mkdtemp(prefix="slack-sim-"))])
+        for base_of in writable:
+            try:
+                target = _write_source(base_of() / name, source)
+                break
+            except OSError:  # an unwritable cache folder: the private fallback
+                continue
+        else:
+            raise OSError(f"cannot write the generated engine in {cache_dir()} or a "
+                          "temporary folder")
         module = _load(target, key)
         if module is None:
             raise RuntimeError(f"generated engine {target} failed its version check")
@@ -416,6 +426,16 @@ def compile_model(model: Model | None = None, *, cache: bool = True) -> Compiled
     if cache:
         _COMPILED[key] = compiled
     return compiled
+
+
+def _write_source(folder: Path, source: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "slack_kernel.py"
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    os.replace(tmp, target)
+    return target
 
 
 def _load(path: Path, key: str) -> ModuleType | None:

@@ -22,7 +22,8 @@ from ..validation import Interval, ValidationError
 if TYPE_CHECKING:
     from .compiled import CompiledModel
 
-__all__ = ["parameters", "profile_base", "profile_row", "range_of", "scenario_row"]
+__all__ = ["ParameterSource", "parameters", "profile_base", "profile_row", "range_of",
+           "scenario_row"]
 
 _PROFILE_BASES: dict[tuple[str, str, int], dict[str, float]] = {}
 _PROFILE_ROWS: dict[tuple[str, str, int, int], np.ndarray] = {}
@@ -177,3 +178,56 @@ def parameters(
             P[i, index_of[name]] = value
     index = pd.RangeIndex(len(scenarios), name="scenario")
     return P, index, [sc.name for sc in scenarios]
+
+
+class ParameterSource:
+    """Rows of the parameter matrix built a chunk at a time (never all N at once).
+
+    A batch of a million scenarios has a million rows of every constant (about 1 GB):
+    runs that keep only outcomes build each chunk's rows when they run it. The table's
+    values are checked against the model's ranges once, up front, as :func:`parameters`
+    does.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or pandas.DataFrame
+        As for :func:`parameters`.
+    model, compiled, profile
+        As for :func:`parameters`.
+
+    Attributes
+    ----------
+    index : pandas.Index
+        The scenario index (the table's, or ``0..N-1`` named ``scenario``).
+    """
+
+    def __init__(self, scenarios: Sequence[Scenario] | pd.DataFrame, *, model: Model,
+                 compiled: CompiledModel, profile: str) -> None:
+        self._model, self._compiled = model, compiled
+        if isinstance(scenarios, pd.DataFrame):
+            self._values = scenarios.to_numpy(dtype=float, copy=False)
+            _check_table(scenarios, model, self._values)
+            self._base = profile_row(model, compiled, profile)
+            self._cols = np.array([compiled.parameter_index[str(c)] for c in scenarios.columns],
+                                  dtype=np.intp)
+            self._scenarios: list[Scenario] | None = None
+            self.index = scenarios.index.copy()
+        else:
+            self._scenarios = list(scenarios)
+            for sc in self._scenarios:
+                if not isinstance(sc, Scenario):
+                    raise TypeError("expected Scenario objects or a DataFrame, got "
+                                    f"{type(sc).__name__}")
+            self.index = pd.RangeIndex(len(self._scenarios), name="scenario")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Return rows ``start..stop-1`` of the parameter matrix."""
+        if self._scenarios is None:
+            P = np.repeat(self._base[None, :], stop - start, axis=0)
+            P[:, self._cols] = self._values[start:stop]
+            return P
+        return np.stack([scenario_row(sc, model=self._model, compiled=self._compiled)
+                         for sc in self._scenarios[start:stop]])
