@@ -298,9 +298,11 @@ class CompiledModel:
                     out[k, i, :] = static[sta[name]]
 
     def warm_up(self, *, backend: str = "auto") -> None:
-        """Compile (or load from numba's cache) the kernel by running one short scenario."""
+        """Compile (or load from numba's cache) the kernels by running short scenarios."""
         sched = self.schedule(final_time=self.model.initial_time + self.model.saveper)
-        self.run(self.defaults[None, :], self.variables[:1], sched=sched, backend=backend)
+        for n in (1, LANES):  # the one-lane kernel (single runs) and the block kernel
+            self.run(np.repeat(self.defaults[None, :], n, axis=0), self.variables[:1],
+                     sched=sched, backend=backend)
 
 
 _ANNOUNCED: set[int] = set()
