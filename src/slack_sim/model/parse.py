@@ -263,7 +263,7 @@ def _model_from_data(data: dict[str, Any], path: Path) -> Model:
         final_time=final_time,
         saveper=saveper,
         origin=data["origin"],
-        elements=_LazyElements(data["elements"]),
+        elements=_LazyElements(data["elements"], path),
     )
 
 
@@ -321,8 +321,9 @@ class _LazyElements(Sequence[Any]):
     never needs; code generation and the sketch writer read it.
     """
 
-    def __init__(self, data: list[Any]) -> None:
+    def __init__(self, data: list[Any], path: Path) -> None:
         self._data: list[Any] | None = data
+        self._path = path
         self._items: tuple[Any, ...] | None = None
         self._lock = threading.Lock()
 
@@ -330,7 +331,14 @@ class _LazyElements(Sequence[Any]):
         if self._items is None:
             with self._lock:
                 if self._items is None:
-                    self._items = tuple(_decode(x) for x in self._data or [])
+                    try:
+                        self._items = tuple(_decode(x) for x in self._data or [])
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        # a cache that passed its hash check yet does not rebuild (a
+                        # class outside PySD's syntax tree): parse the file instead
+                        if not self._path.is_file():
+                            raise
+                        self._items = tuple(_parse(self._path).elements)
                     self._data = None
         return self._items
 
