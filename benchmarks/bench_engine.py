@@ -1,24 +1,36 @@
-"""Benchmark the compiled engine against PySD (issue 3).
+"""Benchmark the compiled engine: one scenario, batches, outcomes-only runs (issues 3, 16).
 
-Prints, measured in one run on this machine: PySD seconds per run; the compiled
-engine's seconds for N = 1, 100, 1,000 and 10,000 scenarios (median of repeats), the
-per-scenario cost and its ratio to PySD; the peak memory of the 10,000 batch with 10
-monthly outputs. ``--quick`` (for CI) uses small N and few repeats.
+Prints, measured in one run on this machine: PySD's seconds per run; ``simulate()`` of one
+scenario with every variable (median of many); ``simulate_many`` for N = 100, 1,000 and
+10,000 scenarios with 10 monthly outputs (wall time, every core, and the 10,000 batch on
+one thread); its peak memory; and, in a child process of its own, 1,000,000 scenarios
+run by ``simulate_outcomes`` keeping the headline outcomes only (wall time and the child's
+peak resident memory). Each figure is printed with the model version and the date.
+
+``--quick`` (CI) uses small N and few repeats and skips the million. ``--write-docs``
+rewrites this script's section of ``docs/performance.md`` (between its markers; the rest
+of the file belongs to the other benchmarks). Works on an older checkout too (what it
+lacks is reported as "n/a"), so that the same script measures before and after.
 
 Usage::
 
-    python benchmarks/bench_engine.py [--quick] [--backend auto|numba|numpy]
+    python benchmarks/bench_engine.py [--quick] [--backend auto|numba|numpy] [--write-docs]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,16 +38,21 @@ import pandas as pd
 import slack_sim as ss
 from slack_sim.engine import compiled as engine
 
-OUTPUTS = ["Crisis queue", "Waiting time", "Cases in care", "Workforce", "Fatigue",
+OUTPUTS = ["Crisis queue", "Waiting time", "Children looked after", "Workforce", "Fatigue",
            "Partnership strength", "Prevention capacity", "Total spending", "Reserves",
            "Hidden need"]
-TARGETS = {1: 10e-3, 10_000: 1.0}  # seconds
+#: Targets of issue 16 (seconds, bytes).
+TARGETS = {"simulate": 0.4e-3, "batch": 0.5, "million_rss": 1e9}
+DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+MILLION = 1_000_000
+#: Columns a million-scenario sweep varies (a policy grid over futures: few columns).
+MILLION_COLUMNS = 10
 
 
-def draws(n: int, seed: int = 7) -> pd.DataFrame:
+def draws(n: int, seed: int = 7, columns: int | None = None) -> pd.DataFrame:
     model = ss.load_model()
     rng = np.random.default_rng(seed)
-    names = model.levers + model.uncertainties
+    names = (model.levers + model.uncertainties)[:columns]
     lo = np.array([model[x].minimum for x in names])
     hi = np.array([model[x].maximum for x in names])
     return pd.DataFrame(rng.uniform(lo, hi, size=(n, len(names))), columns=names)
@@ -50,59 +67,102 @@ def timed(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small N, few repeats (CI)")
-    parser.add_argument("--backend", default="auto", choices=engine.BACKENDS)
-    args = parser.parse_args(argv)
-    model = ss.load_model()
-    outputs = [o for o in OUTPUTS if o in model.variables]
-    backend = engine.resolve_backend(args.backend)
-    os.environ["SLACK_SIM_BACKEND"] = backend  # simulate() (the N = 1 row) follows it
-    sizes = [1, 100] if args.quick else [1, 100, 1_000, 10_000]
-    pysd_repeats = 1 if args.quick else 5
-
-    t = time.perf_counter()
-    compiled = engine.compile_model(model)
-    compiled.warm_up(backend=backend)
-    startup = time.perf_counter() - t
-
-    sc = ss.preset()
-    ss.simulate(sc, engine="pysd")  # translation cached, imports warm
-    pysd = timed(lambda: ss.simulate(sc, engine="pysd"), pysd_repeats)
+def machine() -> dict[str, str]:
+    import pysd
 
     numba_version = "-"
     if engine.numba_available():
         import numba
 
         numba_version = numba.__version__
-    import pysd as pysd_module
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    model = ss.load_model()
+    return {
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{cpu}, {len(os.sched_getaffinity(0))} cores, {platform.system()} "
+                   f"{platform.release()}",
+        "versions": f"Python {platform.python_version()}, numpy {np.__version__}, numba "
+                    f"{numba_version}, pandas {pd.__version__}, PySD {pysd.__version__}",
+        "model": f"{model.version} ({len(model.variables)} variables, {len(model.stocks)} "
+                 f"stocks, TIME STEP {model.time_step:g}, {model.final_time:g} months)",
+        "load": f"{os.getloadavg()[0]:.2f}",
+    }
 
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"{len(os.sched_getaffinity(0))} cores, {platform.system()} {platform.release()}")
-    print(f"versions: Python {platform.python_version()}, numpy {np.__version__}, "
-          f"numba {numba_version}, pandas {pd.__version__}, PySD {pysd_module.__version__}")
-    print(f"model {model.version}: {len(model.variables)} variables, {len(model.stocks)} "
-          f"stocks, TIME STEP {model.time_step}, {model.final_time:g} months")
-    print(f"backend: {backend}; compile or cache load + warm-up: {startup:.2f} s")
-    print()
-    print(f"{'run':<28}{'seconds':>10}{'ms/scenario':>13}{'x faster':>10}")
-    print(f"{'PySD, 1 scenario':<28}{pysd:>10.4f}{pysd * 1e3:>13.3f}{1:>10.0f}")
-    results = {}
+
+def million_child(n: int) -> dict[str, float]:
+    """Run n scenarios keeping the headline outcomes only; report time and peak RSS."""
+    from slack_sim.engine import run as run_module
+    from slack_sim.metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
+
+    if not hasattr(run_module, "simulate_outcomes"):
+        return {"available": 0.0}
+    table = draws(n, seed=1, columns=MILLION_COLUMNS)
+    run_module.simulate_outcomes(table.iloc[:64], HEADLINE_OUTPUTS, headline_outcomes)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    t = time.perf_counter()
+    result = run_module.simulate_outcomes(table, HEADLINE_OUTPUTS, headline_outcomes)
+    seconds = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"available": 1.0, "n": float(n), "seconds": seconds, "peak_rss": float(peak),
+            "rss_before": float(before), "result_bytes": float(result.memory_usage().sum()),
+            "table_bytes": float(table.memory_usage().sum())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small N, few repeats (CI)")
+    parser.add_argument("--backend", default="auto", choices=engine.BACKENDS)
+    parser.add_argument("--write-docs", action="store_true",
+                        help="rewrite this benchmark's section of docs/performance.md")
+    parser.add_argument("--million-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.million_child:
+        print(json.dumps(million_child(args.million_child)))
+        return 0
+    model = ss.load_model()
+    outputs = [o for o in OUTPUTS if o in model.variables]
+    backend = engine.resolve_backend(args.backend)
+    os.environ["SLACK_SIM_BACKEND"] = backend  # simulate() (the N = 1 row) follows it
+    sizes = [100] if args.quick else [100, 1_000, 10_000]
+
+    t = time.perf_counter()
+    compiled = engine.compile_model(model)
+    compiled.warm_up(backend=backend)
+    ss.simulate_many(draws(16), outputs, backend=backend)  # both kernels loaded
+    startup = time.perf_counter() - t
+    info = machine()
+
+    sc = ss.preset()
+    ss.simulate(sc, engine="pysd")  # translation cached, imports warm
+    pysd = timed(lambda: ss.simulate(sc, engine="pysd"), 1 if args.quick else 3)
+
+    rows: list[tuple[str, float, float]] = [("PySD, 1 scenario", pysd, pysd)]
+    one = ss.Scenario(values=draws(1).iloc[0].to_dict())
+    ss.simulate(one)
+    single = timed(lambda: ss.simulate(one), 50 if args.quick else 501)
+    rows.append(("simulate(), 1 scenario, every variable", single, single))
+    batch: dict[int, float] = {}
     for n in sizes:
         table = draws(n)
         repeats = 3 if args.quick else (7 if n <= 1_000 else 5)
-        if n == 1:  # the single-run path: simulate() builds the full DataFrame
-            one = ss.Scenario(values=table.iloc[0].to_dict())
-            sec = timed(lambda one=one: ss.simulate(one), repeats * 3)
-            label = "simulate(), 1 scenario"
-        else:
-            sec = timed(lambda table=table: ss.simulate_many(table, outputs, backend=backend),
-                        repeats)
-            label = f"simulate_many, N={n:,}"
-        results[n] = sec
-        per = sec / n
-        print(f"{label:<28}{sec:>10.4f}{per * 1e3:>13.4f}{pysd / per:>10.0f}")
+        sec = timed(lambda table=table: ss.simulate_many(table, outputs, backend=backend),
+                    repeats)
+        batch[n] = sec
+        rows.append((f"simulate_many, N = {n:,}, 10 outputs", sec, sec / n))
+    one_thread = None
+    if not args.quick and backend == "numba":
+        os.environ["SLACK_SIM_THREADS"] = "1"
+        table = draws(10_000)
+        one_thread = timed(lambda: ss.simulate_many(table, outputs, backend=backend), 3)
+        del os.environ["SLACK_SIM_THREADS"]
+        rows.append(("simulate_many, N = 10,000, one thread", one_thread, one_thread / 1e4))
 
     n_mem = 1_000 if args.quick else 10_000
     table = draws(n_mem)
@@ -111,20 +171,83 @@ def main(argv: list[str] | None = None) -> int:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     size = sum(v.nbytes for v in ds.data_vars.values())
-    print()
-    print(f"peak memory, N={n_mem:,} with {len(outputs)} monthly outputs: {peak / 2**20:.0f} MiB "
-          f"(tracemalloc; the outputs themselves are {size / 2**20:.0f} MiB)")
-    status = []
-    for n, limit in TARGETS.items():
-        if n in results:
-            ok = results[n] <= limit
-            status.append(f"N={n:,}: {results[n]:.4f} s vs target {limit:g} s "
-                          f"{'met' if ok else 'MISSED'}")
-    if n_mem == 10_000:
-        status.append(f"memory: {peak / 2**20:.0f} MiB vs target 500 MiB "
-                      f"{'met' if peak <= 500 * 2**20 else 'MISSED'}")
-    print("targets: " + "; ".join(status))
+
+    million = None
+    if not args.quick:
+        done = subprocess.run([sys.executable, __file__, "--million-child", str(MILLION)],
+                              capture_output=True, text=True, check=True,
+                              env=os.environ | {"SLACK_SIM_BACKEND": backend})
+        million = json.loads(done.stdout.strip().splitlines()[-1])
+
+    lines = report(info, backend, startup, rows, pysd, peak, size, n_mem, batch, single,
+                   one_thread, million)
+    print("\n".join(lines))
+    if args.write_docs and not args.quick:
+        write_section(DOC, f"bench_engine ({backend})", lines)
+        print(f"\nwrote {DOC.relative_to(DOC.parents[1])}")
     return 0
+
+
+def report(info, backend, startup, rows, pysd, peak, size, n_mem, batch, single,
+           one_thread, million) -> list[str]:
+    lines = [
+        f"## Engine: `python benchmarks/bench_engine.py` ({backend} backend)",
+        "",
+        f"Measured {info['date']} on model `{info['model']}`.",
+        f"Machine: {info['machine']} (load average {info['load']} at the start, shared "
+        "with other sessions). Versions: " + info["versions"] + ".",
+        f"Kernel cache load and warm-up: {startup:.2f} s.",
+        "",
+        "| run | seconds | ms per scenario | x faster than PySD |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, sec, per in rows:
+        lines.append(f"| {label} | {sec:.4f} | {per * 1e3:.4f} | {pysd / per:,.0f} |")
+    lines += ["", f"Peak memory of the N = {n_mem:,} batch with 10 monthly outputs: "
+              f"{peak / 2**20:.0f} MiB (tracemalloc; the outputs themselves are "
+              f"{size / 2**20:.0f} MiB)."]
+    if million is not None:
+        if million.get("available"):
+            lines += ["", f"Outcomes only (`simulate_outcomes(table, HEADLINE_OUTPUTS, "
+                      f"headline_outcomes)`), N = {million['n']:,.0f} scenarios varying "
+                      f"{MILLION_COLUMNS} columns, in a process of its own: "
+                      f"{million['seconds']:.1f} s ({million['seconds'] / million['n'] * 1e3:.4f}"
+                      f" ms per scenario), peak resident memory of the whole process "
+                      f"{million['peak_rss'] / 1e6:,.0f} MB ({million['rss_before'] / 1e6:,.0f}"
+                      f" MB before the run: libraries, the input table of "
+                      f"{million['table_bytes'] / 1e6:,.0f} MB; the outcomes are "
+                      f"{million['result_bytes'] / 1e6:,.0f} MB)."]
+        else:
+            lines += ["", "Outcomes only: n/a (this checkout has no simulate_outcomes)."]
+    status = [f"simulate() {single * 1e3:.3f} ms vs {TARGETS['simulate'] * 1e3:g} ms "
+              f"{'met' if single <= TARGETS['simulate'] else 'MISSED'}"]
+    if 10_000 in batch:
+        status.append(f"N = 10,000 {batch[10_000]:.3f} s vs {TARGETS['batch']:g} s "
+                      f"{'met' if batch[10_000] <= TARGETS['batch'] else 'MISSED'}")
+    if million and million.get("available"):
+        ok = million["peak_rss"] <= TARGETS["million_rss"]
+        status.append(f"1,000,000 outcomes-only {million['peak_rss'] / 1e6:,.0f} MB vs 1,000 MB "
+                      f"{'met' if ok else 'MISSED'}")
+    lines += ["", "Targets (issue 16): " + "; ".join(status) + "."]
+    return lines
+
+
+def write_section(path: Path, name: str, lines: list[str]) -> None:
+    """Replace the text between this benchmark's markers in ``path`` (append if absent).
+
+    The markers are ``<!-- begin NAME -->`` and ``<!-- end NAME -->``; what lies outside
+    them belongs to other scripts and is kept as it is.
+    """
+    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    block = "\n".join([begin, *lines, end])
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

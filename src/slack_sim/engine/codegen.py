@@ -18,12 +18,9 @@ values; ``state = state + ddt * dt`` for all stocks at once.
 from __future__ import annotations
 
 from .plan import Plan
-from .translate import SMALL_VENSIM
+from .support import LANES, SMALL_VENSIM
 
 __all__ = ["LANES", "generate"]
-
-#: Scenarios per block in the numba kernel (vector width).
-LANES = 8
 
 
 def generate(plan: Plan, key: str) -> str:
@@ -91,8 +88,8 @@ def generate(plan: Plan, key: str) -> str:
             lines += [f"    y = {slope!r} * (x - {xs[j]!r}) + {ys[j]!r} if x >= {xs[j]!r} else y"]
         lines += [f"    y = {ys[-1]!r} if x >= {xs[-1]!r} else y", "    return x if x != x else y",
                   ""]
-    lines += ["", *_numba_kernel(plan), "", "", *_python_kernel(plan), "", "",
-              *_vector_kernel(plan), ""]
+    lines += ["", *_numba_kernel(plan, LANES, ""), "", "", *_numba_kernel(plan, 1, "1"), "",
+              "", *_python_kernel(plan), "", "", *_vector_kernel(plan), ""]
     lines += [
         "",
         "if numba is not None:",
@@ -101,13 +98,14 @@ def generate(plan: Plan, key: str) -> str:
         "    _xidz_nb = _jit(_xidz)",
     ]
     lines += [f"    _lookup_nb_{k} = _jit(_lookup_sel_{k})" for k in range(len(plan.lookups))]
-    lines += [
-        "    _init_nb = _jit(_init_nb)",
-        "    _step_nb = _jit(_step_nb)",
-        "    _step_rec_nb = _jit(_step_rec_nb)",
-        "    kernel_numba = _jit(kernel_numba)",
-        "",
-    ]
+    for sfx in ("", "1"):  # the block kernel and the one-lane kernel (single runs)
+        lines += [
+            f"    _init_nb{sfx} = _jit(_init_nb{sfx})",
+            f"    _step_nb{sfx} = _jit(_step_nb{sfx})",
+            f"    _step_rec_nb{sfx} = _jit(_step_rec_nb{sfx})",
+            f"    kernel_numba{sfx} = _jit(kernel_numba{sfx})",
+        ]
+    lines += [""]
     return "\n".join(lines)
 
 
@@ -134,8 +132,12 @@ def _update_lines(plan: Plan, dialect: str, indent: str) -> list[str]:
     return out
 
 
-def _numba_kernel(plan: Plan) -> list[str]:
-    """Init and step functions over a block of ``LANES`` scenarios, and a driver loop.
+def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
+    """Init and step functions over a block of ``lanes`` scenarios, and a driver loop.
+
+    ``lanes`` is :data:`LANES` for batches (``kernel_numba``) and 1 for single runs
+    (``kernel_numba1``: no lanes wasted on padding, nothing to gather). Function names
+    end in ``sfx``.
 
     Each function is one loop over the block's lanes around the straight-line scalar
     equations (numba compiles straight-line code far faster than a large loop nest).
@@ -151,13 +153,13 @@ def _numba_kernel(plan: Plan) -> list[str]:
     used: set[str] = set()
     for q in plan.dynamic_order + plan.stocks:
         used |= v[q].deps
-    lanes, ind = LANES, " " * 8
+    ind = " " * 8
     args = "dt, t0, tf, saveper"
 
     def at(row: int) -> str:
         return f"W[{row * lanes} + b]"
 
-    lines = [f"def _init_nb(W, P, i0, t, {args}):", f"    for b in range({lanes}):"]
+    lines = [f"def _init_nb{sfx}(W, P, i0, t, {args}):", f"    for b in range({lanes}):"]
     for j, q in enumerate(plan.parameters):
         lines += [f"{ind}{v[q].ident} = P[i0 + b, {j}]", f"{ind}{at(rows[q])} = {v[q].ident}"]
     for q in plan.init_order:
@@ -170,7 +172,7 @@ def _numba_kernel(plan: Plan) -> list[str]:
             lines += [f"{ind}{x}" for x in var.pre]
             lines += [f"{ind}{var.ident} = {var.expr['numba']}"]
         lines += [f"{ind}{at(rows[q])} = {var.ident}"]
-    for name, store in (("_step_nb", False), ("_step_rec_nb", True)):
+    for name, store in ((f"_step_nb{sfx}", False), (f"_step_rec_nb{sfx}", True)):
         # two variants: only output steps store every variable's value for recording
         lines += ["", "", f"def {name}(W, t, {args}):", f"    for b in range({lanes}):"]
         for q in v:
@@ -190,29 +192,56 @@ def _numba_kernel(plan: Plan) -> list[str]:
             lines += [f"{ind}d_{q} = {v[q].expr['numba']}"]
         lines += [f"{ind}{at(state[q])} = {v[q].ident} + d_{q} * dt" for q in plan.stocks]
     n_rows = len(rows) + len(plan.stocks)
+    if lanes == 1:
+        return lines + _one_lane_driver(sfx, n_rows, args)
     lines += [
         "",
         "",
-        f"def kernel_numba(P, times, rec, rows, out, {args}, start, stop):",
-        '    """Run scenarios start..stop-1 of P (rows padded to whole blocks of LANES);',
+        f"def kernel_numba{sfx}(P, times, rec, rows, out, {args}, start, stop):",
+        f'    """Run scenarios start..stop-1 of P (rows padded to whole blocks of {lanes});',
         '    output k is variable rows[k]."""',
         "    n_steps = times.shape[0] - 1",
         "    n_out = rows.shape[0]",
         f"    W = np.zeros({n_rows * lanes})",
         f"    for i0 in range(start, stop, {lanes}):",
         f"        nb = min({lanes}, stop - i0)",
-        f"        _init_nb(W, P, i0, times[0], {args})",
+        f"        _init_nb{sfx}(W, P, i0, times[0], {args})",
         "        for s in range(n_steps + 1):",
         "            r = rec[s]",
         "            if r < 0:",
-        f"                _step_nb(W, times[s], {args})",
+        f"                _step_nb{sfx}(W, times[s], {args})",
         "            else:",
-        f"                _step_rec_nb(W, times[s], {args})",
+        f"                _step_rec_nb{sfx}(W, times[s], {args})",
         "                for k in range(n_out):",
         "                    for b in range(nb):",
         f"                        out[k, i0 + b, r] = W[rows[k] * {lanes} + b]",
     ]
     return lines
+
+
+def _one_lane_driver(sfx: str, n_rows: int, args: str) -> list[str]:
+    # out[i, r, k]: each output time one contiguous row (a single run's DataFrame is
+    # then a view, no transpose)
+    return [
+        "",
+        "",
+        f"def kernel_numba{sfx}(P, times, rec, rows, out, {args}, start, stop):",
+        '    """Run scenarios start..stop-1 of P one at a time; out[i, r, k] is output',
+        '    k (variable rows[k]) of scenario i at output time r."""',
+        "    n_steps = times.shape[0] - 1",
+        "    n_out = rows.shape[0]",
+        f"    W = np.zeros({n_rows})",
+        "    for i in range(start, stop):",
+        f"        _init_nb{sfx}(W, P, i, times[0], {args})",
+        "        for s in range(n_steps + 1):",
+        "            r = rec[s]",
+        "            if r < 0:",
+        f"                _step_nb{sfx}(W, times[s], {args})",
+        "            else:",
+        f"                _step_rec_nb{sfx}(W, times[s], {args})",
+        "                for k in range(n_out):",
+        "                    out[i, r, k] = W[rows[k]]",
+    ]
 
 
 def _python_kernel(plan: Plan) -> list[str]:

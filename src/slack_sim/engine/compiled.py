@@ -9,7 +9,9 @@ of its three dialects:
 ``numba``
     Scalar equations in a loop over a block of 8 scenario lanes, branch-free so that
     LLVM vectorises it across scenarios; blocks are shared among threads (one per
-    core; the kernel releases the GIL). The fast path.
+    core; the kernel releases the GIL). The fast path. A run of one or two scenarios
+    takes the one-lane variant of the same code (``kernel_numba1``: no padding lanes),
+    which gives the very same numbers.
 ``vector``
     Pure numpy: every variable an array over scenarios; one numpy call per operation
     and time step. The fallback for large batches when numba is not installed.
@@ -35,14 +37,13 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pandas as pd
 
-from ..model.files import cache_dir
+from ..model.files import cache_dir, cache_dirs, fallback_cache_dir
 from ..model.parse import load_model
 from ..model.variables import Model
-from .codegen import LANES, generate
-from .plan import make_plan
 from .schedule import Schedule, schedule
-from .translate import SMALL_VENSIM, SUPPORTED_FUNCTIONS, UnsupportedFunctionError
+from .support import LANES, SMALL_VENSIM, SUPPORTED_FUNCTIONS, UnsupportedFunctionError
 
 __all__ = [
     "BACKENDS",
@@ -62,6 +63,9 @@ BACKENDS = ("auto", "numba", "numpy")
 
 #: Batches up to this size run the scalar kernel in plain Python on the numpy backend.
 SCALAR_PYTHON_MAX = 4
+#: Batches up to this size run the one-lane numba kernel (a block of 8 lanes costs
+#: about as much as three one-lane runs).
+ONE_LANE_MAX = 2
 
 _CODEGEN_FORMAT = 1  # bump when the generated code's layout changes
 #: Fewest scenarios per thread worth a thread of their own.
@@ -116,9 +120,17 @@ class CompiledModel:
         self.parameters: list[str] = list(module.PARAMETERS)
         self.defaults = np.array(module.DEFAULTS, dtype=float)
         self._param_index = {n: i for i, n in enumerate(self.parameters)}
+        #: Column of each parameter in a parameter matrix (read it, do not change it).
+        self.parameter_index = self._param_index
         self._var_index = {n: i for i, n in enumerate(self.variables)}
         self._dynamic = list(module.DYNAMIC)
         self._static = list(module.STATIC)
+        self._all_rows = np.arange(len(self.variables), dtype=np.int64)
+
+    @functools.cached_property
+    def columns(self) -> pd.Index:
+        """The variables as a (shared, immutable) pandas Index: a run's columns."""
+        return pd.Index(self.variables)
 
     # -- parameters --------------------------------------------------------------------
     def parameter_matrix(self, settings: Sequence[Mapping[str, float]]) -> np.ndarray:
@@ -165,6 +177,7 @@ class CompiledModel:
         *,
         sched: Schedule,
         backend: str = "auto",
+        threads: int | None = None,
     ) -> np.ndarray:
         """Integrate every row of ``P`` and return the requested outputs.
 
@@ -178,35 +191,37 @@ class CompiledModel:
             Integration and output times (see :meth:`schedule`).
         backend : str
             ``"auto"``, ``"numba"`` or ``"numpy"`` (see :data:`BACKENDS`).
+        threads : int, optional
+            Threads for the numba kernel (default: one per core, ``SLACK_SIM_THREADS``
+            overrides, at least 16 scenarios each); 1 when the caller runs chunks on
+            threads of its own.
 
         Returns
         -------
         numpy.ndarray
             Shape ``(len(outputs), N, len(sched.stamps))``: ``out[k, i, r]`` is output
-            ``k`` of scenario ``i`` at output time ``r``.
+            ``k`` of scenario ``i`` at output time ``r`` (for one or two scenarios on
+            numba, a view of a scenario-major array).
         """
         P = np.ascontiguousarray(P, dtype=float)
         if P.ndim != 2 or P.shape[1] != len(self.parameters):
             raise ValueError(f"P must have shape (N, {len(self.parameters)}), got {P.shape}")
-        unknown = [o for o in outputs if o not in self._var_index]
-        if unknown:
-            raise ValueError(f"unknown output variable(s): {', '.join(map(repr, unknown))}")
-        slots = np.full(len(self.variables), -1, dtype=np.int64)
-        for k, name in enumerate(outputs):
-            slots[self._var_index[name]] = k
+        rows = self._rows(tuple(outputs))
         n, r = P.shape[0], len(sched.stamps)
-        out = np.empty((len(outputs), n, r), dtype=float)
+        chosen = resolve_backend(backend)
+        if chosen == "numba" and 0 < n <= ONE_LANE_MAX:
+            return self._run_one_lane(P, rows, sched).transpose(2, 0, 1)
+        out = np.empty((len(rows), n, r), dtype=float)
         if n == 0:
             return out
         args = (sched.time_step, sched.initial_time, sched.final_time, sched.output_step)
-        chosen = resolve_backend(backend)
         if chosen == "numba":
             kernel = self._module.kernel_numba
-            rows = np.array([self._var_index[o] for o in outputs], dtype=np.int64)
+            _announce_compile(kernel, self)
             pad = -n % LANES
             if pad:  # whole blocks of lanes; the padding lanes are never recorded
                 P = np.concatenate([P, np.repeat(P[-1:], pad, axis=0)])
-            chunks = _chunks(n, _threads(n))
+            chunks = _chunks(n, threads if threads is not None else _threads(n))
             if len(chunks) == 1:
                 kernel(P, sched.times, sched.record, rows, out, *args, 0, n)
             else:  # the kernel releases the GIL: one chunk of scenarios per core
@@ -216,11 +231,55 @@ class CompiledModel:
                     for f in futures:
                         f.result()
         elif n <= SCALAR_PYTHON_MAX:
-            self._run_python(P, outputs, sched, out)
+            self._run_python(P, list(outputs), sched, out)
         else:
+            slots = np.full(len(self.variables), -1, dtype=np.int64)
+            slots[rows] = np.arange(len(rows))
             with np.errstate(all="ignore"):
                 self._module.kernel_vector(P, sched.times, sched.record, slots, out, *args)
         return out
+
+    def run_one(self, p: np.ndarray, *, sched: Schedule, backend: str = "auto") -> np.ndarray:
+        """Run one scenario and return every variable: shape ``(len(sched.stamps), V)``.
+
+        The single-run path of :func:`~slack_sim.simulate`: on numba the one-lane kernel
+        writes each output time as one contiguous row, so the result is the DataFrame's
+        block as it is (C order, no transpose); the same numbers as :meth:`run`.
+
+        Parameters
+        ----------
+        p : numpy.ndarray
+            One row of parameters, shape ``(len(parameters),)``.
+        sched : Schedule
+            Integration and output times.
+        backend : str
+            As for :meth:`run`.
+        """
+        P = np.ascontiguousarray(np.reshape(p, (1, -1)), dtype=float)
+        if P.shape[1] != len(self.parameters):
+            raise ValueError(f"p must have {len(self.parameters)} values, got {P.shape[1]}")
+        if resolve_backend(backend) == "numba":
+            return self._run_one_lane(P, self._all_rows, sched)[0]
+        return np.ascontiguousarray(self.run(P, self.variables, sched=sched,
+                                             backend=backend)[:, 0, :].T)
+
+    def _run_one_lane(self, P: np.ndarray, rows: np.ndarray, sched: Schedule) -> np.ndarray:
+        # out[i, r, k]: scenario-major, each output time a contiguous row
+        kernel = self._module.kernel_numba1
+        _announce_compile(kernel, self)
+        out = np.empty((P.shape[0], len(sched.stamps), len(rows)), dtype=float)
+        kernel(P, sched.times, sched.record, rows, out, sched.time_step, sched.initial_time,
+               sched.final_time, sched.output_step, 0, P.shape[0])
+        return out
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (one per compiled model, kept for good)
+    def _rows(self, outputs: tuple[str, ...]) -> np.ndarray:
+        unknown = [o for o in outputs if o not in self._var_index]
+        if unknown:
+            raise ValueError(f"unknown output variable(s): {', '.join(map(repr, unknown))}")
+        rows = np.array([self._var_index[o] for o in outputs], dtype=np.int64)
+        rows.setflags(write=False)
+        return rows
 
     def _run_python(
         self, P: np.ndarray, outputs: Sequence[str], sched: Schedule, out: np.ndarray
@@ -239,9 +298,34 @@ class CompiledModel:
                     out[k, i, :] = static[sta[name]]
 
     def warm_up(self, *, backend: str = "auto") -> None:
-        """Compile (or load from numba's cache) the kernel by running one short scenario."""
+        """Compile (or load from numba's cache) the kernels by running short scenarios."""
         sched = self.schedule(final_time=self.model.initial_time + self.model.saveper)
-        self.run(self.defaults[None, :], self.variables[:1], sched=sched, backend=backend)
+        for n in (1, LANES):  # the one-lane kernel (single runs) and the block kernel
+            self.run(np.repeat(self.defaults[None, :], n, axis=0), self.variables[:1],
+                     sched=sched, backend=backend)
+
+
+_ANNOUNCED: set[int] = set()
+
+
+def _announce_compile(kernel: object, compiled: CompiledModel) -> None:
+    """Say on stderr that numba is about to compile a kernel (not load it from its cache).
+
+    numba compiles on the first call in a process unless its cache (beside the
+    generated file) has the machine code; compiling takes 10 to 20 s, once per model
+    version, so a first run would otherwise sit silent.
+    """
+    if id(kernel) in _ANNOUNCED or getattr(kernel, "signatures", None):
+        return
+    _ANNOUNCED.add(id(kernel))
+    try:
+        index = kernel._cache._cache_file._index_path  # type: ignore[attr-defined]
+    except AttributeError:
+        return
+    if not os.path.exists(index):
+        print(f"slack-sim: compiling the engine for model version {compiled.version} "
+              "(once per model version and machine; 10 to 20 s)...",
+              file=sys.stderr, flush=True)
 
 
 def _threads(n: int) -> int:
@@ -284,8 +368,9 @@ def compile_model(model: Model | None = None, *, cache: bool = True) -> Compiled
     """Compile the model's equations into generated code (cached by the model's hash).
 
     The generated module lives in ``<cache>/engine-<model version>-<generator hash>/``
-    (the cache folder is ``$SLACK_SIM_CACHE`` or ``~/.cache/slack-sim``); numba keeps its
-    machine code beside it. The generator hash covers every file of
+    (the cache folder is ``$SLACK_SIM_CACHE`` or ``~/.cache/slack-sim``; when it cannot be
+    written, a private temporary folder: :func:`~slack_sim.model.files.fallback_cache_dir`);
+    numba keeps its machine code beside it. The generator hash covers every file of
     :mod:`slack_sim.engine` and PySD's version, so a changed model, code generator or
     translator gives a new folder and a stale cache is never used. The equations are
     read from ``model.elements`` (the model's one parse), not from the file again.
@@ -311,18 +396,31 @@ def compile_model(model: Model | None = None, *, cache: bool = True) -> Compiled
     key = f"{model.version}-{_generator_hash()}"
     if cache and key in _COMPILED:
         return _COMPILED[key]
-    folder = (cache_dir() if cache else Path(tempfile.mkdtemp(prefix="slack-sim-"))) / (
-        f"engine-{key}"
-    )
-    target = folder / "slack_kernel.py"
-    module = _load(target, key) if target.is_file() else None
+    name = f"engine-{key}"
+    bases = cache_dirs() if cache else []
+    module, target = None, Path()
+    for base in bases:  # the cache folder, then the private fallback folder
+        target = base / name / "slack_kernel.py"
+        module = _load(target, key) if target.is_file() else None
+        if module is not None:
+            break
     if module is None:
+        # the translator imports PySD: only when there is code to generate
+        from .codegen import generate
+        from .plan import make_plan
+
         source = generate(make_plan(model), key)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(source)
-        os.replace(tmp, target)
+        writable = ([cache_dir, fallback_cache_dir] if cache
+                    else [lambda: Path(tempfile.mkdtemp(prefix="slack-sim-"))])
+        for base_of in writable:
+            try:
+                target = _write_source(base_of() / name, source)
+                break
+            except OSError:  # an unwritable cache folder: the private fallback
+                continue
+        else:
+            raise OSError(f"cannot write the generated engine in {cache_dir()} or a "
+                          "temporary folder")
         module = _load(target, key)
         if module is None:
             raise RuntimeError(f"generated engine {target} failed its version check")
@@ -330,6 +428,16 @@ def compile_model(model: Model | None = None, *, cache: bool = True) -> Compiled
     if cache:
         _COMPILED[key] = compiled
     return compiled
+
+
+def _write_source(folder: Path, source: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "slack_kernel.py"
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    os.replace(tmp, target)
+    return target
 
 
 def _load(path: Path, key: str) -> ModuleType | None:

@@ -22,9 +22,11 @@ from ..validation import Interval, ValidationError
 if TYPE_CHECKING:
     from .compiled import CompiledModel
 
-__all__ = ["parameters", "profile_base", "range_of"]
+__all__ = ["ParameterSource", "parameters", "profile_base", "profile_row", "range_of",
+           "scenario_row"]
 
 _PROFILE_BASES: dict[tuple[str, str, int], dict[str, float]] = {}
+_PROFILE_ROWS: dict[tuple[str, str, int, int], np.ndarray] = {}
 
 
 def profile_base(model: Model, profile: str) -> dict[str, float]:
@@ -44,13 +46,52 @@ def profile_base(model: Model, profile: str) -> dict[str, float]:
     dict
         Value of every settable constant.
     """
-    path = models_dir() / "profiles" / f"{profile}.toml"
-    key = (model.version, profile, path.stat().st_mtime_ns if path.is_file() else -1)
+    key = _profile_key(model, profile)
     if key not in _PROFILE_BASES:
         base = model.defaults()
         base.update(profile_values(profile, model=model))
         _PROFILE_BASES[key] = base
     return dict(_PROFILE_BASES[key])
+
+
+def _profile_key(model: Model, profile: str) -> tuple[str, str, int]:
+    path = models_dir() / "profiles" / f"{profile}.toml"
+    return (model.version, profile, path.stat().st_mtime_ns if path.is_file() else -1)
+
+
+def profile_row(model: Model, compiled: CompiledModel, profile: str) -> np.ndarray:
+    """Return :func:`profile_base` as a row of the parameter matrix (read-only, cached).
+
+    Parameters
+    ----------
+    model : Model
+        The parsed model.
+    compiled : CompiledModel
+        The compiled engine (its parameter order).
+    profile : str
+        Calibration profile name.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(compiled.parameters),)``; copy it before changing it.
+    """
+    key = (*_profile_key(model, profile), id(compiled))
+    row = _PROFILE_ROWS.get(key)
+    if row is None:
+        row = compiled.parameter_matrix([profile_base(model, profile)])[0]
+        row.setflags(write=False)
+        _PROFILE_ROWS[key] = row
+    return row
+
+
+def scenario_row(scenario: Scenario, *, model: Model, compiled: CompiledModel) -> np.ndarray:
+    """Return one scenario's row of the parameter matrix: its profile and its values."""
+    row = profile_row(model, compiled, scenario.profile).copy()
+    index = compiled.parameter_index
+    for name, value in scenario.values.items():
+        row[index[name]] = value
+    return row
 
 
 def range_of(model: Model, name: str) -> Interval:
@@ -131,9 +172,62 @@ def parameters(
         if not isinstance(sc, Scenario):
             raise TypeError(f"expected Scenario objects or a DataFrame, got {type(sc).__name__}")
         if sc.profile not in bases:
-            bases[sc.profile] = compiled.parameter_matrix([profile_base(model, sc.profile)])[0]
+            bases[sc.profile] = profile_row(model, compiled, sc.profile)
         P[i] = bases[sc.profile]
         for name, value in sc.values.items():
             P[i, index_of[name]] = value
     index = pd.RangeIndex(len(scenarios), name="scenario")
     return P, index, [sc.name for sc in scenarios]
+
+
+class ParameterSource:
+    """Rows of the parameter matrix built a chunk at a time (never all N at once).
+
+    A batch of a million scenarios has a million rows of every constant (about 1 GB):
+    runs that keep only outcomes build each chunk's rows when they run it. The table's
+    values are checked against the model's ranges once, up front, as :func:`parameters`
+    does.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or pandas.DataFrame
+        As for :func:`parameters`.
+    model, compiled, profile
+        As for :func:`parameters`.
+
+    Attributes
+    ----------
+    index : pandas.Index
+        The scenario index (the table's, or ``0..N-1`` named ``scenario``).
+    """
+
+    def __init__(self, scenarios: Sequence[Scenario] | pd.DataFrame, *, model: Model,
+                 compiled: CompiledModel, profile: str) -> None:
+        self._model, self._compiled = model, compiled
+        if isinstance(scenarios, pd.DataFrame):
+            self._values = scenarios.to_numpy(dtype=float, copy=False)
+            _check_table(scenarios, model, self._values)
+            self._base = profile_row(model, compiled, profile)
+            self._cols = np.array([compiled.parameter_index[str(c)] for c in scenarios.columns],
+                                  dtype=np.intp)
+            self._scenarios: list[Scenario] | None = None
+            self.index = scenarios.index.copy()
+        else:
+            self._scenarios = list(scenarios)
+            for sc in self._scenarios:
+                if not isinstance(sc, Scenario):
+                    raise TypeError("expected Scenario objects or a DataFrame, got "
+                                    f"{type(sc).__name__}")
+            self.index = pd.RangeIndex(len(self._scenarios), name="scenario")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Return rows ``start..stop-1`` of the parameter matrix."""
+        if self._scenarios is None:
+            P = np.repeat(self._base[None, :], stop - start, axis=0)
+            P[:, self._cols] = self._values[start:stop]
+            return P
+        return np.stack([scenario_row(sc, model=self._model, compiled=self._compiled)
+                         for sc in self._scenarios[start:stop]])

@@ -1,4 +1,7 @@
-"""Run scenarios: :func:`simulate` (one, every variable) and :func:`simulate_many` (N).
+"""Run scenarios: :func:`simulate`, :func:`simulate_many` and :func:`simulate_outcomes`.
+
+:func:`simulate` runs one scenario (every variable), :func:`simulate_many` N (the chosen
+outputs' time series), :func:`simulate_outcomes` N keeping outcomes only.
 
 ``simulate(scenario)`` returns a DataFrame indexed by time in decimal years (from the
 model's origin, one row a month) with one column per model variable, named by its
@@ -6,13 +9,24 @@ Vensim name. Engines are registered in :data:`ENGINES`: ``"compiled"`` (the defa
 the generated code of :mod:`slack_sim.engine.compiled`) and ``"pysd"`` (the reference
 interpreter, :mod:`slack_sim.engine.pysd`). ``engine="numpy"``, the compiled engine's
 old name, still works and warns (:class:`DeprecationWarning`).
+
+Memory: a batch that keeps whole time series holds outputs x N x times values.
+``simulate_many(..., at=[years])`` keeps only the chosen output times and
+:func:`simulate_outcomes` only what a reduction returns per scenario (e.g. the headline
+outcomes, :func:`slack_sim.metrics.headline.headline_outcomes`); both run the batch a
+chunk of :data:`CHUNK_SIZE` scenarios at a time, one chunk per core, building each
+chunk's parameter rows when it runs, so memory is O(N x outcomes), not
+O(N x times x outputs).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -23,9 +37,11 @@ from ..model.parse import load_model
 from ..model.variables import Model
 from ..scenarios import DEFAULT_PROFILE, Scenario
 from ..validation import Interval, validate
-from .compiled import compile_model, resolve_backend
-from .inputs import parameters, profile_base
+from .compiled import CompiledModel, compile_model, resolve_backend
+from .inputs import ParameterSource, parameters, scenario_row
 from .pysd import pysd_rhs, run_pysd
+from .schedule import Schedule
+from .support import LANES
 
 __all__ = [
     "ENGINES",
@@ -33,9 +49,11 @@ __all__ = [
     "MIN_TIME_STEP",
     "START_YEAR",  # noqa: F822 (module __getattr__: read from the model when used)
     "pysd_rhs",
+    "CHUNK_SIZE",
     "run_scenario",
     "simulate",
     "simulate_many",
+    "simulate_outcomes",
     "to_years",
 ]
 
@@ -45,6 +63,12 @@ MAX_FINAL_TIME = 1200.0
 #: Shortest integration step in months (about 45 minutes); caps a run at 1.2 million
 #: steps.
 MIN_TIME_STEP = 0.001
+
+#: Scenarios per chunk of a batch that keeps outcomes only (a multiple of the kernel's
+#: lanes): big enough that a chunk's Python work (its parameter rows, the reduction's
+#: numpy calls) is a small part of its run, small enough that a chunk's time series
+#: (chunk x outputs x times) stay in tens of MB.
+CHUNK_SIZE = 2048
 
 #: Old engine names that still work, with a DeprecationWarning.
 _DEPRECATED_ENGINES = {"numpy": "compiled"}
@@ -82,11 +106,10 @@ def run_scenario(
     compiled = compile_model(model)
     sched = compiled.schedule(time_step=time_step, output_step=output_step,
                               final_time=final_time)
-    P = compiled.parameter_matrix([profile_base(model, scenario.profile) | dict(scenario.values)])
-    out = compiled.run(P, compiled.variables, sched=sched, backend=backend)
-    frame = pd.DataFrame(out[:, 0, :].T, columns=list(compiled.variables))
-    frame.index = pd.Index(sched.years, name="year")
-    return frame
+    p = scenario_row(scenario, model=model, compiled=compiled)
+    # (R, V) in C order: pandas keeps it as the frame's block, no copy
+    block = compiled.run_one(p, sched=sched, backend=backend)
+    return pd.DataFrame(block, index=sched.year_index, columns=compiled.columns, copy=False)
 
 
 #: Registered engines: name -> function(scenario, *, model, time_step, output_step, final_time).
@@ -178,6 +201,7 @@ def simulate_many(
     output_step: float | None = None,
     final_time: float | None = None,
     backend: str = "auto",
+    at: Sequence[float] | None = None,
 ) -> Any:
     """Run many scenarios in one pass and return the requested outputs as labelled arrays.
 
@@ -196,15 +220,19 @@ def simulate_many(
     backend : str
         ``"auto"`` (numba if installed, else numpy; ``SLACK_SIM_BACKEND`` overrides),
         ``"numba"`` or ``"numpy"``.
+    at : sequence of float, optional
+        Keep only these output times (decimal years, e.g. ``[2025.0, 2030.0]``): memory
+        is then N x outputs x len(at), and the batch runs a chunk at a time (the
+        parameter matrix is never built whole). The values are those of the full run.
 
     Returns
     -------
     xarray.Dataset
         One data variable per requested output (named by its Vensim name, with its
         ``units`` as an attribute), each with dimensions ``("scenario", "year")``:
-        scenario by time in decimal years. The ``scenario`` coordinate is the
-        DataFrame's index, or 0..N-1 for a list of scenarios (their names are in the
-        ``name`` coordinate).
+        scenario by time in decimal years (every output time, or those of ``at``). The
+        ``scenario`` coordinate is the DataFrame's index, or 0..N-1 for a list of
+        scenarios (their names are in the ``name`` coordinate).
 
     Raises
     ------
@@ -230,8 +258,21 @@ def simulate_many(
     compiled = compile_model(model)
     sched = compiled.schedule(time_step=time_step, output_step=output_step,
                               final_time=final_time)
-    P, index, names = parameters(scenarios, model=model, compiled=compiled, profile=profile)
-    out = compiled.run(P, outputs, sched=sched, backend=backend)
+    if at is None:
+        P, index, names = parameters(scenarios, model=model, compiled=compiled,
+                                     profile=profile)
+        out = compiled.run(P, outputs, sched=sched, backend=backend)
+    else:
+        sched = select_times(sched, at)
+        source = ParameterSource(scenarios, model=model, compiled=compiled, profile=profile)
+        index, names = source.index, _names(scenarios, source)
+        out = np.empty((len(outputs), len(source), len(sched.stamps)))
+
+        def keep(a: int, b: int, P: np.ndarray, chunk: np.ndarray) -> None:
+            out[:, a:b, :] = chunk
+
+        for _ in _run_chunks(source, compiled, outputs, sched, backend, keep):
+            pass
     data = {
         name: xr.Variable(("scenario", "year"), out[k], attrs={"units": model[name].units})
         for k, name in enumerate(outputs)
@@ -244,6 +285,194 @@ def simulate_many(
         "output_step": sched.output_step,
         "backend": resolve_backend(backend),
     })
+
+
+def simulate_outcomes(
+    scenarios: Sequence[Scenario] | pd.DataFrame,
+    outputs: Sequence[str],
+    reduce: Callable[..., Mapping[str, Any]],
+    *,
+    profile: str = DEFAULT_PROFILE,
+    time_step: float | None = None,
+    output_step: float | None = None,
+    final_time: float | None = None,
+    backend: str = "auto",
+    at: Sequence[float] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Run many scenarios and keep only outcomes: ``reduce`` applied chunk by chunk.
+
+    The batch runs :data:`CHUNK_SIZE` scenarios at a time (one chunk per core); each
+    chunk's time series of ``outputs`` are passed to ``reduce`` and dropped, so memory
+    is O(N x outcomes): a million scenarios fit in well under 1 GB.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or pandas.DataFrame
+        As for :func:`simulate_many`.
+    outputs : sequence of str
+        The model variables ``reduce`` needs.
+    reduce : callable
+        ``reduce(series, years, *, settings)`` -> mapping of outcome name to one value
+        per scenario of the chunk. ``series`` maps each output to a chunk x times array,
+        ``years`` are the output times, ``settings`` maps each constant (Vensim name) to
+        the chunk's values. :func:`slack_sim.metrics.headline.headline_outcomes` is such
+        a function (with ``outputs=HEADLINE_OUTPUTS``).
+    profile, time_step, output_step, final_time, backend
+        As for :func:`simulate_many`.
+    at : sequence of float, optional
+        Pass only these output times to ``reduce``.
+    chunk_size : int
+        Scenarios per chunk (rounded up to a multiple of the kernel's 8 lanes).
+    threads : int, optional
+        Chunks run at once (default: one per core; ``SLACK_SIM_THREADS`` overrides).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scenario (the DataFrame's index, or 0..N-1), one column per outcome,
+        in the order ``reduce`` returns them.
+
+    Raises
+    ------
+    ValueError
+        For an unknown output, out-of-range steps, or a reduction that does not return
+        one value per scenario.
+
+    Examples
+    --------
+    >>> from slack_sim.metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
+    >>> table = simulate_outcomes(draws, HEADLINE_OUTPUTS, headline_outcomes)  # doctest: +SKIP
+    """
+    if isinstance(outputs, str):
+        raise ValueError("outputs must be a non-empty list of variable names")
+    model = load_model()
+    outputs = list(outputs)
+    _check_outputs(model, outputs)
+    _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
+    compiled = compile_model(model)
+    sched = compiled.schedule(time_step=time_step, output_step=output_step,
+                              final_time=final_time)
+    if at is not None:
+        sched = select_times(sched, at)
+    source = ParameterSource(scenarios, model=model, compiled=compiled, profile=profile)
+    years = np.array(sched.years)
+
+    def reduced(a: int, b: int, P: np.ndarray, out: np.ndarray) -> dict[str, np.ndarray]:
+        series = {name: out[k] for k, name in enumerate(outputs)}
+        result = reduce(series, years, settings=_Settings(P, compiled.parameter_index))
+        chunk = {}
+        for name, value in result.items():
+            value = np.asarray(value)
+            if value.shape != (b - a,):
+                raise ValueError(f"reduce returned {name!r} with shape {value.shape}; "
+                                 f"expected one value per scenario, ({b - a},)")
+            chunk[name] = value
+        return chunk
+
+    parts = list(_run_chunks(source, compiled, outputs, sched, backend, reduced,
+                             chunk_size=chunk_size, threads=threads))
+    columns = list(parts[0]) if parts else []
+    data = {c: np.concatenate([p[c] for p in parts]) for c in columns}
+    return pd.DataFrame(data, index=source.index)
+
+
+def select_times(sched: Schedule, at: Sequence[float]) -> Schedule:
+    """Return ``sched`` recording only the output times ``at`` (decimal years), in order.
+
+    Raises
+    ------
+    ValueError
+        For a time that is not one of the run's output times, or one given twice.
+    """
+    years = sched.years
+    rows = []
+    for year in np.atleast_1d(np.asarray(at, dtype=float)).tolist():
+        hits = np.flatnonzero(np.abs(years - year) <= 1e-9 * max(1.0, abs(year)))
+        if not hits.size:
+            raise ValueError(f"at: {year:g} is not an output time of the run (from "
+                             f"{years[0]:g} to {years[-1]:g}, every "
+                             f"{sched.output_step:g} months)")
+        rows.append(int(hits[0]))
+    if not rows or len(set(rows)) != len(rows):
+        raise ValueError("at must list one or more distinct output times")
+    new = np.full(len(sched.stamps), -1, dtype=np.int64)
+    new[rows] = np.arange(len(rows))
+    record = np.where(sched.record >= 0, new[np.maximum(sched.record, 0)], -1)
+    return dataclasses.replace(sched, record=record, stamps=sched.stamps[rows])
+
+
+class _Settings(Mapping[str, np.ndarray]):
+    """A chunk's constants by Vensim name: columns of its parameter rows (views)."""
+
+    def __init__(self, P: np.ndarray, index: Mapping[str, int]) -> None:
+        self._P, self._index = P, index
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._P[:, self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def _names(scenarios: Any, source: ParameterSource) -> list[str]:
+    if isinstance(scenarios, pd.DataFrame):
+        return [str(i) for i in source.index]
+    return [sc.name for sc in scenarios]
+
+
+def _cores() -> int:
+    env = os.environ.get("SLACK_SIM_THREADS")
+    if env:
+        return max(1, int(env))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+def _run_chunks(
+    source: ParameterSource,
+    compiled: CompiledModel,
+    outputs: list[str],
+    sched: Schedule,
+    backend: str,
+    consume: Callable[[int, int, np.ndarray, np.ndarray], Any],
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    threads: int | None = None,
+) -> Iterator[Any]:
+    """Run the batch a chunk at a time; yield ``consume(a, b, P, out)`` in chunk order.
+
+    Each chunk's parameter rows are built, run (one kernel thread) and consumed on one
+    worker thread; the kernel releases the GIL, so one chunk per core runs at once.
+    """
+    n = len(source)
+    size = max(LANES, -(-int(chunk_size) // LANES) * LANES)
+    bounds = [(a, min(a + size, n)) for a in range(0, n, size)]
+
+    def work(ab: tuple[int, int], kernel_threads: int | None = 1) -> Any:
+        a, b = ab
+        P = source.rows(a, b)
+        out = compiled.run(P, outputs, sched=sched, backend=backend, threads=kernel_threads)
+        return consume(a, b, P, out)
+
+    workers = min(threads or _cores(), len(bounds))
+    if workers <= 1:  # one chunk (its kernel may still use every core) or one thread
+        for ab in bounds:
+            yield work(ab, None if len(bounds) == 1 else 1)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        # at most two chunks in flight per worker: memory stays bounded
+        pending: list[Any] = []
+        for ab in bounds:
+            pending.append(pool.submit(work, ab))
+            if len(pending) >= 2 * workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
 
 
 def __getattr__(name: str) -> Any:

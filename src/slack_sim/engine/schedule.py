@@ -11,6 +11,7 @@ import dataclasses
 import functools
 
 import numpy as np
+import pandas as pd
 
 from ..model.calendar import to_years
 
@@ -47,10 +48,17 @@ class Schedule:
     output_step: float
     start_year: float
 
-    @property
+    @functools.cached_property
     def years(self) -> np.ndarray:
-        """Output times in decimal years (the index of :func:`~slack_sim.simulate`)."""
-        return np.asarray(to_years(self.stamps, start=self.start_year), dtype=float)
+        """Output times in decimal years (the values of :attr:`year_index`; read-only)."""
+        years = np.asarray(to_years(self.stamps, start=self.start_year), dtype=float)
+        years.setflags(write=False)
+        return years
+
+    @functools.cached_property
+    def year_index(self) -> pd.Index:
+        """The output times as the (shared, immutable) index of :func:`~slack_sim.simulate`."""
+        return pd.Index(self.years.copy(), name="year")
 
 
 @functools.lru_cache(maxsize=32)

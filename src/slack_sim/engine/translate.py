@@ -25,6 +25,7 @@ from pysd.translators.structures import abstract_expressions as ae
 
 from ..model.parse import py_name
 from ..model.variables import CONTROL_VARIABLES, Model, ModelFormatError
+from .support import DIALECTS, SMALL_VENSIM, SUPPORTED_FUNCTIONS, UnsupportedFunctionError
 
 __all__ = [
     "DIALECTS",
@@ -35,29 +36,6 @@ __all__ = [
     "Var",
     "translate",
 ]
-
-#: Vensim functions and operators the compiler supports (nothing else compiles).
-SUPPORTED_FUNCTIONS = (
-    "INTEG",
-    "INITIAL",
-    "IF THEN ELSE",
-    ":AND:",
-    "MIN",
-    "MAX",
-    "ZIDZ",
-    "XIDZ",
-    "SQRT",
-    "EXP",
-    "WITH LOOKUP",
-    "+ - * / ^ and unary minus",
-    "= <> < <= > >=",
-)
-
-#: Vensim's zero for ZIDZ and XIDZ (as in ``pysd.py_backend.functions``).
-SMALL_VENSIM = 1e-6
-
-#: The code dialects generated for every expression.
-DIALECTS = ("numba", "python", "vector")
 
 _CALLS = {"if_then_else": 3, "min": 2, "max": 2, "zidz": 2, "xidz": 3, "sqrt": 1, "exp": 1}
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -89,10 +67,6 @@ _STRUCTURE_FUNCTIONS = {
 _NUMBERS = (bool, np.bool_, int, float, np.integer, np.floating)
 
 Code = dict[str, str]  # dialect -> code
-
-
-class UnsupportedFunctionError(ModelFormatError):
-    """The model uses a Vensim function or construct the compiled engine does not support."""
 
 
 @dataclasses.dataclass

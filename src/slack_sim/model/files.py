@@ -1,16 +1,19 @@
 """Where the model's files and the caches live.
 
 ``models_dir()`` is the folder of ``slack.mdl``, ``presets.toml`` and ``profiles/``
-(``SLACK_SIM_MODELS`` overrides it); ``cache_dir()`` is where generated code and
-translations are kept (``SLACK_SIM_CACHE``, else ``$XDG_CACHE_HOME/slack-sim``).
+(``SLACK_SIM_MODELS`` overrides it); ``cache_dir()`` is where the parsed model, generated
+code and translations are kept (``SLACK_SIM_CACHE``, else ``$XDG_CACHE_HOME/slack-sim``);
+``fallback_cache_dir()`` is where they go when that folder cannot be written.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
 from pathlib import Path
 
-__all__ = ["cache_dir", "default_model_path", "models_dir"]
+__all__ = ["cache_dir", "cache_dirs", "default_model_path", "fallback_cache_dir", "models_dir"]
 
 #: The ``models/`` folder at the top of the source tree.
 _SOURCE_MODELS = Path(__file__).resolve().parents[3] / "models"
@@ -22,6 +25,56 @@ def cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "slack-sim"
     )
     return Path(root)
+
+
+def _private_temp() -> Path:
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"slack-sim-{uid}"
+
+
+def _is_private(path: Path) -> bool:
+    # a real folder owned by this user that nobody else can write (another user could
+    # otherwise plant generated code in it)
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not st.st_mode & 0o022
+
+
+def fallback_cache_dir() -> Path:
+    """Return a private temporary cache folder, for when :func:`cache_dir` is unwritable.
+
+    The folder is ``<temp>/slack-sim-<uid>``, created with mode 0700 and used only if it
+    is a real folder owned by this user that nobody else can write; else a fresh
+    ``mkdtemp`` folder, good for this process only.
+
+    Returns
+    -------
+    pathlib.Path
+        An existing folder this process can write.
+    """
+    path = _private_temp()
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        pass
+    if _is_private(path):
+        return path
+    return Path(tempfile.mkdtemp(prefix="slack-sim-"))
+
+
+def cache_dirs() -> list[Path]:
+    """Return the folders a cache entry is looked for in, in order.
+
+    :func:`cache_dir`, then the private fallback folder if an earlier process had to
+    write there.
+    """
+    folders = [cache_dir()]
+    if _is_private(_private_temp()):
+        folders.append(_private_temp())
+    return folders
 
 
 def models_dir() -> Path:

@@ -1,0 +1,110 @@
+"""Benchmark a run from cold: ``slack-sim run`` and a one-line ``simulate()`` (issue 16).
+
+Each command runs in a fresh process, timed from start to exit (wall clock):
+
+- **warm**: caches filled (the parsed model, the generated kernel and numba's machine
+  code); the median of several runs;
+- **cold**: an empty cache folder (``SLACK_SIM_CACHE`` a new temporary folder): the model
+  is parsed, the kernel generated and compiled. Once each; the command's stderr is
+  checked for the compile message.
+
+Bytecode is written and reused (``PYTHONDONTWRITEBYTECODE`` is dropped from the
+children's environment), as in an installed package. ``--write-docs`` rewrites this
+script's section of ``docs/performance.md``. Works on an older checkout too.
+
+Usage::
+
+    python benchmarks/bench_cold.py [--repeats 5] [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_engine import DOC, machine, write_section  # noqa: E402
+
+SIMULATE = "import slack_sim as ss; ss.simulate(ss.preset())"
+TARGETS = {"run warm": 1.0, "run cold": 20.0}
+
+
+def commands(out: Path) -> dict[str, list[str]]:
+    exe = shutil.which("slack-sim")
+    cli = [exe] if exe else [sys.executable, "-m", "slack_sim.cli.main"]
+    return {"slack-sim run": [*cli, "run", "--out", str(out)],
+            "python -c simulate": [sys.executable, "-c", SIMULATE]}
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    t = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t, done.returncode, done.stderr
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args(argv)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    results: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
+        out = Path(tmp) / "run.csv"
+        for label, cmd in commands(out).items():
+            cold_env = env | {"SLACK_SIM_CACHE": str(Path(tmp) / f"cache-{len(results)}")}
+            cold, rc_cold, err = timed(cmd, cold_env)
+            timed(cmd, env)  # fills the usual caches, writes bytecode
+            warm = [timed(cmd, env) for _ in range(args.repeats)]
+            results[label] = {
+                "cold": cold, "cold_rc": rc_cold,
+                "message": "compiling the engine" in err,
+                "warm": statistics.median(w[0] for w in warm),
+                "warm_min": min(w[0] for w in warm), "warm_max": max(w[0] for w in warm),
+                "warm_rc": warm[-1][1], "stderr": warm[-1][2].strip().splitlines()[-1:],
+            }
+    info = machine()
+    lines = [
+        "## From cold: `python benchmarks/bench_cold.py`",
+        "",
+        f"Measured {info['date']} on model `{info['model']}`; machine: {info['machine']} "
+        f"(load average {info['load']} at the start, shared with other sessions). Each "
+        "command in a fresh process, start to exit; warm: median of "
+        f"{args.repeats} (min-max), caches filled; cold: an empty cache folder "
+        "(parse, code generation and numba compilation).",
+        "",
+        "| command | warm s (min-max) | cold s | compile message on stderr (cold) | exit |",
+        "|---|---:|---:|---|---|",
+    ]
+    for label, r in results.items():
+        lines.append(f"| `{label}` | {r['warm']:.2f} ({r['warm_min']:.2f}-{r['warm_max']:.2f})"
+                     f" | {r['cold']:.1f} | {'yes' if r['message'] else 'no'} | "
+                     f"{r['warm_rc']} warm, {r['cold_rc']} cold |")
+    run = results["slack-sim run"]
+    bad = [f"`{k}` exits {r['warm_rc']} ({'; '.join(r['stderr'])})"
+           for k, r in results.items() if r["warm_rc"]]
+    lines += ["", f"`python -c` is `{SIMULATE}`."]
+    if bad:
+        lines += ["", "Non-zero exits (the times are still those of the whole process): "
+                  + "; ".join(bad) + "."]
+    lines += ["", "Targets (issue 16): `slack-sim run` warm "
+              f"{run['warm']:.2f} s vs {TARGETS['run warm']:g} s "
+              f"{'met' if run['warm'] <= TARGETS['run warm'] else 'MISSED'}; cold "
+              f"{run['cold']:.1f} s vs {TARGETS['run cold']:g} s "
+              f"{'met' if run['cold'] <= TARGETS['run cold'] else 'MISSED'}, compile message "
+              f"{'shown' if run['message'] else 'MISSING'}."]
+    print("\n".join(lines))
+    if args.write_docs:
+        write_section(DOC, "bench_cold", lines)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
