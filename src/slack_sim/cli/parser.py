@@ -17,6 +17,7 @@ from ..validation import number
 from .analysis import ensemble_command, optimise_command, sensitivity_command, tipping_command
 from .appraise import add_appraise_command
 from .calibration import add_calibration_commands
+from .sweep import add_sweep_command
 from .commands import (
     compare_command,
     doc_command,
@@ -187,4 +188,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_commands(sub)
     add_calibration_commands(sub)
     add_appraise_command(sub, _add_scenario_args)
+    add_sweep_command(sub)
     return parser
