@@ -17,7 +17,6 @@ from ..validation import number
 from .analysis import ensemble_command, optimise_command, sensitivity_command, tipping_command
 from .appraise import add_appraise_command
 from .calibration import add_calibration_commands
-from .sweep import add_sweep_command
 from .commands import (
     compare_command,
     doc_command,
@@ -27,6 +26,7 @@ from .commands import (
     show_command,
     summary_command,
 )
+from .sweep import add_sweep_command
 
 __all__ = ["build_parser"]
 
