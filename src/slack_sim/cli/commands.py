@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..engine.run import simulate
+from ..fileio import atomic_write, safe_filename
 from ..model.calendar import MONTHS_PER_YEAR, START_YEAR, month_text
 from ..model.parse import load_model
 from ..report.compare import comparison, summarize
@@ -125,8 +126,8 @@ def run_command(args: argparse.Namespace) -> None:
     """``slack-sim run``: run a scenario, print a summary and write every variable to CSV."""
     scenario = scenario_from_args(args)
     frame = simulate(scenario, engine=args.engine)
-    out = Path(args.out or f"{scenario.name}.csv")
-    frame.to_csv(out, index_label="year")
+    out = Path(args.out or f"{safe_filename(scenario.name)}.csv")  # a name is never a path
+    atomic_write(out, frame.to_csv(index_label="year"))
     print(f"{scenario.name} on {scenario.profile}: {scenario.description}".rstrip(": "))
     print(_format_summary(_summary(frame)))
     # the last row is the closing state: the run covers the months up to the one before it
@@ -188,7 +189,7 @@ def doc_command(args: argparse.Namespace) -> None:
         with pd.option_context("display.max_colwidth", 60, "display.width", 200):
             text = doc[cols].fillna("").to_string(index=False)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        atomic_write(args.out, text)
         print(f"wrote {len(doc)} variables to {args.out}")
     else:
         print(text)

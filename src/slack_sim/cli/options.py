@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..fileio import atomic_write
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE, Scenario, load_scenario, preset
 from ..scenarios.profile_file import profile_file_scenario
 from ..validation import Interval, ValidationError, number
@@ -170,12 +171,11 @@ def write(out: str, frame: pd.DataFrame | None, payload: Mapping[str, Any]) -> N
     """Write ``payload`` as JSON or ``frame`` as CSV, by the suffix of ``out``."""
     path = Path(out)
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(payload, indent=2, allow_nan=False, default=str) + "\n",
-                        encoding="utf-8")
+        atomic_write(path, json.dumps(payload, indent=2, allow_nan=False, default=str) + "\n")
     elif path.suffix.lower() == ".csv":
         if frame is None:
             raise CliError("this command writes JSON only: use --out FILE.json")
-        frame.to_csv(path)
+        atomic_write(path, frame.to_csv())
     else:
         raise CliError(f"--out must end in .csv or .json, got {out!r}")
     print(f"wrote {path}")

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..fileio import atomic_path, atomic_write
 from ..metrics.resilience import RECOVERY_TOLERANCE
 from ..model.calendar import month_label
 from ..model.parse import SETTABLE_ROLES, load_model
@@ -196,8 +197,8 @@ def write_csv(comparison: Comparison, path: str | os.PathLike[str]) -> list[Path
     """
     out = Path(path)
     series = out.with_name(f"{out.stem}-timeseries{out.suffix or '.csv'}")
-    _outcomes_csv_table(comparison).to_csv(out, index=False)
-    time_series_table(comparison).to_csv(series, index=False)
+    atomic_write(out, _outcomes_csv_table(comparison).to_csv(index=False))
+    atomic_write(series, time_series_table(comparison).to_csv(index=False))
     return [out, series]
 
 
@@ -383,7 +384,8 @@ def write_excel(comparison: Comparison, path: str | os.PathLike[str]) -> Path:
     for name in SHEETS:
         writers[name](wb.create_sheet(name), comparison)
     out = Path(path)
-    wb.save(out)
+    with atomic_path(out) as tmp:
+        wb.save(tmp)
     return out
 
 
