@@ -11,7 +11,7 @@ from .analysis.ensemble import Ensemble, ensemble, uncertainty_ranges
 from .analysis.optimise import OptimisationResult, optimise, pareto_front
 from .analysis.sensitivity import sensitivity
 from .analysis.tipping import TippingMap, tipping_map
-from .engine import simulate_many
+from .engine import simulate_many, simulate_outcomes
 from .engine.run import ENGINES, simulate
 from .metrics.core import (
     benefit_cost_ratio,
@@ -80,6 +80,7 @@ __all__ = [
     "shock_response",
     "simulate",
     "simulate_many",
+    "simulate_outcomes",
     "summarize",
     "tipping_map",
     "uncertainty_ranges",

@@ -36,8 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
-from scipy.stats import qmc
 
 from ..model import Model, load_model
 from ..scenarios import Scenario, ScenarioError
@@ -285,6 +283,8 @@ def _fit(problem: _Problem, u0: np.ndarray, *, fixed: Mapping[int, float] | None
         u[free] = x
         return u
 
+    from scipy.optimize import least_squares  # imported when needed (start-up time)
+
     if not free.any():
         r = problem.residual(full)
         return full, type("R", (), {"cost": 0.5 * float(r @ r), "success": True,
@@ -401,6 +401,8 @@ def calibrate(
     problem = _Problem(scenario, plan, box, discrepancy)
     say = progress or (lambda stage, frac: None)
     # starts: the scenario's own values (clipped into the box) and a Latin hypercube
+    from scipy.stats import qmc  # imported when needed (start-up time)
+
     current = scenario.settings(model=model)
     own = np.clip((np.array([current[n] for n in names]) - problem.lo) / problem.span, 0, 1)
     cube = qmc.LatinHypercube(d=len(names), seed=seed).random(max(starts - 1, 0))

@@ -32,7 +32,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from ..model import load_model
 from ..scenarios import Scenario
@@ -129,6 +128,8 @@ class HistoryMatch:
 
 
 def _sample(box: pd.DataFrame, n: int, rng_seed: int) -> pd.DataFrame:
+    from scipy.stats import qmc  # imported when needed: scipy costs 0.3 s at start-up
+
     cube = qmc.LatinHypercube(d=len(box), seed=rng_seed).random(n)
     lo = box["low"].to_numpy(dtype=float)
     hi = box["high"].to_numpy(dtype=float)
