@@ -2,10 +2,10 @@
 ranges. 500 seeded uniform draws of every effect-size uncertainty over its declared
 range, the same draws for each policy (common random numbers), on the compiled engine.
 
-Measured (model a7eb5d75, seed 1, 43 effect sizes): cumulative harm is lower with
-seize-the-moment than with return-to-old-habits in 100% of draws (median 20% lower), with
-invest-to-save than austerity-then-covid in 99.8% (25%), and with current policy than
-return-to-old-habits in 96.0% (0.25%: a small effect, but a robust sign). The sign of the
+Measured (v2 budget rule, commit 113ba8c, seed 1, 43 effect sizes): cumulative harm is
+lower with seize-the-moment than with return-to-old-habits in 97.8% of draws (median 7.7%
+lower), with invest-to-save than austerity-then-covid in 95.2% (4.9%; a thin margin), and
+with current policy than return-to-old-habits in 99.6% (1.1%). The sign of the
 *spending* effect is not robust (52-56%): that is what the uncertainty tools are for."""
 
 import numpy as np
