@@ -248,13 +248,17 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
 def history_futures(scenario: Scenario) -> pd.DataFrame | None:
     """Return the history-consistent futures of a scenario's profile, or ``None``.
 
-    ``None`` when the profile has none, or they were made for another model version.
+    ``None`` when the profile has none (or its history match kept none), or they were
+    made for another model version.
     """
     name = scenario.profile.removesuffix("-uncalibrated")
     record = calibration_record(name)
     if record is None or record.get("model_version") != load_model().version:
         return None
-    return kept_futures(name)
+    kept = kept_futures(name)
+    # a profile whose history rules out every plausible future (its data are odd or the
+    # model cannot follow them: the note of tools/build_profiles.py lists them) has none
+    return kept if kept is not None and len(kept) else None
 
 
 @validate_params(SAMPLING)
