@@ -51,7 +51,9 @@ def _key(scenario: ss.Scenario, control: dict[str, float | None]) -> str:
         "pysd": version("pysd"),
         "engine": _engine_source_hash(),
         "profile": scenario.profile,
-        "values": {k: float(v) for k, v in sorted(scenario.values.items())},
+        # every value the run sets, the profile's included: a recalibrated or edited
+        # profile gives a new reference, never a stale one
+        "values": {k: float(v) for k, v in sorted(scenario.parameters().items())},
         "control": {k: v for k, v in sorted(control.items()) if v is not None},
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
