@@ -141,7 +141,9 @@ SENSITIVE = [
     ("tipping-point", {"Switch R3 failure demand": 0}, "both"),
     ("slack", {"Shock 1 length": 36}, "no-recovery"),
     ("partnership", {"Partnership erosion time": 24}, "2-5"),
-    ("invest-to-save", {"Statutory protection": 0}, "both"),
+    # since the budget rule pays for a ring fence, statutory protection no longer flips it;
+    # prevention that pays for itself (no deadweight, high effectiveness) does
+    ("invest-to-save", {"Prevention effectiveness": 0.8, "Prevention deadweight": 0}, "both"),
 ]
 
 
