@@ -192,6 +192,26 @@ def _check_outputs(model: Model, outputs: list[str]) -> None:
         raise ValueError("outputs lists a variable twice")
 
 
+def _prepare(
+    outputs: Sequence[str],
+    *,
+    time_step: float | None,
+    output_step: float | None,
+    final_time: float | None,
+) -> tuple[Model, list[str], Any, Any]:
+    """Check a batch's outputs and control values; return the model, outputs, kernel, schedule."""
+    if isinstance(outputs, str):
+        raise ValueError("outputs must be a non-empty list of variable names")
+    model = load_model()
+    outputs = list(outputs)
+    _check_outputs(model, outputs)
+    _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
+    compiled = compile_model(model)
+    sched = compiled.schedule(time_step=time_step, output_step=output_step,
+                              final_time=final_time)
+    return model, outputs, compiled, sched
+
+
 def simulate_many(
     scenarios: Sequence[Scenario] | pd.DataFrame,
     outputs: Sequence[str],
@@ -249,15 +269,8 @@ def simulate_many(
     """
     import xarray as xr
 
-    if isinstance(outputs, str):
-        raise ValueError("outputs must be a non-empty list of variable names")
-    model = load_model()
-    outputs = list(outputs)
-    _check_outputs(model, outputs)
-    _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
-    compiled = compile_model(model)
-    sched = compiled.schedule(time_step=time_step, output_step=output_step,
-                              final_time=final_time)
+    model, outputs, compiled, sched = _prepare(outputs, time_step=time_step,
+                                               output_step=output_step, final_time=final_time)
     if at is None:
         P, index, names = parameters(scenarios, model=model, compiled=compiled,
                                      profile=profile)
@@ -345,15 +358,8 @@ def simulate_outcomes(
     >>> from slack_sim.metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
     >>> table = simulate_outcomes(draws, HEADLINE_OUTPUTS, headline_outcomes)  # doctest: +SKIP
     """
-    if isinstance(outputs, str):
-        raise ValueError("outputs must be a non-empty list of variable names")
-    model = load_model()
-    outputs = list(outputs)
-    _check_outputs(model, outputs)
-    _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
-    compiled = compile_model(model)
-    sched = compiled.schedule(time_step=time_step, output_step=output_step,
-                              final_time=final_time)
+    model, outputs, compiled, sched = _prepare(outputs, time_step=time_step,
+                                               output_step=output_step, final_time=final_time)
     if at is not None:
         sched = select_times(sched, at)
     source = ParameterSource(scenarios, model=model, compiled=compiled, profile=profile)
