@@ -348,7 +348,9 @@ def ensemble(
                          "futures for this model version (run tools/build_profiles.py)")
     if use_history:
         draws = kept.drop(columns=[c for c in kept.columns if c in scenario.values])
-        draws = draws.head(n).reset_index(drop=True)
+        if n < len(draws):  # a seeded subset of the stored futures (all of them if fewer)
+            draws = draws.sample(n, random_state=np.random.default_rng(seed))
+        draws = draws.reset_index(drop=True)
         table = pd.DataFrame({"minimum": draws.min(), "maximum": draws.max()})
         source = "futures consistent with 2010-2020"
     else:

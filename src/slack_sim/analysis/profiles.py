@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..model import load_model, models_dir
 from ..scenarios import Scenario, preset
-from .calibration import CalibrationResult, calibrate
+from .calibration import CalibrationResult, Evidence, calibrate
 from .history import HistoryMatch, history_match
 
 __all__ = ["ProfileFit", "calibration_spec", "fit_profile", "record"]
@@ -89,7 +89,8 @@ def fit_profile(
     base = preset(spec["preset"], profile=f"{profile}-uncalibrated")
     fit_spec, hm_spec = spec["fit"], spec["history"]
     say("calibrating", 0.0)
-    fit = calibrate(base, data, list(fit_spec["parameters"]),
+    evidence = Evidence(**fit_spec["evidence"]) if "evidence" in fit_spec else None
+    fit = calibrate(base, data, list(fit_spec["parameters"]), evidence=evidence,
                     discrepancy=float(fit_spec["discrepancy"]), starts=int(fit_spec["starts"]),
                     refine=int(fit_spec["refine"]), seed=int(fit_spec["seed"]),
                     progress=lambda stage, frac: say(f"calibrating ({stage})", 0.3 * frac))

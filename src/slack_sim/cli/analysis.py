@@ -134,11 +134,15 @@ def ensemble_command(args: argparse.Namespace) -> None:
             baseline = preset(args.baseline, profile=scenario.profile)
         except ValueError as exc:
             raise CliError(f"--baseline: {exc}") from None
+    # no --groups, --parameter or --range: the profile's history-consistent futures where
+    # it has them, as the API and the app
     ens = ensemble(scenario, n=args.n, seed=args.seed, method=args.method,
-                   parameters=_parameters_arg(args), ranges=_ranges_arg(args),
+                   parameters=_parameters_arg(args), ranges=_ranges_arg(args) or None,
                    baseline=baseline)
-    print(f"{scenario.name} on {scenario.profile}: {ens.n:,} futures ({ens.method}, seed "
-          f"{ens.seed}), {len(ens.samples.columns)} uncertainties sampled")
+    how = (f"{ens.method}, seed {ens.seed}" if ens.source == "plausible futures"
+           else f"drawn with seed {ens.seed}")
+    print(f"{scenario.name} on {scenario.profile}: {ens.n:,} {ens.source} ({how}), "
+          f"{len(ens.samples.columns)} uncertainties")
     print(money_line(START_YEAR) + "\n")
     print(_format_ensemble_summary(ens.summary()))
     print()
