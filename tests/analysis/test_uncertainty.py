@@ -517,3 +517,25 @@ def test_ensemble_refuses_a_bad_seed():
     for seed in (-1, 1.5, "3", True):
         with pytest.raises(ValueError, match="^seed: expected a whole number of at least 0"):
             ensemble(ss.preset("baseline"), n=5, seed=seed)
+
+
+def test_sensitivity_on_a_matched_profile_samples_the_history_consistent_ranges():
+    """No parameters or ranges given: each default uncertainty is sampled over its 5-95%
+    range among the profile's history-consistent futures, and the table says so; the
+    uncalibrated profile (no futures) keeps the plausible ranges."""
+    from slack_sim.analysis.ensemble import history_futures
+    from slack_sim.analysis.sensitivity import history_ranges
+
+    sc = ss.preset("austerity-then-covid")
+    ranges, source = history_ranges(sc)
+    kept = history_futures(sc)
+    assert ranges and "consistent with 2010-2020" in source
+    name = "Prevention effectiveness"
+    assert ranges[name] == pytest.approx(tuple(kept[name].quantile([0.05, 0.95])))
+    plausible = uncertainty_ranges([name]).loc[name]
+    assert plausible["minimum"] <= ranges[name][0] < ranges[name][1] <= plausible["maximum"]
+    table = sensitivity(sc, method="morris", n=2, outputs=["cumulative_harm"])
+    assert table.attrs["ranges"] == source
+    assert history_ranges(ss.preset("austerity-then-covid",
+                                    profile="children-services-england-uncalibrated")) == (
+        None, "")

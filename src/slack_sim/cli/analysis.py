@@ -174,12 +174,12 @@ def sensitivity_command(args: argparse.Namespace) -> None:
         check(args.n, SAMPLES, f"-n ({what})")
     scenario = scenario_from_args(args)
     table = sensitivity(scenario, method=args.method, n=args.n, seed=args.seed,
-                        parameters=_parameters_arg(args), ranges=_ranges_arg(args),
+                        parameters=_parameters_arg(args), ranges=_ranges_arg(args) or None,
                         progress=progress_line(f"{args.method} runs"))
     end_progress()
     key = "ST" if args.method == "sobol" else "mu_star"
-    print(f"{args.method} sensitivity of {scenario.name} ({table.attrs['runs']:,} runs); "
-          f"top {args.top} by {key}:")
+    print(f"{args.method} sensitivity of {scenario.name} ({table.attrs['runs']:,} runs over "
+          f"the {table.attrs['ranges']}); top {args.top} by {key}:")
     for output, part in table.groupby("output", sort=False):
         print(f"\n{output}")
         for _, row in part.head(args.top).iterrows():
