@@ -2,7 +2,7 @@
 
 One command rebuilds all profiles (about 150 councils and England)::
 
-    python tools/build_profiles.py                 # inputs, then calibrate every council
+    python tools/build_profiles.py                 # inputs, then calibrate England and councils
     python tools/build_profiles.py --inputs-only   # councils.csv only (seconds)
     python tools/build_profiles.py --only kent,E10000016,children-services-england
     python tools/build_profiles.py --check kent     # recalibrate, compare with the committed row
@@ -203,11 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.inputs_only:
         return 0
     wanted = args.check or args.only
-    # England's fit is left out by default: applied to the default profile it moves the
-    # prevention elasticity to twice the evidence (see models/calibration.toml); name it
-    # with --only to compute it
     profiles = ([p.strip() for p in wanted.split(",") if p.strip()] if wanted
-                else list(councils["slug"]))
+                else [ENGLAND_PROFILE, *councils["slug"]])
     profiles = [_slug(p, councils) for p in profiles]
     path = MODELS / "profiles" / "calibration.csv"
     existing = _read(path) if path.is_file() else pd.DataFrame(columns=["profile"])

@@ -26,8 +26,10 @@ MODEL = ss.load_model()
 
 @pytest.fixture(scope="module")
 def ens():
+    """The sampler's ensemble: Latin-hypercube draws over the plausible ranges (the default
+    profile has history-consistent futures, which are tested below)."""
     return ensemble(ss.preset("invest-to-save"), n=60, seed=3,
-                    baseline=ss.preset("austerity-then-covid"))
+                    baseline=ss.preset("austerity-then-covid"), futures="plausible")
 
 
 # -- ranges ------------------------------------------------------------------------------------
@@ -83,12 +85,32 @@ def test_ranges_narrow_inside_the_declared_range_only():
 
 def test_ensemble_is_reproducible_by_seed(ens):
     again = ensemble(ss.preset("invest-to-save"), n=60, seed=3,
-                     baseline=ss.preset("austerity-then-covid"))
+                     baseline=ss.preset("austerity-then-covid"), futures="plausible")
     pd.testing.assert_frame_equal(again.samples, ens.samples)
     pd.testing.assert_frame_equal(again.bands, ens.bands)
     pd.testing.assert_frame_equal(again.outcomes, ens.outcomes)
-    other = ensemble(ss.preset("invest-to-save"), n=60, seed=4)
+    other = ensemble(ss.preset("invest-to-save"), n=60, seed=4, futures="plausible")
     assert not np.allclose(other.samples.to_numpy(), ens.samples.to_numpy())
+
+
+def test_history_futures_are_a_seeded_subset_of_the_stored_ones():
+    """Fewer members than stored futures: a subset chosen by the seed, each member one of
+    the stored futures; as many: all of them, whatever the seed."""
+    from slack_sim.analysis.ensemble import history_futures
+
+    sc = ss.preset("austerity-then-covid")
+    stored = history_futures(sc)
+    assert stored is not None and len(stored) > 60
+    cols = list(stored.columns.difference(list(sc.values)))
+    rows = {tuple(r) for r in stored[cols].round(12).to_numpy()}
+    a, b, a2 = (ensemble(sc, n=60, seed=s, outputs=["Harm"]) for s in (3, 4, 3))
+    assert a.source == "futures consistent with 2010-2020"
+    pd.testing.assert_frame_equal(a.samples, a2.samples)
+    assert not a.samples.equals(b.samples)
+    assert all(tuple(r) in rows for r in a.samples[cols].round(12).to_numpy())
+    assert a.samples[cols].drop_duplicates().shape[0] == 60
+    whole = ensemble(sc, n=len(stored) + 10, seed=1, outputs=["Harm"])
+    assert whole.n == len(stored)
 
 
 def test_latin_hypercube_fills_every_stratum(ens):
@@ -495,3 +517,25 @@ def test_ensemble_refuses_a_bad_seed():
     for seed in (-1, 1.5, "3", True):
         with pytest.raises(ValueError, match="^seed: expected a whole number of at least 0"):
             ensemble(ss.preset("baseline"), n=5, seed=seed)
+
+
+def test_sensitivity_on_a_matched_profile_samples_the_history_consistent_ranges():
+    """No parameters or ranges given: each default uncertainty is sampled over its 5-95%
+    range among the profile's history-consistent futures, and the table says so; the
+    uncalibrated profile (no futures) keeps the plausible ranges."""
+    from slack_sim.analysis.ensemble import history_futures
+    from slack_sim.analysis.sensitivity import history_ranges
+
+    sc = ss.preset("austerity-then-covid")
+    ranges, source = history_ranges(sc)
+    kept = history_futures(sc)
+    assert ranges and "consistent with 2010-2020" in source
+    name = "Prevention effectiveness"
+    assert ranges[name] == pytest.approx(tuple(kept[name].quantile([0.05, 0.95])))
+    plausible = uncertainty_ranges([name]).loc[name]
+    assert plausible["minimum"] <= ranges[name][0] < ranges[name][1] <= plausible["maximum"]
+    table = sensitivity(sc, method="morris", n=2, outputs=["cumulative_harm"])
+    assert table.attrs["ranges"] == source
+    assert history_ranges(ss.preset("austerity-then-covid",
+                                    profile="children-services-england-uncalibrated")) == (
+        None, "")

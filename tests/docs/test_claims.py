@@ -172,11 +172,31 @@ def halving_step_change(*, scenario: Any, rows: list[str]) -> float:
     return max(100.0 * abs(fine.loc[r, "fine"] / coarse.loc[r, "coarse"] - 1) for r in rows)
 
 
+def calibration(*, profile: str, column: str, scale: float = 1.0) -> float:
+    """A figure of a profile's committed calibration (``models/profiles/calibration.csv``)
+    times ``scale``; the record must have been made for the current model version."""
+    from slack_sim.scenarios.councils import calibration_record
+
+    record = calibration_record(profile)
+    assert record is not None, f"{profile}: no calibration record"
+    assert record["model_version"] == MODEL.version, f"{profile}: calibrated for another model"
+    return float(record[column]) * scale
+
+
+def elasticity(*, profile: str, series: str) -> float:
+    """The model's elasticity of ``series`` to early-help spending at the 2010 operating
+    point (:func:`slack_sim.analysis.evidence.elasticity`)."""
+    from slack_sim.analysis.evidence import elasticity as model_elasticity
+
+    return model_elasticity(profile=profile)[series]
+
+
 #: The computations a claim may name (``compute = "..."``), with their arguments.
 COMPUTATIONS: dict[str, Callable[..., float]] = {
     f.__name__: f for f in (ensemble_share, ensemble_rank, ensemble_spearman, outcome,
                             model_fact, sensitivity_runs, tipping_threshold,
-                            tipping_never_from, halving_step_change)
+                            tipping_never_from, halving_step_change, calibration,
+                            elasticity)
 }
 CLAIM_KEYS = {"doc", "phrase", "compute", "args", "tolerance", "between", "bound", "why",
               "known_stale"}

@@ -146,7 +146,9 @@ def test_extreme_tenfold_need():
 
 #: England's baseline moves by design: its child population, need and unit costs grow, and
 #: its 2010 care starts (27,800) exceed its care exits (25,900), as published. With those
-#: switched off it must be an exact equilibrium, like the generic profile.
+#: switched off it must be an exact equilibrium, like the generic profile. On the sourced
+#: values: the calibrated profile's need (Need scale 1.01) is fitted to 2010-2020, not to
+#: the 2010 stocks the model starts from, so it is not at rest in 2010 by design.
 ENGLAND_AT_REST = {"Need growth rate": 0, "Child population growth to 2020": 0,
                    "Child population growth after 2020": 0,
                    "Real growth in cost per child in care": 0,
@@ -154,7 +156,7 @@ ENGLAND_AT_REST = {"Need growth rate": 0, "Child population growth to 2020": 0,
                    "Care exits 2010": 27800}
 
 
-@pytest.mark.parametrize("profile", ["generic", "children-services-england"])
+@pytest.mark.parametrize("profile", ["generic", "children-services-england-uncalibrated"])
 def test_equilibrium_baseline_flat_30_years(profile):
     frame = run(ss.preset("baseline", profile=profile),
                 **(ENGLAND_AT_REST if profile != "generic" else {}))

@@ -6,7 +6,10 @@ Measured (v2 budget rule, commit 113ba8c, seed 1, 43 effect sizes): cumulative h
 lower with seize-the-moment than with return-to-old-habits in 97.8% of draws (median 7.7%
 lower), with invest-to-save than austerity-then-covid in 95.2% (4.9%; a thin margin), and
 with current policy than return-to-old-habits in 99.6% (1.1%). The sign of the
-*spending* effect is not robust (52-56%): that is what the uncertainty tools are for."""
+*spending* effect is not robust (52-56%): that is what the uncertainty tools are for.
+
+On England's sourced values, like the reference behaviours (the calibrated default, with
+need growing more slowly, gives invest-to-save's margin as 94.8% of the same draws)."""
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,7 @@ import pytest
 import slack_sim as ss
 
 N = 500
+SOURCED = "children-services-england-uncalibrated"
 MODEL = ss.load_model()
 # the effect sizes; not the Need group, whose scale (up to tenfold) is a stress test
 EFFECTS = [n for n in MODEL.uncertainties if MODEL[n].group == "Effect sizes"]
@@ -27,10 +31,11 @@ def harm():
     out = {}
     for name in ("austerity-then-covid", "invest-to-save", "seize-the-moment",
                  "return-to-old-habits"):
-        table = pd.DataFrame([ss.preset(name).settings()] * N)
+        table = pd.DataFrame([ss.preset(name, profile=SOURCED).settings()] * N)
         for col, values in draws.items():
             table[col] = values
-        res = ss.simulate_many(table, outputs=["Harm"])  # crisis queue + unmet need
+        # Harm: crisis queue + unmet need
+        res = ss.simulate_many(table, outputs=["Harm"], profile=SOURCED)
         out[name] = res["Harm"].sum("year").to_numpy()
     return out
 

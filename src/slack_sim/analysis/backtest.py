@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..model import load_model
 from ..scenarios import Scenario
-from .calibration import CalibrationResult, calibrate
+from .calibration import CalibrationResult, Evidence, calibrate
 from .history import HistoryMatch, history_match
 from .observe import observation_plan, simulate_observations
 
@@ -108,6 +108,7 @@ def backtest(
     band_members: int = 500,
     seed: int = 0,
     series: Sequence[str] | None = None,
+    evidence: Evidence | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> Backtest:
     """Calibrate and history-match on the years to ``train_until``, score the later years.
@@ -130,6 +131,9 @@ def backtest(
         Seed.
     series : sequence of str, optional
         Series to use.
+    evidence : Evidence, optional
+        A published effect size used as a prior in the fit (as
+        :func:`~slack_sim.analysis.calibration.calibrate`).
     progress : callable, optional
         ``progress(stage, fraction)``.
 
@@ -144,7 +148,8 @@ def backtest(
     if test.empty:
         raise ValueError(f"train_until: {train_until} leaves no later figures to forecast")
     say("calibrate", 0.0)
-    fit = calibrate(scenario, train, parameters, seed=seed, profile_points=0)
+    fit = calibrate(scenario, train, parameters, seed=seed, profile_points=0,
+                    evidence=evidence)
     say("history match", 0.4)
     match = history_match(fit.scenario, train, n=futures, seed=seed, waves=2)
     say("forecast", 0.8)

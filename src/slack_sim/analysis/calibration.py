@@ -12,11 +12,29 @@ a 12-stock model of a whole service cannot reproduce every year's figure). So
     -\log L(\theta) = \tfrac12 \sum_i r_i(\theta)^2 + \text{const}, \qquad
     r_i = (f_i(\theta) - z_i) / s_i ,
 
+plus, when evidence on an effect size is given (:class:`Evidence`), a Gaussian prior
+on the model's value of that effect: one more residual
+:math:`r_e = (\varepsilon(\theta) - \mu) / \tau`, with :math:`\varepsilon` the elasticity of
+a series to early-help spending computed from the model at :math:`\theta`
+(:func:`slack_sim.analysis.evidence.elasticities`) and the published interval read as
+:math:`\mu \pm 1.96\,\tau`. The fit is then the posterior mode (penalised likelihood):
+the published series cannot move prevention's effect outside what the studies of it
+found without paying for it. The total is
+
+.. math::
+
+    -\log p(\theta \mid z) = \tfrac12 \sum_i r_i(\theta)^2 + \tfrac12 r_e(\theta)^2
+    + \text{const},
+
 minimised by :func:`scipy.optimize.least_squares` (trust-region reflective, within each
 parameter's bounds: its ``Plausible`` range in ``slack.mdl``, else its declared range),
 in coordinates scaled to the unit box, from the best points of a Latin hypercube of
 starts. The Jacobian's finite differences are one batch of runs through the compiled
 engine, so every optimiser step is one call of the engine.
+
+A parameter whose 95% profile range reaches both ends of its plausible range is not
+identified by the data: it is held at its sourced value and the others are refitted
+(``identify``), so that no value is set by the optimiser's path alone.
 
 Confidence ranges are profile-likelihood intervals: for each parameter in turn, fixed on
 a grid and the others refitted, the 95% range is where
@@ -42,8 +60,12 @@ from ..scenarios import Scenario, ScenarioError
 from ..validation import Interval, validate
 from .observe import ObservationPlan, observation_plan, simulate_observations
 
-__all__ = ["CalibrationResult", "calibrate", "fit_statistics", "parameter_bounds", "theil"]
+__all__ = ["CalibrationResult", "Evidence", "calibrate", "fit_statistics", "parameter_bounds",
+           "theil"]
 
+#: How close (in the unit box) a profile range's end must come to a bound to count as
+#: reaching it: 1% of the plausible range.
+_EDGE = 0.01
 #: chi-square(1) 95% quantile: the profile-likelihood threshold on 2 * delta log L.
 CHI2_95 = 3.841458820694124
 
@@ -54,6 +76,50 @@ _RULES = {
     "seed": Interval("integer", 0, None),
     "profile_points": Interval("integer", 0, 50),
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """A published effect size entered into the fit as a Gaussian prior.
+
+    The elasticity of ``series`` to early-help spending over the financial year ending
+    March ``year`` (:func:`slack_sim.analysis.evidence.elasticities`), whose published
+    interval ``low`` to ``high`` is read as a 95% interval: mean its midpoint, standard
+    deviation its half-width over 1.96.
+
+    Attributes
+    ----------
+    series : str
+        The series (a model variable), e.g. ``"Children in need"``.
+    low, high : float
+        The published interval (Webb 2021 for children in need: -0.16 to -0.07).
+    year : int
+        Financial year ending March in which the elasticity is read.
+    source : str
+        The study.
+    """
+
+    series: str
+    low: float
+    high: float
+    year: int = 2015
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        validate({"year": self.year}, {"year": Interval("integer", 2011, 2045)})
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise ValueError(f"evidence: the interval must be finite and low < high, got "
+                             f"{self.low!r} to {self.high!r}")
+
+    @property
+    def mean(self) -> float:
+        """The prior's mean (the interval's midpoint)."""
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def sd(self) -> float:
+        """The prior's standard deviation (half the interval over 1.96)."""
+        return 0.5 * (self.high - self.low) / 1.959963984540054
 
 
 def parameter_bounds(
@@ -173,7 +239,8 @@ class CalibrationResult:
     parameters : pandas.DataFrame
         Indexed by name: ``value`` (fitted), ``lower``/``upper`` (95% profile-likelihood
         range; at a bound when the likelihood stays flat to it), ``low``/``high`` (the
-        search range), ``start`` (value before fitting), ``units``.
+        search range), ``start`` (value before fitting), ``units``, ``identified``
+        (False: the data do not identify it and it is held at ``start``).
     statistics : pandas.DataFrame
         Per series: n, MAPE, RMSE, r, Theil U^M, U^S, U^C.
     residuals : pandas.DataFrame
@@ -184,7 +251,8 @@ class CalibrationResult:
     message : str
         The optimiser's reason for stopping.
     negative_log_likelihood : float
-        :math:`\tfrac12 \sum r_i^2` at the fitted values.
+        :math:`\tfrac12 \sum r_i^2` at the fitted values (with the evidence's
+        :math:`\tfrac12 r_e^2` when evidence is given).
     runs : int
         Model runs used.
     scenario : Scenario
@@ -193,6 +261,10 @@ class CalibrationResult:
         Figures that could not be used, with the reason.
     discrepancy : float
         The relative model discrepancy used.
+    evidence : Evidence or None
+        The prior used, if any.
+    elasticity : float or None
+        The evidence's elasticity at the fitted values.
     """
 
     parameters: pd.DataFrame
@@ -205,6 +277,8 @@ class CalibrationResult:
     scenario: Scenario
     skipped: pd.DataFrame
     discrepancy: float
+    evidence: Evidence | None = None
+    elasticity: float | None = None
 
     @property
     def values(self) -> dict[str, float]:
@@ -215,8 +289,18 @@ class CalibrationResult:
         """Return the fit as lines of text (values with ranges, then statistics)."""
         lines = [("Converged" if self.converged else "NOT CONVERGED") + f": {self.message}"]
         for name, row in self.parameters.iterrows():
+            if not row.get("identified", True):
+                lines.append(f"  {name} = {row['value']:.4g} {row['units']}: not identified "
+                             "(the data rule out none of its plausible range "
+                             f"{row['low']:.4g} to {row['high']:.4g}); kept at its sourced value")
+                continue
             lines.append(f"  {name} = {row['value']:.4g} (95% range {row['lower']:.4g} to "
                          f"{row['upper']:.4g}) {row['units']}")
+        if self.evidence is not None and self.elasticity is not None:
+            e = self.evidence
+            lines.append(f"  elasticity of {e.series.lower()} to early help ({e.year}): "
+                         f"{self.elasticity:.3f} (prior {e.low:g} to {e.high:g}"
+                         + (f", {e.source}" if e.source else "") + ")")
         lines.append("series: n, MAPE, U^M, U^S, U^C")
         for name, row in self.statistics.iterrows():
             lines.append(f"  {name}: {row['n']:.0f}, {row['mape']:.1%}, {row['um']:.2f}, "
@@ -228,8 +312,9 @@ class _Problem:
     """Residuals of a parameter vector in the unit box, every evaluation batched."""
 
     def __init__(self, scenario: Scenario, plan: ObservationPlan, box: pd.DataFrame,
-                 discrepancy: float) -> None:
+                 discrepancy: float, evidence: Evidence | None = None) -> None:
         self.scenario, self.plan, self.box = scenario, plan, box
+        self.evidence = evidence
         self.names = list(box.index)
         self.lo = box["low"].to_numpy(dtype=float)
         self.span = box["high"].to_numpy(dtype=float) - self.lo
@@ -248,8 +333,23 @@ class _Problem:
         self.runs += len(frame)
         return simulate_observations(self.scenario, frame, self.plan)
 
+    def elasticities(self, units: np.ndarray) -> np.ndarray:
+        """Return the evidence's elasticity for rows of unit-box points (two engine calls)."""
+        from .evidence import elasticities
+
+        e = self.evidence
+        assert e is not None
+        frame = pd.DataFrame(self.values(np.atleast_2d(units)), columns=self.names)
+        self.runs += 2 * len(frame)
+        return elasticities(frame, profile=self.scenario.profile, year=e.year,
+                            series=(e.series,))[e.series].to_numpy()
+
     def residuals_many(self, units: np.ndarray) -> np.ndarray:
-        return (self.figures(units) - self.z) / self.s
+        res = (self.figures(units) - self.z) / self.s
+        if self.evidence is None:
+            return res
+        prior = (self.elasticities(units) - self.evidence.mean) / self.evidence.sd
+        return np.column_stack([res, prior])
 
     def residual(self, u: np.ndarray) -> np.ndarray:
         key = np.asarray(u, dtype=float).tobytes()
@@ -304,8 +404,12 @@ def _fit(problem: _Problem, u0: np.ndarray, *, fixed: Mapping[int, float] | None
 
 
 def _profile(problem: _Problem, best: np.ndarray, best_cost: float, j: int, *,
-             points: int, max_nfev: int) -> tuple[float, float]:
-    """95% profile-likelihood range of coordinate ``j`` (unit box), scanned both ways."""
+             points: int, max_nfev: int,
+             held: Mapping[int, float] | None = None) -> tuple[float, float]:
+    """95% profile-likelihood range of coordinate ``j`` (unit box), scanned both ways.
+
+    Coordinates in ``held`` stay at their values while the others are refitted.
+    """
     ends = []
     for direction in (-1.0, 1.0):
         u, prev_u, prev_d = best.copy(), best[j], 0.0
@@ -315,7 +419,8 @@ def _profile(problem: _Problem, best: np.ndarray, best_cost: float, j: int, *,
             target = best[j] + direction * (k / points) * abs(bound - best[j])
             if abs(bound - best[j]) < 1e-9:
                 break
-            u, res = _fit(problem, u, fixed={j: target}, max_nfev=max_nfev)
+            u, res = _fit(problem, u, fixed={**dict(held or {}), j: target},
+                          max_nfev=max_nfev)
             d = 2.0 * (res.cost - best_cost)
             if d > CHI2_95:  # crossed: interpolate between the last two grid points
                 frac = (CHI2_95 - prev_d) / (d - prev_d) if d > prev_d else 1.0
@@ -340,6 +445,8 @@ def calibrate(
     seed: int = 0,
     series: Sequence[str] | None = None,
     final_year: float | None = None,
+    evidence: Evidence | None = None,
+    identify: bool = True,
     progress: Callable[[str, float], None] | None = None,
 ) -> CalibrationResult:
     """Fit parameters of a scenario to observed series by maximum likelihood.
@@ -372,6 +479,16 @@ def calibrate(
         Fit only these series.
     final_year : float, optional
         Use figures up to this year ending March (a backtest's training window).
+    evidence : Evidence, optional
+        A published effect size entered as a Gaussian prior (see the module's docstring);
+        the fit is then the posterior mode and its ranges profile the posterior.
+    identify : bool
+        Hold at its starting (sourced) value, and refit the others without it, every
+        parameter the data do not identify: one whose 95% profile range reaches both ends
+        of its plausible range (needs ``profile_points`` > 0 and two or more parameters;
+        ``identified`` in the result says which). A value the data cannot tell from any
+        other in its plausible range is otherwise set by the optimiser's path, not by
+        evidence.
     progress : callable, optional
         ``progress(stage, fraction)``.
 
@@ -398,7 +515,9 @@ def calibrate(
     if plan.n < len(names) + 1:
         raise ValueError(f"observed: {plan.n} usable figure(s) for {len(names)} parameter(s); "
                          "need at least one more figure than parameters to fit")
-    problem = _Problem(scenario, plan, box, discrepancy)
+    if evidence is not None and evidence.series not in model.variables:
+        raise ScenarioError(f"evidence: {evidence.series!r} is not a model variable")
+    problem = _Problem(scenario, plan, box, discrepancy, evidence)
     say = progress or (lambda stage, frac: None)
     # starts: the scenario's own values (clipped into the box) and a Latin hypercube
     from scipy.stats import qmc  # imported when needed (start-up time)
@@ -418,25 +537,51 @@ def calibrate(
         if result.cost < best_cost:
             best_u, best, best_cost = u, result, float(result.cost)
     assert best_u is not None and best is not None
+    lower, upper = problem.values(np.zeros(len(names))), problem.values(np.ones(len(names)))
+    held: dict[int, float] = {}
+    if profile_points:
+        ranges = {}
+        for j in range(len(names)):
+            say("ranges", j / len(names))
+            ranges[j] = _profile(problem, best_u, best_cost, j, points=profile_points,
+                                 max_nfev=max(10, max_nfev // 4))
+        if identify and len(names) > 1:
+            # not identified: the data rule out no value of its plausible range (its 95%
+            # range reaches both bounds); it keeps its sourced value and the rest is refitted
+            held = {j: float(own[j]) for j, (lo_u, hi_u) in ranges.items()
+                    if lo_u <= _EDGE and hi_u >= 1.0 - _EDGE}
+            if len(held) == len(names):
+                held = {}
+        if held:
+            say("refit", 0.0)
+            start = best_u.copy()
+            for j, v in held.items():
+                start[j] = v
+            best_u, best = _fit(problem, start, fixed=held, max_nfev=max_nfev)
+            best_cost = float(best.cost)
+            for j in range(len(names)):
+                if j not in held:
+                    say("ranges", j / len(names))
+                    others = {k: v for k, v in held.items() if k != j}
+                    ranges[j] = _profile(problem, best_u, best_cost, j, points=profile_points,
+                                         max_nfev=max(10, max_nfev // 4), held=others)
+        for j, (lo_u, hi_u) in ranges.items():
+            lower[j] = problem.lo[j] + lo_u * problem.span[j]
+            upper[j] = problem.lo[j] + hi_u * problem.span[j]
     converged = bool(best.success and best.status > 0)
     message = str(best.message) if converged else (
         f"did not converge within {max_nfev} evaluations ({best.message}); the best point "
         "found is returned")
-    lower, upper = problem.values(np.zeros(len(names))), problem.values(np.ones(len(names)))
-    if profile_points:
-        for j in range(len(names)):
-            say("ranges", j / len(names))
-            lo_u, hi_u = _profile(problem, best_u, best_cost, j, points=profile_points,
-                                  max_nfev=max(10, max_nfev // 4))
-            lower[j] = problem.lo[j] + lo_u * problem.span[j]
-            upper[j] = problem.lo[j] + hi_u * problem.span[j]
     fitted_values = problem.values(best_u)
     fitted = problem.figures(best_u[None, :])[0]
+    elasticity = (float(problem.elasticities(best_u[None, :])[0])
+                  if evidence is not None else None)
     say("done", 1.0)
     table = pd.DataFrame({
         "value": fitted_values, "lower": lower, "upper": upper,
         "low": problem.lo, "high": problem.lo + problem.span,
         "start": [current[n] for n in names], "units": box["units"].to_numpy(),
+        "identified": [j not in held for j in range(len(names))],
     }, index=pd.Index(names, name="parameter"))
     residuals = plan.table[["series", "year", "value", "sigma"]].rename(
         columns={"value": "observed"}).assign(
@@ -454,4 +599,6 @@ def calibrate(
                                       description=scenario.description),
         skipped=plan.skipped,
         discrepancy=discrepancy,
+        evidence=evidence,
+        elasticity=elasticity,
     )

@@ -248,10 +248,14 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
 def history_futures(scenario: Scenario) -> pd.DataFrame | None:
     """Return the history-consistent futures of a scenario's profile, or ``None``.
 
-    ``None`` when the profile has none (or its history match kept none), or they were
-    made for another model version.
+    ``None`` when the profile has none (or its history match kept none), they were made
+    for another model version, or the profile is a ``<name>-uncalibrated`` build (its
+    sourced values, whose futures are the plausible ones: the stored futures were matched
+    around the fit).
     """
-    name = scenario.profile.removesuffix("-uncalibrated")
+    name = scenario.profile
+    if name.endswith("-uncalibrated"):
+        return None
     record = calibration_record(name)
     if record is None or record.get("model_version") != load_model().version:
         return None
@@ -259,6 +263,79 @@ def history_futures(scenario: Scenario) -> pd.DataFrame | None:
     # a profile whose history rules out every plausible future (its data are odd or the
     # model cannot follow them: the note of tools/build_profiles.py lists them) has none
     return kept if kept is not None and len(kept) else None
+
+
+HISTORY_SOURCE = "futures consistent with 2010-2020"
+PLAUSIBLE_SOURCE = "plausible futures"
+
+
+def draw_futures(
+    scenario: Scenario,
+    *,
+    n: int,
+    seed: int | None = 0,
+    method: Literal["lhs", "random"] = "lhs",
+    parameters: Sequence[str] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    futures: Literal["auto", "history", "plausible"] = "auto",
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Return the futures a scenario is run under: the one rule every analysis uses.
+
+    ``"history"``: the profile's history-consistent futures (:func:`history_futures`), a
+    subset of ``n`` chosen by ``seed`` when more are stored (all of them when fewer); an
+    uncertainty the scenario sets itself keeps the scenario's value. ``"plausible"``:
+    ``n`` fresh draws (:func:`sample`) over the plausible ranges of ``parameters``.
+    ``"auto"``: history when the profile has been history-matched for this model version
+    and neither ``parameters`` nor ``ranges`` is given, else plausible.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    n : int
+        Futures wanted.
+    seed : int or None
+        Seed of the draw or the subset.
+    method : {"lhs", "random"}
+        Sampling of plausible futures.
+    parameters : sequence of str, optional
+        Uncertainties to sample (plausible futures; default the Effect sizes).
+    ranges : mapping, optional
+        Narrower ranges (plausible futures).
+    futures : {"auto", "history", "plausible"}
+        Which futures.
+
+    Returns
+    -------
+    draws : pandas.DataFrame
+        One row per future, one column per uncertainty set.
+    ranges : pandas.DataFrame
+        ``minimum`` and ``maximum`` of each column (for plausible futures, the full
+        :func:`uncertainty_ranges` table).
+    source : str
+        :data:`HISTORY_SOURCE` or :data:`PLAUSIBLE_SOURCE`, for the wording of results.
+
+    Raises
+    ------
+    ValueError
+        For ``futures="history"`` on a profile without history-consistent futures.
+    """
+    if futures not in ("auto", "history", "plausible"):
+        raise ValueError(f"futures: expected one of 'auto', 'history', 'plausible', got "
+                         f"{futures!r}")
+    kept = history_futures(scenario) if futures != "plausible" else None
+    if futures == "history" and kept is None:
+        raise ValueError(f"futures: profile {scenario.profile!r} has no history-consistent "
+                         "futures for this model version (run tools/build_profiles.py)")
+    if kept is not None and (futures == "history" or (parameters is None and ranges is None)):
+        draws = kept.drop(columns=[c for c in kept.columns if c in scenario.values])
+        if n < len(draws):  # a seeded subset of the stored futures (all of them if fewer)
+            draws = draws.sample(n, random_state=np.random.default_rng(seed))
+        draws = draws.reset_index(drop=True)
+        return draws, pd.DataFrame({"minimum": draws.min(), "maximum": draws.max()}), (
+            HISTORY_SOURCE)
+    table = uncertainty_ranges(parameters, ranges=ranges, model=load_model())
+    return sample(table, n=n, seed=seed, method=method), table, PLAUSIBLE_SOURCE
 
 
 @validate_params(SAMPLING)
@@ -336,25 +413,9 @@ def ensemble(
     >>> statement(ens, "net_present_saving", ">", 0)  # doctest: +SKIP
     'net saving positive in 60% of futures'
     """
-    model = load_model()
-    if futures not in ("auto", "history", "plausible"):
-        raise ValueError(f"futures: expected one of 'auto', 'history', 'plausible', got "
-                         f"{futures!r}")
-    kept = history_futures(scenario) if futures != "plausible" else None
-    use_history = kept is not None and (
-        futures == "history" or (parameters is None and ranges is None))
-    if futures == "history" and kept is None:
-        raise ValueError(f"futures: profile {scenario.profile!r} has no history-consistent "
-                         "futures for this model version (run tools/build_profiles.py)")
-    if use_history:
-        draws = kept.drop(columns=[c for c in kept.columns if c in scenario.values])
-        draws = draws.head(n).reset_index(drop=True)
-        table = pd.DataFrame({"minimum": draws.min(), "maximum": draws.max()})
-        source = "futures consistent with 2010-2020"
-    else:
-        table = uncertainty_ranges(parameters, ranges=ranges, model=model)
-        draws = sample(table, n=n, seed=seed, method=method)
-        source = "plausible futures"
+    draws, table, source = draw_futures(scenario, n=n, seed=seed, method=method,
+                                        parameters=parameters, ranges=ranges,
+                                        futures=futures)
     base_data = None
     if baseline is not None:
         if baseline.profile != scenario.profile:

@@ -32,6 +32,7 @@ __all__ = [
     "SURE_START_RATIO",
     "TROUBLED_FAMILIES_RATIO",
     "WEBB_BAND",
+    "elasticities",
     "elasticity",
     "financial_year_mean",
     "funded_prevention",
@@ -154,14 +155,58 @@ def elasticity(year: int = 2015, step: float = 0.01, profile: str = DEFAULT_PROF
     support spending on children in need rates in England using ALT-SR. *Journal of Social
     Policy*.
     """
-    runs = {s: simulate(funded_prevention(s, profile), engine=engine) for s in (-step, step)}
-    spend = {s: financial_year_mean(r, "Early help spending", year) for s, r in runs.items()}
-    dlog_s = np.log(spend[step] / spend[-step])
-    out = {}
-    for name in ELASTICITY_SERIES:
-        v = {s: financial_year_mean(r, name, year) for s, r in runs.items()}
-        out[name] = float(np.log(v[step] / v[-step]) / dlog_s)
-    return out
+    if engine != "compiled":
+        runs = {s: simulate(funded_prevention(s, profile), engine=engine)
+                for s in (-step, step)}
+        spend = {s: financial_year_mean(r, "Early help spending", year) for s, r in runs.items()}
+        dlog_s = np.log(spend[step] / spend[-step])
+        return {name: float(np.log(financial_year_mean(runs[step], name, year)
+                                   / financial_year_mean(runs[-step], name, year)) / dlog_s)
+                for name in ELASTICITY_SERIES}
+    table = elasticities(pd.DataFrame(index=[0]), profile=profile, year=year, step=step)
+    return {name: float(table[name].iloc[0]) for name in ELASTICITY_SERIES}
+
+
+def elasticities(parameters: pd.DataFrame, *, profile: str = DEFAULT_PROFILE,
+                 year: int = 2015, step: float = 0.01,
+                 series: tuple[str, ...] = ELASTICITY_SERIES) -> pd.DataFrame:
+    r"""Return :func:`elasticity` for many parameter sets at once (two engine calls).
+
+    The same central difference as :func:`elasticity`, each member's constants set from a
+    row of ``parameters`` on top of :func:`funded_prevention`'s settings, every member
+    run in one batch per direction through the compiled engine, keeping only the
+    financial-year means it needs (``slack_sim.analysis.observe``).
+
+    Parameters
+    ----------
+    parameters : pandas.DataFrame
+        One row per member, one column per constant (Vensim names); no columns for the
+        profile's own values.
+    profile : str
+        The profile.
+    year : int
+        Financial year (ending March) over which the series are read.
+    step : float
+        Relative change in prevention spending, each way.
+    series : tuple of str
+        The series whose elasticity is returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member (the index of ``parameters``), one column per series.
+    """
+    from .observe import observation_plan, simulate_observations
+
+    names = ("Early help spending", *series)
+    plan = observation_plan(pd.DataFrame({"series": list(names), "year": year, "value": 1.0,
+                                          "kind": "flow"}))
+    frame = parameters.reset_index(drop=True)
+    low, high = (simulate_observations(funded_prevention(s, profile), frame, plan)
+                 for s in (-step, step))
+    logs = np.log(high) - np.log(low)
+    out = logs[:, 1:] / logs[:, :1]
+    return pd.DataFrame(out, columns=list(series), index=parameters.index)
 
 
 def return_per_pound(start: float = 2010.0, end: float = 2030.0, step: float = 0.01,

@@ -34,8 +34,8 @@ from ..model.parse import load_model
 from ..scenarios import Scenario, ScenarioError
 from ..validation import Interval, ValidationError, problems
 from .batch import run_batch
+from .ensemble import draw_futures
 from .pareto import pareto_front
-from .ranges import sample, uncertainty_ranges
 
 __all__ = ["BATCH_RUNS", "MAX_FUTURES", "MAX_POPSIZE", "SEARCH_CONSTRAINTS",
            "OptimisationResult", "check_search", "model_objective", "optimise", "pareto_front"]
@@ -219,9 +219,9 @@ def model_objective(
         if name not in model.variables or model[name].role != "lever":
             raise ScenarioError(f"{name!r} is not a lever of the model (see 'slack-sim doc "
                                 "--role lever')")
-    if futures > 1:
-        table = uncertainty_ranges(parameters, ranges=ranges, model=model)
-        draws = sample(table, n=futures, seed=seed)
+    if futures > 1:  # the profile's history-consistent futures where it has them
+        draws, _, _ = draw_futures(scenario, n=futures, seed=seed, parameters=parameters,
+                                   ranges=ranges)
     else:
         draws = pd.DataFrame(index=pd.RangeIndex(1))
     k = len(draws)

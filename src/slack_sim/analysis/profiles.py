@@ -21,10 +21,10 @@ import pandas as pd
 
 from ..model import load_model, models_dir
 from ..scenarios import Scenario, preset
-from .calibration import CalibrationResult, calibrate
+from .calibration import CalibrationResult, Evidence, calibrate
 from .history import HistoryMatch, history_match
 
-__all__ = ["ProfileFit", "calibration_spec", "fit_profile", "record"]
+__all__ = ["ProfileFit", "calibration_spec", "evidence_prior", "fit_profile", "record"]
 
 
 @functools.cache
@@ -37,6 +37,12 @@ def calibration_spec() -> dict[str, Any]:
     """Return ``models/calibration.toml``: series, fitted parameters, matching settings."""
     path = models_dir() / "calibration.toml"
     return _spec(str(path), path.stat().st_mtime_ns)
+
+
+def evidence_prior() -> Evidence | None:
+    """Return the published effect size every fit uses as a prior (``[fit.evidence]``)."""
+    table = calibration_spec()["fit"].get("evidence")
+    return Evidence(**table) if table else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +95,7 @@ def fit_profile(
     base = preset(spec["preset"], profile=f"{profile}-uncalibrated")
     fit_spec, hm_spec = spec["fit"], spec["history"]
     say("calibrating", 0.0)
-    fit = calibrate(base, data, list(fit_spec["parameters"]),
+    fit = calibrate(base, data, list(fit_spec["parameters"]), evidence=evidence_prior(),
                     discrepancy=float(fit_spec["discrepancy"]), starts=int(fit_spec["starts"]),
                     refine=int(fit_spec["refine"]), seed=int(fit_spec["seed"]),
                     progress=lambda stage, frac: say(f"calibrating ({stage})", 0.3 * frac))
@@ -124,6 +130,8 @@ def record(result: ProfileFit) -> dict[str, Any]:
         "kept_fraction": round(match.kept_fraction, 6),
         "kept": int(len(match.kept)),
         "stored": int(len(result.futures)),
+        "elasticity": (round(fit.elasticity, 6) if fit.elasticity is not None else None),
+        "not_identified": "; ".join(fit.parameters.index[~fit.parameters["identified"]]),
         "skipped": "; ".join(f"{r['series']} {r['year']}: {r['reason']}"
                              for r in fit.skipped.to_dict(orient="records")),
     }

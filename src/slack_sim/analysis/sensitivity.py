@@ -23,9 +23,10 @@ from ..metrics.resilience import main_shock, model_months
 from ..scenarios import Scenario
 from ..validation import Interval, Options, validate
 from .batch import run_batch
-from .ranges import uncertainty_ranges
+from .ensemble import HISTORY_SOURCE, history_futures
+from .ranges import default_parameters, uncertainty_ranges
 
-__all__ = ["MAX_RUNS", "SENSITIVITY_OUTPUTS", "evaluate_outcomes", "sensitivity"]
+__all__ = ["MAX_RUNS", "SENSITIVITY_OUTPUTS", "evaluate_outcomes", "history_ranges", "sensitivity"]
 
 #: Outcomes ranked by default.
 SENSITIVITY_OUTPUTS: tuple[str, ...] = ("npv_total_spending", "cumulative_harm",
@@ -116,6 +117,32 @@ def _problem(ranges: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def history_ranges(scenario: Scenario) -> tuple[dict[str, tuple[float, float]] | None, str]:
+    """Return the default uncertainties' 5-95% ranges among the history-consistent futures.
+
+    ``(None, "")`` when the scenario's profile has no history-consistent futures for this
+    model version. An uncertainty the scenario sets itself is left out (it keeps its value).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    ranges : dict of str to (float, float) or None
+    source : str
+        How the ranges were made, for the wording of results.
+    """
+    kept = history_futures(scenario)
+    if kept is None:
+        return None, ""
+    names = [p for p in default_parameters() if p in kept.columns and p not in scenario.values]
+    q = kept[names].quantile([0.05, 0.95])
+    return ({p: (float(q.at[0.05, p]), float(q.at[0.95, p])) for p in names},
+            f"5-95% ranges of the {len(kept):,} {HISTORY_SOURCE}")
+
+
 def sensitivity(
     target: Scenario | Callable[[np.ndarray], Any],
     *,
@@ -173,7 +200,10 @@ def sensitivity(
         (1 = most important within the output) and, for Sobol', ``S1``, ``S1_conf``,
         ``ST``, ``ST_conf``; for Morris, ``mu_star``, ``mu_star_conf``, ``mu``, ``sigma``.
         Sorted by output, then importance (``ST`` or ``mu_star``) descending. An output
-        with no variance has indices 0. ``attrs["runs"]`` holds the number of runs.
+        with no variance has indices 0. ``attrs["runs"]`` holds the number of runs,
+        ``attrs["ranges"]`` which ranges were sampled: on a history-matched profile,
+        with no ``parameters`` or ``ranges`` given, each uncertainty's 5-95% range among
+        the history-consistent futures (:func:`history_ranges`).
 
     Notes
     -----
@@ -203,7 +233,10 @@ def sensitivity(
 
     validate({"method": method, "seed": seed, "n": n, "num_levels": num_levels,
               "num_resamples": num_resamples}, CONSTRAINTS)
+    source = ""
     if isinstance(target, Scenario):
+        if parameters is None and ranges is None:
+            ranges, source = history_ranges(target)
         table = uncertainty_ranges(parameters, ranges=ranges)
         problem = _problem(table)
         out_names = list(outputs or SENSITIVITY_OUTPUTS)
@@ -295,5 +328,6 @@ def sensitivity(
                               else -s, kind="stable").reset_index(drop=True)
     frame.insert(2, "rank", frame.groupby("output", sort=False).cumcount() + 1)
     frame.attrs["runs"] = len(X)
+    frame.attrs["ranges"] = source or ("given ranges" if ranges else "plausible ranges")
     frame.attrs["method"] = method
     return frame

@@ -76,8 +76,12 @@ STANDARD_MAPS: dict[str, tuple[tuple[str, tuple[float, ...]], tuple[str, tuple[f
 }
 
 
-def rb3_scenario(profile: str = "children-services-england") -> Scenario:
+def rb3_scenario(profile: str = "children-services-england-uncalibrated") -> Scenario:
     """Return the RB3 tipping experiment: the no-austerity baseline, a one-year shock in 2020.
+
+    A reference behaviour, so on England's sourced values by default (the profile without
+    its calibration, as ``tests/model/test_reference_behaviours.py``); the calibrated
+    profile sits further from the tipping point (``docs/technical-reference.md``).
 
     Read from ``[experiments.rb3]`` in ``models/presets.toml``: Shock 1 starts at month 120
     and lasts 12 months with a capacity loss of 0.1 and no suppressed presentation,

@@ -134,11 +134,15 @@ def ensemble_command(args: argparse.Namespace) -> None:
             baseline = preset(args.baseline, profile=scenario.profile)
         except ValueError as exc:
             raise CliError(f"--baseline: {exc}") from None
+    # no --groups, --parameter or --range: the profile's history-consistent futures where
+    # it has them, as the API and the app
     ens = ensemble(scenario, n=args.n, seed=args.seed, method=args.method,
-                   parameters=_parameters_arg(args), ranges=_ranges_arg(args),
+                   parameters=_parameters_arg(args), ranges=_ranges_arg(args) or None,
                    baseline=baseline)
-    print(f"{scenario.name} on {scenario.profile}: {ens.n:,} futures ({ens.method}, seed "
-          f"{ens.seed}), {len(ens.samples.columns)} uncertainties sampled")
+    how = (f"{ens.method}, seed {ens.seed}" if ens.source == "plausible futures"
+           else f"drawn with seed {ens.seed}")
+    print(f"{scenario.name} on {scenario.profile}: {ens.n:,} {ens.source} ({how}), "
+          f"{len(ens.samples.columns)} uncertainties")
     print(money_line(START_YEAR) + "\n")
     print(_format_ensemble_summary(ens.summary()))
     print()
@@ -170,12 +174,12 @@ def sensitivity_command(args: argparse.Namespace) -> None:
         check(args.n, SAMPLES, f"-n ({what})")
     scenario = scenario_from_args(args)
     table = sensitivity(scenario, method=args.method, n=args.n, seed=args.seed,
-                        parameters=_parameters_arg(args), ranges=_ranges_arg(args),
+                        parameters=_parameters_arg(args), ranges=_ranges_arg(args) or None,
                         progress=progress_line(f"{args.method} runs"))
     end_progress()
     key = "ST" if args.method == "sobol" else "mu_star"
-    print(f"{args.method} sensitivity of {scenario.name} ({table.attrs['runs']:,} runs); "
-          f"top {args.top} by {key}:")
+    print(f"{args.method} sensitivity of {scenario.name} ({table.attrs['runs']:,} runs over "
+          f"the {table.attrs['ranges']}); top {args.top} by {key}:")
     for output, part in table.groupby("output", sort=False):
         print(f"\n{output}")
         for _, row in part.head(args.top).iterrows():

@@ -11,6 +11,7 @@ with ``--out``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from typing import Any
@@ -20,7 +21,7 @@ import pandas as pd
 from ..analysis.backtest import backtest
 from ..analysis.calibration import calibrate
 from ..analysis.history import band_narrowing, history_match
-from ..analysis.profiles import calibration_spec
+from ..analysis.profiles import calibration_spec, evidence_prior
 from ..scenarios import Scenario, preset, profile_info, profiles
 from ..scenarios import observed as ob
 from ..scenarios.councils import councils
@@ -72,6 +73,7 @@ def calibrate_command(args: argparse.Namespace) -> None:
     obs = _observed(args, name)
     params = args.parameter or list(calibration_spec()["fit"]["parameters"])
     fit = calibrate(scenario, obs, params, seed=check(args.seed, Interval("integer", 0), "--seed"),
+                    evidence=None if args.no_evidence else evidence_prior(),
                     progress=_stage_progress("calibrating"))
     end_progress()
     print(f"{name}: {len(fit.residuals)} published figures, {fit.runs:,} model runs")
@@ -80,6 +82,8 @@ def calibrate_command(args: argparse.Namespace) -> None:
         write(args.out, fit.parameters, {
             "profile": name, "converged": fit.converged, "message": fit.message,
             "negative_log_likelihood": fit.negative_log_likelihood,
+            "evidence": None if fit.evidence is None else dataclasses.asdict(fit.evidence),
+            "elasticity": fit.elasticity,
             "parameters": json_records(fit.parameters.reset_index()),
             "statistics": json_records(fit.statistics.reset_index()),
             "residuals": json_records(fit.residuals)})
@@ -123,6 +127,7 @@ def backtest_command(args: argparse.Namespace) -> None:
     obs = _observed(args, name)
     params = list(calibration_spec()["fit"]["parameters"])
     bt = backtest(scenario, obs, params, train_until=year, futures=args.futures,
+                  evidence=None if args.no_evidence else evidence_prior(),
                   progress=_stage_progress("backtest"))
     end_progress()
     print(f"{name}: trained on the years to March {year}, forecast "
@@ -168,11 +173,17 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--calibrated", action="store_true",
                        help="start from the profile's committed fit (default: uncalibrated)")
         p.add_argument("--out", metavar="FILE.csv|FILE.json")
+
+    def evidence(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-evidence", action="store_true",
+                       help="fit to the series alone, without the published effect of "
+                            "prevention as a prior (models/calibration.toml [fit.evidence])")
     cal = sub.add_parser("calibrate", help="fit a profile's parameters to its published series")
     common(cal)
     cal.add_argument("--parameter", action="append", metavar="NAME",
                      help="a parameter to fit (repeatable; default models/calibration.toml)")
     cal.add_argument("--seed", type=int, default=0)
+    evidence(cal)
     cal.set_defaults(func=calibrate_command)
     hm = sub.add_parser("history-match",
                         help="keep the futures consistent with the published series")
@@ -186,6 +197,7 @@ def add_calibration_commands(sub: argparse._SubParsersAction) -> None:
     bt.add_argument("--train-until", type=int, default=2016,
                     help="last training year, ending March (default 2016)")
     bt.add_argument("--futures", type=int, default=20_000)
+    evidence(bt)
     bt.set_defaults(func=backtest_command)
     pro = sub.add_parser("profiles", help="list profiles: councils by code and name, "
                                           "whether calibrated")
