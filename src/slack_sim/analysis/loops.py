@@ -348,8 +348,8 @@ def _values(eq: _Equations, run: pd.DataFrame, rows: slice) -> dict[str, Any]:
 
 
 def link_polarities(model: Model, run: pd.DataFrame,
-                    graph: Mapping[str, Sequence[str]] | None = None
-                    ) -> dict[tuple[str, str], int]:
+                    graph: Mapping[str, Sequence[str]] | None = None, *,
+                    extra: Iterable[tuple[str, str]] = ()) -> dict[tuple[str, str], int]:
     """Return each link's polarity: the sign of the partial derivative along the run.
 
     The effect's equation is evaluated with the cause nudged up and down (by the first of
@@ -367,22 +367,28 @@ def link_polarities(model: Model, run: pd.DataFrame,
         A run from :func:`loop_run`.
     graph : mapping, optional
         The causal graph (default: :func:`causal_graph`).
+    extra : iterable of (str, str)
+        More links to sign, e.g. from a lever (a constant) to the variables it appears in.
 
     Returns
     -------
     dict of (str, str) to int
-        +1, -1 or 0 for every link of the graph.
+        +1, -1 or 0 for every link of the graph and of ``extra``.
     """
     graph = graph if graph is not None else causal_graph(model)
     eq = _equations(model)
     base = _values(eq, run, slice(None))
     out: dict[tuple[str, str], int] = {}
-    for cause, effects in graph.items():
+    links: dict[str, list[str]] = {c: list(e) for c, e in graph.items()}
+    for cause, effect in extra:
+        if effect not in links.setdefault(cause, []):
+            links[cause].append(effect)
+    for cause, effects in links.items():
         x = run[cause].to_numpy()
         size = np.maximum(np.abs(x), max(float(np.max(np.abs(x))) * 1e-3, 1e-9))
         for effect in effects:
-            if model[effect].kind == "stock":
-                out[(cause, effect)] = dict(model.stock_flows[effect])[cause]
+            if model[effect].kind == "stock":  # a flow's sign; 0 for its initial value
+                out[(cause, effect)] = dict(model.stock_flows[effect]).get(cause, 0)
                 continue
             out[(cause, effect)] = 0
             for step in PERTURBATIONS:
