@@ -57,7 +57,8 @@ def test_every_loop_view_shows_its_polarity_and_marker(model, scored):
         ys = [n.y for n in layout.nodes]
         area = sum(xs[i] * ys[(i + 1) % len(xs)] - xs[(i + 1) % len(xs)] * ys[i]
                    for i in range(len(xs)))
-        assert area > 0 and layout.markers[0].clockwise
+        assert area > 0 or len(xs) < 3  # two variables: one above the other
+        assert layout.markers[0].clockwise
 
 
 def test_loop_view_signs_come_from_the_equations(model, scored):
