@@ -429,14 +429,17 @@ def overview_layout(model: Model, loops: Sequence[Any],
                 edges[(e.cause, e.effect)] = e
     order = _ring_order([n for n in model.variables if n in keep], list(edges))
     n = len(order)
-    rx, ry = OVERVIEW_RADII
     tagged = {v for lp in model.loops.values() for v in lp.variables}
-    pos = {}
-    nodes = []
-    for i, name in enumerate(order):
-        a = -math.pi / 2 + 2 * math.pi * i / n
-        pos[name] = (rx * math.cos(a), ry * math.sin(a))
-        nodes.append(Node(name, *pos[name], _kind(model, name, tagged), wrap(name)))
+    for scale in np.arange(1.0, 1.6, 0.05):  # the smallest ring whose labels do not touch
+        rx, ry = OVERVIEW_RADII[0] * scale, OVERVIEW_RADII[1] * scale
+        pos = {}
+        nodes = []
+        for i, name in enumerate(order):
+            a = -math.pi / 2 + 2 * math.pi * i / n
+            pos[name] = (rx * math.cos(a), ry * math.sin(a))
+            nodes.append(Node(name, *pos[name], _kind(model, name, tagged), wrap(name)))
+        if not _overlapping(nodes):
+            break
     graph = _effects(model)
     lever_edges = []
     targets: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
@@ -475,6 +478,16 @@ def overview_layout(model: Model, loops: Sequence[Any],
     markers = _spread(markers, fixed=[(nd.x, nd.y) for nd in nodes])
     bent = [dataclasses.replace(e, bend=0.25) for e in edges.values()]
     return _framed(nodes, [*bent, *lever_edges], markers, "")
+
+
+def _overlapping(nodes: Sequence[Node], pad: float = 4.0) -> bool:
+    """Whether any two label boxes overlap (with ``pad`` px between them)."""
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1:]:
+            if (abs(a.x - b.x) < a.half[0] + b.half[0] + pad
+                    and abs(a.y - b.y) < a.half[1] + b.half[1] + pad):
+                return True
+    return False
 
 
 def _effects(model: Model) -> dict[str, list[str]]:
