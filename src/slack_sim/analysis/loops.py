@@ -551,7 +551,8 @@ class LoopAnalysis:
         periods = [p for p in self.dominance(variable, named_only=named_only) if p.loop]
         if not periods:
             return f"No feedback loop through {variable} moves in this run."
-        parts = [f"{p.label} from {p.start:.0f} to {p.end:.0f}" for p in periods]
+        parts = [f"{p.label} in {p.start:.0f}" if p.start == p.end
+                 else f"{p.label} from {p.start:.0f} to {p.end:.0f}" for p in periods]
         return f"Dominant loop for {variable}: " + "; ".join(parts) + "."
 
 
