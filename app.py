@@ -34,7 +34,7 @@ elif page == "Compare":
 elif page == "Council":
     council.council_page(model, current)
 elif page == "Model":
-    model_page.model_page(model, current.profile)
+    model_page.model_page(model, current.profile, current)
 elif page == "Teach":
     teach.teach_page(model)
 else:
