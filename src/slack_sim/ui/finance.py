@@ -213,11 +213,11 @@ def _numeric_card(key: str, label: str, values: pd.Series, own: Any, fmt: Any,
                   help_text: str, n: int, *, missing: str = "n/a") -> FinanceCard:
     band = _band(values)
     own_f = float(own) if own is not None else math.nan
-    own_text = "Sliders' own run: " + (fmt(own_f) if math.isfinite(own_f) else missing)
+    own_text = "this run: " + (fmt(own_f) if math.isfinite(own_f) else missing)
     if band is None:
         return FinanceCard(key, label, missing, "", own_text, help_text, None)
     low, mid, high = band
-    spread = f"90% range {fmt(low)} to {fmt(high)}" if n > 1 else ""
+    spread = f"90%: {fmt(low)} to {fmt(high)}" if n > 1 else ""
     return FinanceCard(key, label, fmt(mid), spread, own_text, help_text, mid)
 
 
@@ -261,12 +261,12 @@ def finance_view(run: AppraisalRun) -> FinanceView:
         share = float(np.mean(np.isfinite(starts)))
         spread = f"pays back within the window in {percent(share)} of futures"
         if low != high:
-            spread = f"90% range {_fy_text(low)} to {_fy_text(high)}; " + spread
+            spread = f"90%: {_fy_text(low)} to {_fy_text(high)}; " + spread
     else:
         mid, spread = starts[0], ""
     cards.append(FinanceCard(
         "payback_year", "Discounted payback", _fy_text(float(mid)), spread,
-        "Sliders' own run: " + _fy_text(_fy_start(own["payback_year"])),
+        "this run: " + _fy_text(_fy_start(own["payback_year"])),
         "The first financial year (April to March) at whose end the cumulative discounted "
         "net saving is at least zero and stays so to the window's end.",
         float(mid) if math.isfinite(mid) else None))
@@ -283,8 +283,8 @@ def finance_view(run: AppraisalRun) -> FinanceView:
         "council would have to borrow or cut further.", n)
     months = _band(t["months_below_zero"])
     below = f"{months[1]:.0f} months below zero (median)" if months else ""
-    if months and n > 1:
-        below += f", 90% range {months[0]:.0f} to {months[2]:.0f}"
+    if months and n > 1 and months[0] != months[2]:
+        below += f", 90%: {months[0]:.0f} to {months[2]:.0f}"
     reserves = dataclasses.replace(
         reserves, range="; ".join(x for x in (reserves.range, below) if x),
         own=reserves.own + f", {float(own['months_below_zero']):.0f} months below zero")
@@ -294,7 +294,7 @@ def finance_view(run: AppraisalRun) -> FinanceView:
         "probability", "Probability of a net saving", percent(share),
         f"in {percent(share)} of {n:,} {run.futures_source}" if n > 1
         else "no futures drawn: the sliders' own run only",
-        "Sliders' own run: " + ("a net saving" if float(own["npv_net_cost"]) < 0
+        "this run: " + ("a net saving" if float(own["npv_net_cost"]) < 0
                                 else "a net cost"),
         "The share of futures in which the NPV of net cost is below zero (the policy saves "
         "money against current policy over the window).", share))
@@ -306,7 +306,7 @@ def finance_view(run: AppraisalRun) -> FinanceView:
         f"{a.long_rate:.1%} after (HM Treasury Green Book). Each card: the central "
         f"estimate (median) over {n:,} {run.futures_source}"
         + (" with its 90% range" if n > 1 else "")
-        + ", then the sliders' own run. Avoided harm is in person-months, not money.")
+        + ", then this run (the sliders' own values). Avoided harm is in person-months, not money.")
     unchanged = bool(np.nanmax(np.abs(t["costs"].to_numpy(dtype=float))) < 0.5
                      and np.nanmax(np.abs(t["savings"].to_numpy(dtype=float))) < 0.5)
     return FinanceView(cards=cards, futures=n, source=run.futures_source, caption=caption,
@@ -371,7 +371,7 @@ def summary_table(runs: Mapping[str, AppraisalRun]) -> pd.DataFrame:
         harm = _band(run.appraisal.totals["avoided_harm"])
         text = "n/a" if harm is None else f"{harm[1]:,.0f}"
         if harm is not None and len(run.appraisal.totals) > 1:
-            text += f" (90% range {harm[0]:,.0f} to {harm[2]:,.0f})"
+            text += f" (90%: {harm[0]:,.0f} to {harm[2]:,.0f})"
         harm_row[name] = text
     rows.append(harm_row)
     return pd.DataFrame(rows)
