@@ -238,7 +238,7 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     """
     a = run.appraisal
     t = a.totals
-    own = a.central
+    own = a.own
     n = len(t)
     window = f"{month_text(a.start)} to {month_text(a.start + a.years - 1 / 12)}"
     prices = price_label(a.prices)
