@@ -60,9 +60,9 @@ def test_cards_show_the_median_of_the_futures_with_its_range(run):
     card = view.cards[0]
     assert card.number == pytest.approx(mid)
     assert card.value == money(mid, signed=True)
-    assert card.range == f"90% range {money(low, signed=True)} to {money(high, signed=True)}"
-    own = float(run.appraisal.central["npv_net_cost"])
-    assert card.own == f"Sliders' own run: {money(own, signed=True)}"
+    assert card.range == f"90%: {money(low, signed=True)} to {money(high, signed=True)}"
+    own = float(run.appraisal.own["npv_net_cost"])
+    assert card.own == f"this run: {money(own, signed=True)}"
     assert own != pytest.approx(mid)  # the card is not the sliders' run
     share = run.appraisal.probability_of_saving()
     assert view.cards[-1].number == share
