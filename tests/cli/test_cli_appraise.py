@@ -26,7 +26,9 @@ def test_appraise_prints_the_summary_and_writes(tmp_path, capsys):
 @pytest.mark.parametrize(("argv", "fragment"), [
     (["--start", "2050-04"], "--start: 2050-04 is outside the model's horizon"),
     (["--start", "April 2027"], "--start: expected a month as YYYY-MM"),
-    (["--start", "2040-04", "--years", "10"], "runs outside the model's horizon"),
+    (["--start", "2040-04", "--years", "10"], "ends in March 2050, past the model's horizon "
+                                               "(months January 2010 to March 2046); for 10 "
+                                               "years start by April 2036"),
     (["--years", "0"], "--years: 0 is outside the allowed range (0, 50] years"),
     (["--rate", "-0.01"], "--rate: -0.01 is outside"),
     (["--long-rate", "-1"], "--long-rate: -1 is outside"),

@@ -103,10 +103,18 @@ def window_months(years_index: np.ndarray, *, start: float, years: float) -> np.
 def _horizon_error(start: float, years: float, grid: np.ndarray) -> Exception:
     from ..validation import ValidationError
 
+    first, end = float(grid[0]), float(grid[-1])  # end: the closing state, after the last month
+    horizon = f"months {month_text(first)} to {month_text(end - 1 / 12)}"
+    if start < first - 1e-6:
+        return ValidationError(
+            f"appraisal window: start {month_text(start)} is before the model's horizon "
+            f"({horizon}); start in {month_text(first)} or later")
+    latest = end - years
+    hint = (f"for {years:g} years start by {month_text(latest)}" if latest >= first - 1e-6
+            else f"at most {end - first:.2f} years fit")
     return ValidationError(
-        f"appraisal window: {month_text(start)} for {years:g} years runs outside the model's "
-        f"horizon ({month_text(grid[0])} to {month_text(grid[-1])}, monthly); "
-        + ("start later" if start < grid[0] else "start earlier, shorten it or both"))
+        f"appraisal window: {month_text(start)} for {years:g} years ends in "
+        f"{month_text(start + years - 1 / 12)}, past the model's horizon ({horizon}); {hint}")
 
 
 @dataclasses.dataclass(frozen=True)
