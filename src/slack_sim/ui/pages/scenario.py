@@ -49,7 +49,7 @@ CARDS_CSS = """
 .st-key-fincards [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 """
 
-#: What the headline cards' futures are (the ensemble behind the bands: see the caption).
+#: What the headline cards' futures are when the ensemble does not say (the bands' own).
 FUTURES_SOURCE = "plausible futures"
 
 #: Session-state key of the appraisal panel's settings (kept while its widgets are not
@@ -72,9 +72,10 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     if view is not None:
         base_view = cache.ensemble_summary(base_key, base_name, int(state["bands_n"]),
                                            ",".join(DEFAULT_GROUPS))
+        # EnsembleView.source once the bands use the profile's history-consistent futures
+        source = getattr(view, "source", FUTURES_SOURCE)
         shown = headline.central_cards(summary, view.outcomes,
-                                       baseline_futures=base_view.outcomes,
-                                       source=FUTURES_SOURCE)
+                                       baseline_futures=base_view.outcomes, source=source)
         notes = headline.short_notes(view.outcomes, baseline_label=base_name)
         full = view.notes
     else:
@@ -98,11 +99,15 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     caption = (f"Deltas against **{cache.titles()['preset'][base_name]}**. "
                + headline.MONEY_NOTE + " Grey shading: austerity; orange: shocks.")
     if view is not None:
-        caption += (f" {headline.CENTRAL_NOTE} The futures: {view.members:,} drawn evenly "
-                    f"over the plausible ranges of the {view.parameters} effect sizes with "
-                    "these policies; the deltas compare central estimates over the same "
-                    "futures. Bands around each line: the middle 50% (darker) and 90% "
-                    "(lighter) of them; see the Risk page.")
+        drawn = (f"{view.members:,} {source} (every uncertainty drawn over its plausible "
+                 "range, kept where the profile's published 2010-2020 series allow it)"
+                 if "consistent" in source else
+                 f"{view.members:,} drawn evenly over the plausible ranges of the "
+                 f"{view.parameters} effect sizes")
+        caption += (f" {headline.CENTRAL_NOTE} The futures: {drawn}, with these policies; "
+                    "the deltas compare central estimates over the same futures. Bands "
+                    "around each line: the middle 50% (darker) and 90% (lighter) of them; "
+                    "see the Risk page.")
     st.caption(caption)
     appraisal_panel(model, scenario)
     frame = cache.run_frame(key)
