@@ -102,6 +102,11 @@ def test_summary_side_by_side(run):
     assert list(table.columns) == ["figure", "Ring fence", "Again"]
     assert table.iloc[0, 1].startswith(finance.finance_view(run).cards[0].value)
     assert "Avoided harm" in table["figure"].iloc[-1]
+    savings = table.set_index("figure").loc[
+        "Present value of cashable savings (spending that falls)", "Ring fence"]
+    values = run.appraisal.totals["savings"].to_numpy(dtype=float)
+    assert savings.startswith(money(float(np.median(values))) + " (90%: ")
+    assert savings.endswith(f" to {money(float(np.percentile(values, 95)))})")
 
 
 # -- the Scenario page ------------------------------------------------------------------------

@@ -366,14 +366,20 @@ def summary_table(runs: Mapping[str, AppraisalRun]) -> pd.DataFrame:
             else:
                 row[name] = c.value + (f" ({c.range})" if c.range else "")
         rows.append(row)
-    harm_row = {"figure": "Avoided harm (person-months, not money)"}
-    for name, run in runs.items():
-        harm = _band(run.appraisal.totals["avoided_harm"])
-        text = "n/a" if harm is None else f"{harm[1]:,.0f}"
-        if harm is not None and len(run.appraisal.totals) > 1:
-            text += f" (90%: {harm[0]:,.0f} to {harm[2]:,.0f})"
-        harm_row[name] = text
-    rows.append(harm_row)
+    extra = (("costs", "Present value of costs (spending that rises)", money),
+             ("savings", "Present value of cashable savings (spending that falls)", money),
+             ("avoided_harm", "Avoided harm (person-months, not money)",
+              lambda x: f"{x:,.0f}"))
+    bands = {name: run.appraisal.bands() for name, run in runs.items()}
+    for key, label, fmt in extra:
+        row = {"figure": label}
+        for name, run in runs.items():
+            b = bands[name].loc[key]
+            text = fmt(b["central"]) if math.isfinite(b["central"]) else "n/a"
+            if math.isfinite(b["central"]) and len(run.appraisal.totals) > 1:
+                text += f" (90%: {fmt(b['low'])} to {fmt(b['high'])})"
+            row[name] = text
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
