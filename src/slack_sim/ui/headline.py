@@ -451,13 +451,13 @@ def short_notes(outcomes: pd.DataFrame, *, baseline_label: str = "the baseline")
     if "net_present_saving" in outcomes.columns:
         saving = outcomes["net_present_saving"].to_numpy(dtype=float)
         if np.nanmax(np.abs(saving)) >= 0.5:
-            notes["npv"] = (f"net saving against {baseline_label} in "
-                            f"{percent(float(np.mean(saving > 0)))} of futures")
+            notes["npv"] = (f"Net saving against {baseline_label} positive in "
+                            f"{percent(float(np.mean(saving > 0)))} of {n} futures.")
     if "main_shock" in outcomes.columns and (outcomes["main_shock"] > 0).any():
         failed = outcomes["did_not_recover"].to_numpy(dtype=bool)
-        notes["recovery"] = f"never recovers in {percent(float(np.mean(failed)))} of futures"
+        notes["recovery"] = f"Did not recover in {percent(float(np.mean(failed)))} of {n} futures."
     ran_out = np.isfinite(outcomes["reserves_runway_year"].to_numpy(dtype=float))
-    notes["reserves"] = f"run out in {percent(float(np.mean(ran_out)))} of futures"
+    notes["reserves"] = f"Run out in {percent(float(np.mean(ran_out)))} of {n} futures."
     return notes
 
 
