@@ -1,12 +1,14 @@
 """Appraisal: known answers on constructed runs (window, discounting, prices, payback)."""
 
+import re
+
 import numpy as np
 import pytest
 
 from slack_sim.metrics.appraisal import appraise, discount_from
 from slack_sim.validation import ValidationError
 
-GRID = 2010 + np.arange(0, 435) / 12  # January 2010 to March 2046, monthly
+GRID = 2010 + np.arange(0, 436) / 12  # the model's grid: January 2010 to the end of March 2046
 CATS = {"Prevention": "P", "Care": "C"}
 START = 2027 + 3 / 12  # April 2027
 
@@ -32,7 +34,7 @@ def run_appraisal(pol, cf, **kw):
 def test_known_answer_at_model_prices():
     a = run_appraisal(*runs(), prices="2010-11")
     annuity = sum(1.035 ** (-m / 12) for m in range(120)) / 12  # 8.4734 years
-    c = a.central
+    c = a.own
     assert annuity == pytest.approx(8.4734, abs=1e-4)
     assert c["npv_net_cost"] == pytest.approx(-1e6 * annuity, rel=1e-9)
     assert c["costs"] == pytest.approx(1e6 * annuity, rel=1e-9)
@@ -54,8 +56,8 @@ def test_discounting_starts_at_the_window_not_at_2010():
 
 
 def test_prices_scale_money_but_not_harm():
-    real = run_appraisal(*runs(), prices="2010-11").central
-    now = run_appraisal(*runs(), prices="2025-26").central
+    real = run_appraisal(*runs(), prices="2010-11").own
+    now = run_appraisal(*runs(), prices="2025-26").own
     assert now["npv_net_cost"] / real["npv_net_cost"] == pytest.approx(103.2388 / 68.8561,
                                                                        rel=1e-5)
     assert now["avoided_harm"] == real["avoided_harm"]
@@ -65,10 +67,10 @@ def test_prices_scale_money_but_not_harm():
 def test_payback_waits_for_the_savings():
     # savings start 3 years in and are 3 times the cost: breaks even later, in year 5
     a = run_appraisal(*runs(care_saving=3e6 / 12, lag_months=36), prices="2010-11")
-    assert a.central["payback_year"] == "2031-32"
+    assert a.own["payback_year"] == "2031-32"
     never = run_appraisal(*runs(care_saving=0.5e6 / 12), prices="2010-11")
-    assert never.central["payback_year"] is None
-    assert never.central["npv_net_cost"] > 0
+    assert never.own["payback_year"] is None
+    assert never.own["npv_net_cost"] > 0
 
 
 def test_probability_over_members():
@@ -80,9 +82,33 @@ def test_probability_over_members():
 
 @pytest.mark.parametrize(("kw", "fragment"), [
     ({"years": 0}, "years: 0 is outside"), ({"rate": -0.01}, "rate: -0.01 is outside"),
-    ({"years": 30}, "runs outside the model's horizon"),
+    ({"years": 30}, "past the model's horizon (months January 2010 to March 2046); for 30 "
+                      "years start by April 2016"),
     ({"prices": "2025"}, "not a financial year"),
 ])
 def test_bad_appraisal_inputs(kw, fragment):
-    with pytest.raises(ValidationError, match=fragment):
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
         run_appraisal(*runs(), **kw)
+
+
+def test_bands_are_percentiles_over_members_and_this_run_is_member_0():
+    from slack_sim.metrics.appraisal import fy_label
+
+    pol, cf = runs(members=5)
+    on = GRID >= START - 1e-9
+    for k, saving in enumerate((0.0, 0.5, 1.5, 2.0, 3.0)):  # care saved, £m a year
+        pol["C"][k] = cf["C"][k] - on * saving * 1e6 / 12
+    a = run_appraisal(pol, cf, prices="2010-11")
+    b = a.bands()
+    npv = a.totals["npv_net_cost"].to_numpy(dtype=float)
+    assert b.loc["npv_net_cost", "central"] == pytest.approx(np.median(npv))
+    assert b.loc["npv_net_cost", "low"] == pytest.approx(np.percentile(npv, 5))
+    assert b.loc["npv_net_cost", "high"] == pytest.approx(np.percentile(npv, 95))
+    assert b.loc["npv_net_cost", "own"] == npv[0] != pytest.approx(np.median(npv))
+    # members 0 and 1 never pay back, 2-4 in the first year: the median pays back, the
+    # 95th percentile does not, and no year is interpolated
+    assert list(a.totals["payback_year"]) == [None, None, "2027-28", "2027-28", "2027-28"]
+    assert fy_label(b.loc["payback_year", "central"]) == "2027-28"
+    assert fy_label(b.loc["payback_year", "high"]) is None
+    assert b.loc["payback_year", "defined"] == pytest.approx(0.6)
+    assert fy_label(b.loc["payback_year", "own"]) is None

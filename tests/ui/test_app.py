@@ -136,20 +136,53 @@ def test_starts_without_exception(app):
         ss.DEFAULT_PRESET)
 
 
-def test_headline_numbers_are_the_packages(app):
-    summary = ss.summarize(ss.preset(), baseline="baseline")
-    base = ss.summarize(ss.preset("baseline"))
-    expected = headline.cards(summary, base)
+def central_expected(scenario, baseline_name: str = "baseline") -> list:
+    """The cards the app should show: the central estimate over the same futures."""
+    from slack_sim.ui import risk
+
+    base = ss.preset(baseline_name, profile=scenario.profile)
+    view = risk.ensemble_view(scenario, base, n=risk.BANDS.members, seed=risk.BANDS.seed,
+                              outputs=charts.band_outputs())
+    base_view = risk.ensemble_view(base, base, n=risk.BANDS.members, seed=risk.BANDS.seed,
+                                   outputs=charts.band_outputs())
+    return headline.central_cards(ss.summarize(scenario), view.outcomes,
+                                  baseline_futures=base_view.outcomes)
+
+
+def card_captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_headline_numbers_are_the_central_estimate(app):
+    expected = central_expected(ss.preset())
     # the app shows a card without a change (delta None: e.g. reserves never run out in
     # either run) as an empty delta
     assert [(m.value, m.delta) for m in headline_metrics(app)] == [(c.value, c.delta or "")
                                                          for c in expected]
+    own = headline.cards(ss.summarize(ss.preset()))
+    captions = card_captions(app)
+    for card, mine in zip(expected, own, strict=True):
+        assert card.range.startswith("90%: ") and card.range in captions
+        assert f"this run: {mine.value}" in captions  # the sliders' own run, labelled
+    # the central estimate is not the sliders' run (which sits at the benign end)
+    assert expected[1].value != own[1].value
+
+
+def test_without_the_bands_the_cards_are_this_run_only():
+    at = new_app()
+    at.toggle(key="bands_on").set_value(False).run()
+    summary = ss.summarize(ss.preset(), baseline="baseline")
+    expected = headline.cards(summary, ss.summarize(ss.preset("baseline")))
+    assert [(m.value, m.delta) for m in headline_metrics(at)] == [(c.value, c.delta or "")
+                                                        for c in expected]
+    assert card_captions(at).count("this run only (uncertainty off)") == 5
 
 
 @pytest.mark.parametrize("name", ss.presets())
 def test_every_preset_loads(name):
     at = new_app()
     at.toggle(key="show_effects").set_value(True)
+    at.toggle(key="bands_on").set_value(False)  # the cards are then the preset's own run
     at.selectbox(key="preset").set_value(name).run()
     assert not at.exception
     settings = ss.preset(name).settings()
@@ -455,9 +488,11 @@ def test_two_sessions_at_once_do_not_share_settings():
     assert sa["Shock 1 length"] == 0 and sb["Shock 2 length"] == 12
     assert headlines(a) != headlines(b)
     expect_a = ss.preset("baseline").with_values({"Slack target": 0.32})
-    assert headlines(a)["NPV of spending"] == headline.cards(ss.summarize(expect_a))[0].value
+    own_a = headline.cards(ss.summarize(expect_a))[0].value
+    assert f"this run: {own_a}" in card_captions(a)
     expect_b = ss.preset("second-shock").with_values({"Slack target": 0.07})
-    assert headlines(b)["NPV of spending"] == headline.cards(ss.summarize(expect_b))[0].value
+    own_b = headline.cards(ss.summarize(expect_b))[0].value
+    assert f"this run: {own_b}" in card_captions(b)
 
 
 def test_the_page_is_in_the_url_and_a_reload_stays_on_it():

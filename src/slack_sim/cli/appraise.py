@@ -20,21 +20,24 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ..analysis.appraise import appraise_scenario, next_april
+from ..analysis.appraise import AppraisalRun, appraise_scenario, next_april
+from ..metrics.appraisal import Appraisal, fy_label
 from ..metrics.prices import DEFAULT_PRICES
 from ..model import START_YEAR, load_model
 from ..model.calendar import month_text
-from ..report.text import money
+from ..report.text import money, terminal_safe
 from ..report.workbook import write_appraisal_workbook
 from ..scenarios import Scenario, load_scenario, preset
 from ..validation import Interval, number
 from .options import CliError, check, json_records, scenario_from_args, write
 
-__all__ = ["add_appraise_command", "parse_month"]
+__all__ = ["add_appraise_command", "parse_month", "summary_text"]
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 #: ``--futures``: futures besides the scenario's own settings.
 FUTURES = Interval("integer", 0, 5_000)
+#: ``--rate``, ``--long-rate``: discount rates a year, as fractions (Green Book 0.035, 0.030).
+RATE = Interval("real", 0, 0.5, units="a year (a fraction: 0.035 is 3.5%)")
 
 
 def parse_month(text: str, option: str = "--start") -> float:
@@ -65,6 +68,85 @@ def _against(text: str, profile: str) -> Scenario | None:
     return preset(text, profile=profile)
 
 
+def _figure(key: str, x: float) -> str:
+    """Return one figure as text (payback: a financial year)."""
+    if key == "payback_year":
+        return fy_label(x) or "not within the window"
+    if not math.isfinite(x):
+        return "n/a"
+    if key in ("npv_net_cost", "costs", "savings", "lowest_reserves"):
+        return money(x, signed=key in ("npv_net_cost", "lowest_reserves"))
+    if key == "return_per_pound":
+        return f"£{x:.2f}" if x >= 0 else f"-£{-x:.2f}"
+    if key == "benefit_cost_ratio":
+        return f"{x:.2f}"
+    return f"{x:,.0f}"
+
+
+_LINES = (
+    ("npv_net_cost", "NPV of net cost (negative is a saving)"),
+    ("benefit_cost_ratio", "benefit-cost ratio"),
+    ("payback_year", "discounted payback"),
+    ("return_per_pound", "return per £1 of extra prevention"),
+    ("avoided_harm", "avoided harm (person-months)"),
+    ("lowest_reserves", "lowest reserves"),
+    ("months_below_zero", "months with reserves below zero"),
+)
+_UNDEFINED = {"benefit_cost_ratio": "n/a (no extra cost)",
+              "return_per_pound": "n/a (no extra prevention)"}
+
+
+def summary_text(run: AppraisalRun, name: str) -> str:
+    """Return the printed summary: each figure's central estimate, 90% range and this run.
+
+    Parameters
+    ----------
+    run : AppraisalRun
+        The appraisal.
+    name : str
+        The scenario's name as the user gave it.
+
+    Returns
+    -------
+    str
+        Lines of text (terminal-safe: the name is escaped).
+    """
+    a = run.appraisal
+    bands = a.bands()
+    lines = [f"{terminal_safe(name)} against {terminal_safe(run.counterfactual.name)}, "
+             f"{a.notes['window']}, {a.notes['prices']}",
+             f"central estimate (median of {run.futures:,} {run.futures_source}), its 90% "
+             "range (5th to 95th percentile) and this run (the scenario's own settings):"]
+    width = max(len(label) for _, label in _LINES) + 1
+    for key, label in _LINES:
+        b = bands.loc[key]
+        if key != "payback_year" and b["defined"] == 0:
+            text = _UNDEFINED.get(key, "n/a")
+        else:
+            text = _figure(key, b["central"])
+            if run.futures > 1 and b["low"] != b["high"]:
+                text += f" (90%: {_figure(key, b['low'])} to {_figure(key, b['high'])})"
+        if key == "payback_year" and run.futures > 1:
+            text += f"; pays back within the window in {b['defined']:.0%} of futures"
+        own = _figure(key, b["own"]) if math.isfinite(b["own"]) or key == "payback_year" \
+            else _UNDEFINED.get(key, "n/a")
+        lines.append(f"  {label + ':':<{width}} {text}; this run: {own}")
+    lines.append(f"  {run.probability_text()}")
+    return "\n".join(lines)
+
+
+def _bands_json(a: Appraisal) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for key, row in a.bands().iterrows():
+        if key == "payback_year":
+            out[str(key)] = {k: (fy_label(row[k]) if k != "defined" else row[k])
+                             for k in ("low", "central", "high", "own", "defined")}
+        else:
+            out[str(key)] = {k: (None if not math.isfinite(v) else float(v))
+                             for k, v in row.items()}
+    return out
+
+
 def appraise_command(args: argparse.Namespace) -> None:
     """Run ``slack-sim appraise`` (see the module docstring)."""
     if args.out and Path(args.out).suffix.lower() not in (".xlsx", ".csv", ".json"):
@@ -73,29 +155,14 @@ def appraise_command(args: argparse.Namespace) -> None:
     start = parse_month(args.start) if args.start else next_april()
     years = check(args.years, Interval("real", 0, 50, closed="right", units="years"), "--years")
     futures = check(args.futures, FUTURES, "--futures")
+    rate = check(args.rate, RATE, "--rate")
+    long_rate = check(args.long_rate, RATE, "--long-rate")
     against = _against(args.against, scenario.profile)
     run = appraise_scenario(scenario, against=against, start=start, years=years,
-                            prices=args.prices, rate=args.rate, long_rate=args.long_rate,
+                            prices=args.prices, rate=rate, long_rate=long_rate,
                             futures=futures)
     a = run.appraisal
-    c = a.central
-    npv = a.totals["npv_net_cost"]
-    print(f"{scenario.name} against {run.counterfactual.name}, {a.notes['window']}, "
-          f"{a.notes['prices']}")
-    print(f"  NPV of net cost:        {money(c['npv_net_cost'], signed=True)} "
-          f"(negative is a saving; 90% of futures {money(npv.quantile(0.05), signed=True)} to "
-          f"{money(npv.quantile(0.95), signed=True)})")
-    bcr = c["benefit_cost_ratio"]
-    bcr_text = "n/a (no extra cost)" if not math.isfinite(bcr) else f"{bcr:.2f}"
-    print(f"  benefit-cost ratio:     {bcr_text}")
-    print(f"  discounted payback:     {c['payback_year'] or 'not within the window'}")
-    per = c["return_per_pound"]
-    print(f"  return per £1 of extra prevention: "
-          f"{'n/a (no extra prevention)' if not math.isfinite(per) else f'£{per:.2f}'}")
-    print(f"  {run.probability_text()}")
-    print(f"  avoided harm:           {c['avoided_harm']:,.0f} person-months")
-    print(f"  lowest reserves:        {money(c['lowest_reserves'], signed=True)}; "
-          f"{c['months_below_zero']} months below zero")
+    print(summary_text(run, scenario.name))
     if not args.out:
         return
     suffix = Path(args.out).suffix.lower()
@@ -105,8 +172,9 @@ def appraise_command(args: argparse.Namespace) -> None:
     else:
         write(args.out, a.by_year, {
             "scenario": scenario.name, "against": run.counterfactual.name, "notes": a.notes,
-            "central": {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                        for k, v in c.items()},
+            "this_run": {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                         for k, v in a.own.items()},
+            "central_estimate": _bands_json(a),
             "probability_of_saving": a.probability_of_saving(),
             "by_year": json_records(a.by_year.reset_index())})
 
@@ -126,5 +194,8 @@ def add_appraise_command(sub: argparse._SubParsersAction,
     p.add_argument("--against", default="current-policy",
                    help="current-policy (default), a preset or a scenario file")
     p.add_argument("--futures", type=int, default=500, help="futures (default 500)")
+    p.add_argument("--name", help="the scenario's name in the summary and the workbook "
+                                  "(default: the preset's or file's, with \"(modified)\" "
+                                  "after --set)")
     p.add_argument("--out", metavar="FILE.xlsx|FILE.csv|FILE.json")
     p.set_defaults(func=appraise_command)

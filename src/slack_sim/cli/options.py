@@ -28,6 +28,7 @@ __all__ = [
     "check_out",
     "end_progress",
     "json_records",
+    "modified_name",
     "parse_ranges",
     "progress_line",
     "scenario_from_args",
@@ -105,7 +106,21 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     else:
         scenario = preset(args.preset or DEFAULT_PRESET, profile=args.profile or DEFAULT_PROFILE)
     updates = _parse_set(args.set or [])
-    return scenario.with_values(updates) if updates else scenario
+    if updates:
+        scenario = scenario.with_values(updates, name=modified_name(scenario.name))
+    name = (getattr(args, "name", None) or "").strip()
+    return scenario.with_values(name=name) if name else scenario
+
+
+def modified_name(name: str) -> str:
+    """Return a scenario's name once ``--set`` has changed it: the name with "(modified)".
+
+    Examples
+    --------
+    >>> modified_name("invest-to-save"), modified_name("invest-to-save (modified)")
+    ('invest-to-save (modified)', 'invest-to-save (modified)')
+    """
+    return name if name.endswith("(modified)") else f"{name} (modified)"
 
 
 def _parse_range(item: str, option: str) -> tuple[str, tuple[float, float]]:

@@ -41,13 +41,37 @@ from ..validation import Interval, validate
 from .finance import discount_factor
 from .prices import DEFAULT_PRICES, price_factors, price_label, vintage
 
-__all__ = ["Appraisal", "appraise", "discount_from", "window_months"]
+__all__ = ["FIGURES", "Appraisal", "appraise", "discount_from", "fy_label", "fy_start",
+           "window_months"]
 
 _RULES = {
     "years": Interval("real", 0, 50, closed="right", units="years"),
     "rate": Interval("real", 0, 0.5, units="a year"),
     "long_rate": Interval("real", 0, 0.5, units="a year"),
 }
+
+
+#: The figures of an appraisal, in the order the app, the CLI and the workbook show them.
+FIGURES = ("npv_net_cost", "costs", "savings", "benefit_cost_ratio", "payback_year",
+           "return_per_pound", "avoided_harm", "lowest_reserves", "months_below_zero")
+
+
+def fy_start(label: object) -> float:
+    """Return the first calendar year of a financial year label (``"2031-32"`` -> 2031).
+
+    ``None`` (no payback within the window) is ``inf``, so it sorts after every year.
+    """
+    if label is None or (isinstance(label, float) and math.isnan(label)):
+        return math.inf
+    return float(str(label)[:4])
+
+
+def fy_label(start: float) -> str | None:
+    """Return the financial year starting in April of ``start`` (``inf``: ``None``)."""
+    if not math.isfinite(start):
+        return None
+    y = int(start)
+    return f"{y}-{(y + 1) % 100:02d}"
 
 
 def discount_from(t: np.ndarray, *, rate: float = 0.035, long_rate: float = 0.030,
@@ -79,10 +103,18 @@ def window_months(years_index: np.ndarray, *, start: float, years: float) -> np.
 def _horizon_error(start: float, years: float, grid: np.ndarray) -> Exception:
     from ..validation import ValidationError
 
+    first, end = float(grid[0]), float(grid[-1])  # end: the closing state, after the last month
+    horizon = f"months {month_text(first)} to {month_text(end - 1 / 12)}"
+    if start < first - 1e-6:
+        return ValidationError(
+            f"appraisal window: start {month_text(start)} is before the model's horizon "
+            f"({horizon}); start in {month_text(first)} or later")
+    latest = end - years
+    hint = (f"for {years:g} years start by {month_text(latest)}" if latest >= first - 1e-6
+            else f"at most {end - first:.2f} years fit")
     return ValidationError(
-        f"appraisal window: {month_text(start)} for {years:g} years runs outside the model's "
-        f"horizon ({month_text(grid[0])} to {month_text(grid[-1])}); start later, shorten it "
-        "or both")
+        f"appraisal window: {month_text(start)} for {years:g} years ends in "
+        f"{month_text(start + years - 1 / 12)}, past the model's horizon ({horizon}); {hint}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,9 +124,10 @@ class Appraisal:
     Attributes
     ----------
     by_year : pandas.DataFrame
-        Central member (member 0), one row per financial year of the window: spending
-        by category (policy and counterfactual), net cost, discounted net cost, the
-        cumulative discounted net saving, lowest reserves, avoided harm.
+        The scenario's own settings (member 0, "this run"), one row per financial year
+        of the window: spending by category (policy and counterfactual), net cost,
+        discounted net cost, the cumulative discounted net saving, lowest reserves,
+        avoided harm.
     totals : pandas.DataFrame
         One row per member: npv_net_cost, costs, savings, benefit_cost_ratio,
         payback_year (financial year or ``None``), return_per_pound, avoided_harm,
@@ -119,9 +152,44 @@ class Appraisal:
     notes: dict[str, str]
 
     @property
-    def central(self) -> dict[str, object]:
-        """Return the totals of member 0 (the central run)."""
+    def own(self) -> dict[str, object]:
+        """Return the totals of member 0: the scenario's own settings ("this run").
+
+        Not the central estimate: that is the median over the members (:meth:`bands`).
+        """
         return self.totals.iloc[0].to_dict()
+
+    def bands(self) -> pd.DataFrame:
+        """Return every figure's central estimate and 90% range over the members.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index :data:`FIGURES`; columns ``low``, ``central``, ``high`` (the 5th, 50th
+            and 95th percentiles over the members where the figure is defined: a ratio
+            with nothing to divide by is left out), ``own`` (member 0, the scenario's own
+            settings) and ``defined`` (the share of members where it is defined). The
+            payback is the first calendar year of its financial year (``inf``: not
+            within the window; read it back with :func:`fy_label`), its percentiles
+            taken on the members' ranks, with no interpolation between years.
+        """
+        rows = {}
+        for key in FIGURES:
+            if key == "payback_year":
+                values = np.array([fy_start(p) for p in self.totals[key]], dtype=float)
+                low, mid, high = np.percentile(values, [5, 50, 95], method="inverted_cdf")
+                defined = float(np.mean(np.isfinite(values)))
+                own = values[0]
+            else:
+                values = self.totals[key].to_numpy(dtype=float)
+                ok = values[np.isfinite(values)]
+                low, mid, high = (np.percentile(ok, [5, 50, 95]) if len(ok)
+                                  else (math.nan,) * 3)
+                defined = float(len(ok) / len(values)) if len(values) else 0.0
+                own = values[0]
+            rows[key] = {"low": float(low), "central": float(mid), "high": float(high),
+                         "own": float(own), "defined": defined}
+        return pd.DataFrame.from_dict(rows, orient="index")
 
     def probability_of_saving(self) -> float:
         """Return the share of members whose NPV of net cost is below 0 (a net saving)."""

@@ -22,18 +22,20 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..analysis.appraise import AppraisalRun
-from ..fileio import atomic_path, safe_filename
+from ..fileio import atomic_path
+from ..metrics.appraisal import fy_label
+from ..metrics.prices import price_label, vintage
 from ..model import load_model
 from ..model.calendar import month_text
 
-__all__ = ["GBP_THOUSANDS", "write_appraisal_workbook"]
+__all__ = ["GBP_THOUSANDS", "SHEET_NAME_MAX", "sheet_name", "write_appraisal_workbook"]
 
 #: £ thousands, negatives in red.
 GBP_THOUSANDS = '#,##0;[Red]-#,##0'
@@ -46,7 +48,7 @@ _SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("costs", "Present value of costs: spending that rises (£ thousands)", "money"),
     ("savings", "Present value of cashable savings: spending that falls (£ thousands)", "money"),
     ("benefit_cost_ratio", "Benefit-cost ratio (savings / costs)", "ratio"),
-    ("payback_year", "Discounted payback (financial year)", "text"),
+    ("payback_year", "Discounted payback (financial year, or not in the window)", "text"),
     ("return_per_pound", "Return per £1 of extra prevention", "ratio"),
     ("avoided_harm", "Avoided harm (person-months; not money)", "count"),
     ("lowest_reserves", "Lowest reserves in the window (£ thousands)", "money"),
@@ -54,11 +56,32 @@ _SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = safe_filename(name, default="Scenario")[:28]
+#: Characters Excel refuses in a sheet name.
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+#: Excel's limit on a sheet name's length.
+SHEET_NAME_MAX = 31
+
+
+def sheet_name(name: str, used: set[str]) -> str:
+    r"""Return an Excel sheet name for a scenario's name, unique among ``used`` (updated).
+
+    The name the user gave, as far as Excel allows: the characters it forbids
+    (``[ ] : * ? / \``) become ``-``, no apostrophe at either end, at most 31
+    characters, and a name already taken (Excel compares them case-blind) gets a
+    number: ``"ring fence (2)"``.
+
+    Examples
+    --------
+    >>> used = {"summary", "assumptions"}
+    >>> sheet_name("Ring fence: 2027/28?", used), sheet_name("ring fence: 2027/28?", used)
+    ('Ring fence- 2027-28-', 'ring fence- 2027-28- (2)')
+    """
+    base = _FORBIDDEN.sub("-", unicodedata.normalize("NFKC", str(name))).strip().strip("'")
+    base = base[:SHEET_NAME_MAX].strip() or "Scenario"
     out, k = base, 2
-    while out.lower() in used:
-        out = f"{base[:25]}-{k}"
+    while out.lower() in used or out.lower() == "history":
+        suffix = f" ({k})"
+        out = base[:SHEET_NAME_MAX - len(suffix)].rstrip() + suffix
         k += 1
     used.add(out.lower())
     return out
@@ -74,9 +97,12 @@ def _style_header(ws: Any, row: int, ncols: int) -> None:
 
 
 def _put(ws: Any, row: int, col: int, value: Any, kind: str) -> None:
+    from openpyxl.styles import Alignment
+
     cell = ws.cell(row=row, column=col)
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        cell.value = "not within the window" if kind == "text" else "n/a"
+        cell.value = "not in window" if kind == "text" else "n/a"
+        cell.alignment = Alignment(horizontal="right")
         return
     if kind == "money":
         cell.value = round(float(value) / 1e3)
@@ -92,42 +118,82 @@ def _put(ws: Any, row: int, col: int, value: Any, kind: str) -> None:
         cell.number_format = _PCT
     else:
         cell.value = value
+        cell.alignment = Alignment(horizontal="right")
+
+
+_STATS = ("Central (median)", "5th percentile", "95th percentile", "This run")
 
 
 def _summary(ws: Any, runs: Mapping[str, AppraisalRun]) -> None:
+    """Write every figure of every scenario: central estimate, 90% range and this run."""
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     names = list(runs)
-    ws.append(["Appraisal summary", *names])
-    _style_header(ws, 1, len(names) + 1)
-    for r, (key, label, kind) in enumerate(_SUMMARY_ROWS, start=2):
+    width = len(_STATS)
+    ws.cell(row=1, column=1, value="Appraisal summary")
+    ws.cell(row=2, column=1, value="Figure")
+    for i, name in enumerate(names):
+        first = 2 + i * width
+        ws.cell(row=1, column=first, value=name).alignment = Alignment(horizontal="center")
+        ws.merge_cells(start_row=1, start_column=first, end_row=1,
+                       end_column=first + width - 1)
+        for j, stat in enumerate(_STATS):
+            cell = ws.cell(row=2, column=first + j, value=stat)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ncols = 1 + width * len(names)
+    _style_header(ws, 1, ncols)
+    _style_header(ws, 2, ncols)
+    bands = {name: run.appraisal.bands() for name, run in runs.items()}
+    r = 3
+    for key, label, kind in _SUMMARY_ROWS:
         ws.cell(row=r, column=1, value=label)
-        for c, name in enumerate(names, start=2):
-            _put(ws, r, c, runs[name].appraisal.central[key], kind)
-    r = len(_SUMMARY_ROWS) + 2
-    ws.cell(row=r, column=1, value="Probability of a net saving (over the futures)")
-    for c, name in enumerate(names, start=2):
-        _put(ws, r, c, runs[name].appraisal.probability_of_saving(), "pct")
+        for i, name in enumerate(names):
+            b = bands[name].loc[key]
+            for j, stat in enumerate(("central", "low", "high", "own")):
+                value = b[stat]
+                if kind == "text":  # the payback: a financial year
+                    value = fy_label(value)
+                elif key != "payback_year" and stat != "own" and b["defined"] == 0:
+                    value = None
+                _put(ws, r, 2 + i * width + j, value, kind)
+        r += 1
+    ws.cell(row=r, column=1, value="Share of futures that pay back within the window")
+    for i, name in enumerate(names):
+        _put(ws, r, 2 + i * width, bands[name].loc["payback_year", "defined"], "pct")
     r += 1
-    ws.cell(row=r, column=1, value="NPV of net cost, 5th to 95th percentile (£ thousands)")
-    for c, name in enumerate(names, start=2):
-        npv = runs[name].appraisal.totals["npv_net_cost"].to_numpy(dtype=float)
-        lo, hi = np.percentile(npv, [5, 95])
-        ws.cell(row=r, column=c, value=f"{lo / 1e3:,.0f} to {hi / 1e3:,.0f}")
+    ws.cell(row=r, column=1, value="Probability of a net saving (NPV of net cost below 0)")
+    for i, name in enumerate(names):
+        run = runs[name]
+        _put(ws, r, 2 + i * width, run.appraisal.probability_of_saving(), "pct")
+        own = float(run.appraisal.own["npv_net_cost"])
+        ws.cell(row=r, column=2 + i * width + 3, value="a net saving" if own < 0
+                else "a net cost")
     r += 1
     ws.cell(row=r, column=1, value="Futures")
-    for c, name in enumerate(names, start=2):
-        ws.cell(row=r, column=c, value=f"{runs[name].futures:,} {runs[name].futures_source}")
-    first = runs[names[0]].appraisal
+    for i, name in enumerate(names):
+        ws.cell(row=r, column=2 + i * width,
+                value=f"{runs[name].futures:,} {runs[name].futures_source}")
     r += 2
-    for key, text in first.notes.items():
-        ws.cell(row=r, column=1, value=key.capitalize())
-        ws.cell(row=r, column=2, value=text)
+    notes = {"Reading the figures": (
+        "central: the median over the futures; 5th to 95th percentile: the 90% range; this "
+        "run: the scenario's own settings. A ratio with nothing to divide by (no extra "
+        "cost, no extra prevention) is n/a and left out of the percentiles."),
+        **runs[names[0]].appraisal.notes}
+    last = max(ncols, 1 + width)
+    for key, text in notes.items():
+        ws.cell(row=r, column=1, value=key[0].upper() + key[1:]).alignment = Alignment(
+            vertical="top")
+        cell = ws.cell(row=r, column=2, value=text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=last)
+        ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(text) / (16 * (last - 1))))
         r += 1
     ws.column_dimensions["A"].width = 62
-    for c in range(2, len(names) + 2):
-        ws.column_dimensions[get_column_letter(c)].width = 24
-    ws.freeze_panes = "B2"
+    for c in range(2, ncols + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 16
+    ws.row_dimensions[2].height = 30
+    ws.freeze_panes = "B3"
 
 
 def _by_year(ws: Any, run: AppraisalRun, title: str) -> None:
@@ -169,25 +235,60 @@ def _by_year(ws: Any, run: AppraisalRun, title: str) -> None:
     ws.add_chart(line, f"H{len(labels) + 4}")
 
 
+def _month_note(model: Any, key: str, value: Any) -> str:
+    """Return a date setting in model months also as a month and year (else ``""``)."""
+    var = model[key]
+    if value is None or var.units != "Month" or not (
+            key.endswith(" start") or key.endswith(" start time")):
+        return ""
+    return month_text(model.start_year + float(value) / 12)
+
+
 def _assumptions(ws: Any, runs: Mapping[str, AppraisalRun]) -> None:
+    """Write the basis of the appraisal, then every setting that differs (units, source)."""
     model = load_model()
-    ws.append(["Scenario", "Setting", "Kind", "Value", "Current policy value", "Units",
-               "Source"])
-    _style_header(ws, 1, 7)
-    for name, run in runs.items():
-        ws.append([name, "Profile", "profile", run.scenario.profile, run.counterfactual.profile,
-                   "", ""])
-        ws.append([name, "Counterfactual", "", run.counterfactual.name, "", "", ""])
-        base = run.counterfactual.settings()
-        for key, value in run.scenario.values.items():
-            var = model[key]
-            ws.append([name, key, var.role, value, base.get(key), var.units, var.source])
     first = next(iter(runs.values())).appraisal
+    basis = [
+        ("Model", f"models/slack.mdl, version {model.version}"),
+        ("Window", first.notes["window"]),
+        ("Price base", price_label(first.prices)),
+        ("Deflator (source and vintage)", f"GDP deflator: {vintage()}"),
+        ("Real growth in unit costs", "from the model (e.g. Real growth in cost per child "
+         "in care, below where changed); separate from general inflation, which the GDP "
+         "deflator removes"),
+        ("Discount rate to year 30", f"{first.rate:.1%} a year (HM Treasury Green Book: "
+         "3.5%)"),
+        ("Discount rate after year 30", f"{first.long_rate:.1%} a year (Green Book: "
+         "3.0%)"),
+        ("Discounted to", month_text(first.start)),
+    ]
+    ws.append(["Appraisal basis", ""])
+    _style_header(ws, 1, 2)
+    for label, text in basis:
+        ws.append([label, text])
     ws.append([])
-    ws.append(["Prices", first.notes["prices"]])
-    ws.append(["Discounting", first.notes["discounting"]])
-    ws.append(["Window", first.notes["window"]])
-    for col, width in zip("ABCDEFG", (28, 36, 12, 14, 18, 16, 80), strict=True):
+    ws.append(["Scenario", "Setting", "Kind", "Value", "Counterfactual value",
+               "Profile default", "Units", "As a date", "Source"])
+    _style_header(ws, ws.max_row, 9)
+    for name, run in runs.items():
+        ws.append([name, "Profile", "profile", run.scenario.profile,
+                   run.counterfactual.profile, "", "", "", ""])
+        ws.append([name, "Counterfactual", "", run.counterfactual.name, "", "", "", "",
+                   run.counterfactual.description])
+        ws.append([name, "Futures", "", f"{run.futures:,}", "", "", "", "",
+                   run.futures_source])
+        own = run.scenario.settings()
+        base = run.counterfactual.settings()
+        default = type(run.scenario)(profile=run.scenario.profile).settings()
+        changed = sorted(set(run.scenario.values) | set(run.counterfactual.values),
+                         key=lambda k: (model[k].role != "lever", k))
+        if not changed:
+            ws.append([name, "(no setting differs from the profile's defaults)"])
+        for key in changed:
+            var = model[key]
+            ws.append([name, key, var.role, own.get(key), base.get(key), default.get(key),
+                       var.units, _month_note(model, key, own.get(key)), var.source])
+    for col, width in zip("ABCDEFGHI", (30, 36, 12, 14, 18, 14, 16, 14, 80), strict=True):
         ws.column_dimensions[col].width = width
 
 
@@ -219,7 +320,7 @@ def write_appraisal_workbook(
     _summary(ws, runs)
     used = {"summary", "assumptions"}
     for name, run in runs.items():
-        _by_year(wb.create_sheet(_sheet_name(name, used)), run, name)
+        _by_year(wb.create_sheet(sheet_name(name, used)), run, name)
     _assumptions(wb.create_sheet("Assumptions"), runs)
     for sheet in wb.worksheets:  # prints as a committee paper: landscape, one page wide
         sheet.page_setup.orientation = "landscape"

@@ -175,25 +175,6 @@ class FinanceView:
     unchanged: bool = False
 
 
-def _finite(values: Any) -> np.ndarray:
-    a = np.asarray(values, dtype=float)
-    return a[np.isfinite(a)]
-
-
-def _band(values: Any) -> tuple[float, float, float] | None:
-    """Return the 5th, 50th and 95th percentiles of the finite values (None if none)."""
-    a = _finite(values)
-    if not len(a):
-        return None
-    low, mid, high = np.percentile(a, [5, 50, 95])
-    return float(low), float(mid), float(high)
-
-
-def _fy_start(label: Any) -> float:
-    return math.inf if label is None or (isinstance(label, float) and math.isnan(label)) \
-        else float(str(label)[:4])
-
-
 def _fy_text(start: float) -> str:
     if not math.isfinite(start):
         return "not within the window"
@@ -209,15 +190,15 @@ def _pound(x: float) -> str:
     return f"£{x:,.2f}" if x >= 0 else f"-£{-x:,.2f}"
 
 
-def _numeric_card(key: str, label: str, values: pd.Series, own: Any, fmt: Any,
-                  help_text: str, n: int, *, missing: str = "n/a") -> FinanceCard:
-    band = _band(values)
-    own_f = float(own) if own is not None else math.nan
-    own_text = "Sliders' own run: " + (fmt(own_f) if math.isfinite(own_f) else missing)
-    if band is None:
+def _numeric_card(key: str, label: str, band: pd.Series, fmt: Any, help_text: str, n: int,
+                  *, missing: str = "n/a") -> FinanceCard:
+    """Return a card from a row of :meth:`~slack_sim.metrics.appraisal.Appraisal.bands`."""
+    own = float(band["own"])
+    own_text = "this run: " + (fmt(own) if math.isfinite(own) else missing)
+    if not band["defined"]:
         return FinanceCard(key, label, missing, "", own_text, help_text, None)
-    low, mid, high = band
-    spread = f"90% range {fmt(low)} to {fmt(high)}" if n > 1 else ""
+    low, mid, high = (float(band[k]) for k in ("low", "central", "high"))
+    spread = f"90%: {fmt(low)} to {fmt(high)}" if n > 1 else ""
     return FinanceCard(key, label, fmt(mid), spread, own_text, help_text, mid)
 
 
@@ -238,63 +219,61 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     """
     a = run.appraisal
     t = a.totals
-    own = a.central
+    own = a.own
+    b = a.bands()
     n = len(t)
     window = f"{month_text(a.start)} to {month_text(a.start + a.years - 1 / 12)}"
     prices = price_label(a.prices)
     cards = [
         _numeric_card(
-            "npv_net_cost", "NPV of net cost", t["npv_net_cost"], own["npv_net_cost"],
+            "npv_net_cost", "NPV of net cost", b.loc["npv_net_cost"],
             lambda x: money(x, signed=True),
             f"Present value of the policy's spending minus current policy's, {window}, "
             f"discounted to {month_text(a.start)}, {prices}. Negative: a net saving.", n),
         _numeric_card(
-            "benefit_cost_ratio", "Benefit-cost ratio", t["benefit_cost_ratio"],
-            own["benefit_cost_ratio"], _ratio,
+            "benefit_cost_ratio", "Benefit-cost ratio", b.loc["benefit_cost_ratio"], _ratio,
             "Present value of cashable savings (spending that falls) over the present value "
             "of costs (spending that rises). Above 1: the savings exceed the costs.", n,
             missing="no extra cost"),
     ]
-    starts = np.array([_fy_start(p) for p in t["payback_year"]])
+    pay = b.loc["payback_year"]
+    low, mid, high = (float(pay[k]) for k in ("low", "central", "high"))
+    spread = ""
     if n > 1:
-        low, mid, high = np.percentile(starts, [5, 50, 95], method="inverted_cdf")
-        share = float(np.mean(np.isfinite(starts)))
-        spread = f"pays back within the window in {percent(share)} of futures"
+        spread = f"pays back within the window in {percent(float(pay['defined']))} of futures"
         if low != high:
-            spread = f"90% range {_fy_text(low)} to {_fy_text(high)}; " + spread
-    else:
-        mid, spread = starts[0], ""
+            spread = f"90%: {_fy_text(low)} to {_fy_text(high)}; " + spread
     cards.append(FinanceCard(
-        "payback_year", "Discounted payback", _fy_text(float(mid)), spread,
-        "Sliders' own run: " + _fy_text(_fy_start(own["payback_year"])),
+        "payback_year", "Discounted payback", _fy_text(mid), spread,
+        "this run: " + _fy_text(float(pay["own"])),
         "The first financial year (April to March) at whose end the cumulative discounted "
         "net saving is at least zero and stays so to the window's end.",
-        float(mid) if math.isfinite(mid) else None))
+        mid if math.isfinite(mid) else None))
     cards.append(_numeric_card(
-        "return_per_pound", "Return per £1 of extra prevention", t["return_per_pound"],
-        own["return_per_pound"], _pound,
+        "return_per_pound", "Return per £1 of extra prevention", b.loc["return_per_pound"],
+        _pound,
         "Present value of the fall in every other category of spending per £1 of extra "
         "prevention spending (present values). Undefined when prevention spending does "
         "not rise.", n, missing="no extra prevention"))
     reserves = _numeric_card(
-        "lowest_reserves", "Lowest reserves", t["lowest_reserves"], own["lowest_reserves"],
+        "lowest_reserves", "Lowest reserves", b.loc["lowest_reserves"],
         lambda x: money(x, signed=x < 0),
         f"The lowest usable reserves in the window ({window}), {prices}; below zero the "
         "council would have to borrow or cut further.", n)
-    months = _band(t["months_below_zero"])
-    below = f"{months[1]:.0f} months below zero (median)" if months else ""
-    if months and n > 1:
-        below += f", 90% range {months[0]:.0f} to {months[2]:.0f}"
+    months = b.loc["months_below_zero"]
+    below = f"{months['central']:.0f} months below zero (median)"
+    if n > 1 and months["low"] != months["high"]:
+        below += f", 90%: {months['low']:.0f} to {months['high']:.0f}"
     reserves = dataclasses.replace(
         reserves, range="; ".join(x for x in (reserves.range, below) if x),
-        own=reserves.own + f", {float(own['months_below_zero']):.0f} months below zero")
+        own=reserves.own + f", {float(months['own']):.0f} months below zero")
     cards.append(reserves)
     share = a.probability_of_saving()
     cards.append(FinanceCard(
         "probability", "Probability of a net saving", percent(share),
         f"in {percent(share)} of {n:,} {run.futures_source}" if n > 1
         else "no futures drawn: the sliders' own run only",
-        "Sliders' own run: " + ("a net saving" if float(own["npv_net_cost"]) < 0
+        "this run: " + ("a net saving" if float(own["npv_net_cost"]) < 0
                                 else "a net cost"),
         "The share of futures in which the NPV of net cost is below zero (the policy saves "
         "money against current policy over the window).", share))
@@ -306,7 +285,7 @@ def finance_view(run: AppraisalRun) -> FinanceView:
         f"{a.long_rate:.1%} after (HM Treasury Green Book). Each card: the central "
         f"estimate (median) over {n:,} {run.futures_source}"
         + (" with its 90% range" if n > 1 else "")
-        + ", then the sliders' own run. Avoided harm is in person-months, not money.")
+        + ", then this run (the sliders' own values). Avoided harm is in person-months, not money.")
     unchanged = bool(np.nanmax(np.abs(t["costs"].to_numpy(dtype=float))) < 0.5
                      and np.nanmax(np.abs(t["savings"].to_numpy(dtype=float))) < 0.5)
     return FinanceView(cards=cards, futures=n, source=run.futures_source, caption=caption,
@@ -366,14 +345,20 @@ def summary_table(runs: Mapping[str, AppraisalRun]) -> pd.DataFrame:
             else:
                 row[name] = c.value + (f" ({c.range})" if c.range else "")
         rows.append(row)
-    harm_row = {"figure": "Avoided harm (person-months, not money)"}
-    for name, run in runs.items():
-        harm = _band(run.appraisal.totals["avoided_harm"])
-        text = "n/a" if harm is None else f"{harm[1]:,.0f}"
-        if harm is not None and len(run.appraisal.totals) > 1:
-            text += f" (90% range {harm[0]:,.0f} to {harm[2]:,.0f})"
-        harm_row[name] = text
-    rows.append(harm_row)
+    extra = (("costs", "Present value of costs (spending that rises)", money),
+             ("savings", "Present value of cashable savings (spending that falls)", money),
+             ("avoided_harm", "Avoided harm (person-months, not money)",
+              lambda x: f"{x:,.0f}"))
+    bands = {name: run.appraisal.bands() for name, run in runs.items()}
+    for key, label, fmt in extra:
+        row = {"figure": label}
+        for name, run in runs.items():
+            b = bands[name].loc[key]
+            text = fmt(b["central"]) if math.isfinite(b["central"]) else "n/a"
+            if math.isfinite(b["central"]) and len(run.appraisal.totals) > 1:
+                text += f" (90%: {fmt(b['low'])} to {fmt(b['high'])})"
+            row[name] = text
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

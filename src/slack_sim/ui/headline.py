@@ -18,15 +18,18 @@ from ..model.parse import load_model
 from ..report.text import money, money_note, percent
 
 __all__ = [
+    "CENTRAL_NOTE",
     "HORIZON",
     "MONEY_NOTE",
     "SPAN",
     "Card",
     "cards",
     "card_notes",
+    "central_cards",
     "format_comparison",
     "probability_notes",
     "rank_note",
+    "short_notes",
 ]
 
 _Y0 = int(START_YEAR)
@@ -68,6 +71,12 @@ class Card:
         What the number means and its units.
     number : float or None
         The value as a number (for tests and sorting); ``None`` when absent.
+    range : str
+        The 90% range over the futures (``"90%: £180bn to £200bn"``); ``""`` for a card
+        of one run.
+    own : str
+        The sliders' own run, labelled as such (``"this run: £189bn"``); ``""`` when the
+        value itself is that run's.
     """
 
     key: str
@@ -77,6 +86,8 @@ class Card:
     delta_color: Literal["normal", "inverse", "off"]
     help: str
     number: float | None
+    range: str = ""
+    own: str = ""
 
 
 def _month_index(label: str) -> int:
@@ -181,6 +192,153 @@ def cards(
     return out
 
 
+# -- the central estimate over the futures (issue 14: what the cards show) ----------------------
+
+#: What the cards' numbers are, said once (the cards' help and the page's caption).
+CENTRAL_NOTE = ("Each card: the central estimate (the median of the futures), its 90% range "
+                "(5th to 95th percentile) and this run (the sliders' own values).")
+
+
+def _month_label(year: float) -> str:
+    """Return a decimal year on the monthly grid as ``"Mar 2031"``."""
+    whole = int(np.floor(year + 1e-9))
+    month = int(round((year - whole) * 12)) + 1
+    whole, month = (whole + 1, 1) if month > 12 else (whole, month)
+    return label_text(f"{whole}-{month:02d}")
+
+
+def _quantiles(values: np.ndarray, *, ordinal: bool = False) -> tuple[float, float, float] | None:
+    """Return the 5th, 50th and 95th percentiles (``None`` without values).
+
+    ``ordinal``: values that may be infinite ("never"), read as ranks (no interpolation
+    between a month and "never").
+    """
+    a = np.asarray(values, dtype=float)
+    a = a[~np.isnan(a)]
+    if not len(a):
+        return None
+    if ordinal:
+        low, mid, high = np.percentile(a, [5, 50, 95], method="inverted_cdf")
+    else:
+        low, mid, high = np.percentile(a[np.isfinite(a)], [5, 50, 95])
+    return float(low), float(mid), float(high)
+
+
+def _runway_text(year: float) -> str:
+    return "never" if not np.isfinite(year) else _month_label(year)
+
+
+def _recovery_values(outcomes: pd.DataFrame) -> np.ndarray:
+    """Months to recover in each future with a shock; ``inf``: did not recover."""
+    shock = outcomes["main_shock"].to_numpy(dtype=float) > 0
+    failed = outcomes["did_not_recover"].to_numpy(dtype=bool)
+    months = np.where(failed, np.inf, outcomes["recovery_months"].to_numpy(dtype=float))
+    return months[shock]
+
+
+def _runway_values(outcomes: pd.DataFrame) -> np.ndarray:
+    """Decimal year reserves first go below zero in each future; ``inf``: never."""
+    year = outcomes["reserves_runway_year"].to_numpy(dtype=float)
+    return np.where(np.isnan(year), np.inf, year)
+
+
+def central_cards(
+    summary: Mapping[str, Any],
+    futures: pd.DataFrame,
+    *,
+    baseline_futures: pd.DataFrame | None = None,
+    source: str = "futures",
+) -> list[Card]:
+    """Return the five headline cards as the central estimate over the futures.
+
+    Each card's value is the median of the futures, its ``range`` the 5th to 95th
+    percentile, its ``own`` the sliders' own run (``summary``), labelled "this run". The
+    delta is the change of the central estimate against the baseline's central estimate
+    over the same futures (common random numbers).
+
+    Parameters
+    ----------
+    summary : mapping
+        :func:`slack_sim.metrics.outcomes` of the scenario at the sliders' values.
+    futures : pandas.DataFrame
+        The scenario's ensemble outcomes (:attr:`slack_sim.Ensemble.outcomes`), one row
+        per future.
+    baseline_futures : pandas.DataFrame, optional
+        The baseline's, under the same draws (no delta without it).
+    source : str
+        What the futures are (``"plausible futures"``), for the help text.
+
+    Returns
+    -------
+    list of Card
+        In the order of :func:`cards` (same keys and labels).
+    """
+    own = {c.key: c for c in cards(summary)}
+    n = len(futures)
+    base = baseline_futures
+    about = (f" {CENTRAL_NOTE} Over {n:,} {source}.")
+    out: list[Card] = []
+
+    def numeric(key: str, column: str, fmt: Any, delta_fmt: Any) -> None:
+        q = _quantiles(futures[column].to_numpy(dtype=float))
+        card = own[key]
+        if q is None:
+            out.append(dataclasses.replace(card, own="", help=card.help + about))
+            return
+        low, mid, high = q
+        delta = None
+        if base is not None:
+            bq = _quantiles(base[column].to_numpy(dtype=float))
+            delta = delta_fmt(mid - bq[1]) if bq is not None else None
+        out.append(dataclasses.replace(
+            card, value=fmt(mid), delta=delta, number=mid,
+            range=f"90%: {fmt(low)} to {fmt(high)}", own=f"this run: {card.value}",
+            help=card.help + about))
+
+    numeric("npv", "npv_total_spending", money, lambda d: money(d, signed=True))
+    numeric("harm", "cumulative_harm", _compact, lambda d: _compact(d, signed=True))
+    numeric("wait", "peak_waiting_time", lambda x: f"{x:.2f}", lambda d: f"{d:+.2f} months")
+
+    def ordinal(key: str, values: np.ndarray, base_values: np.ndarray | None, fmt: Any,
+                steps: float, none_text: str, span: Any) -> None:
+        card = own[key]
+        q = _quantiles(values, ordinal=True)
+        if q is None:
+            out.append(dataclasses.replace(card, value=none_text, delta=None, number=None,
+                                           own=f"this run: {card.value}",
+                                           help=card.help + about))
+            return
+        low, mid, high = q
+        delta, color = None, card.delta_color
+        if base_values is not None:
+            bq = _quantiles(base_values, ordinal=True)
+            b_mid = bq[1] if bq is not None else None
+            if b_mid is not None and np.isfinite(mid) and np.isfinite(b_mid):
+                delta = f"{(mid - b_mid) * steps:+.0f} months"
+            elif b_mid is None or np.isfinite(mid) != np.isfinite(b_mid):
+                delta, color = f"baseline: {fmt(b_mid) if b_mid is not None else none_text}", "off"
+        out.append(dataclasses.replace(
+            card, value=fmt(mid), delta=delta, delta_color=color,
+            number=mid if np.isfinite(mid) else None,
+            range=span(low, high), own=f"this run: {card.value}",
+            help=card.help + about))
+
+    def months_span(low: float, high: float) -> str:
+        if np.isfinite(low) and np.isfinite(high):
+            return f"90%: {low:.0f} to {high:.0f} months"
+        return f"90%: {'never' if not np.isfinite(low) else f'{low:.0f} months'} to never"
+
+    ordinal("recovery", _recovery_values(futures),
+            _recovery_values(base) if base is not None else None,
+            lambda m: "never" if not np.isfinite(m) else f"{m:.0f} months", 1.0, "no shock",
+            months_span)
+    ordinal("reserves", _runway_values(futures),
+            _runway_values(base) if base is not None else None,
+            lambda y: "never" if not np.isfinite(y) else _month_label(y), 12.0, "never",
+            lambda lo, hi: f"90%: {_runway_text(lo)} to {_runway_text(hi)}")
+    return out
+
+
 def _compact(value: float, *, signed: bool = False) -> str:
     """Return a count in short form, so a card is never cut off at 1280 px.
 
@@ -265,6 +423,42 @@ def rank_note(value: float, futures: np.ndarray, *, lower_is: str = "better") ->
     if bad > 0.75:
         return f"The sliders' own value is worse than {percent(bad)} of the futures."
     return ""
+
+
+def short_notes(outcomes: pd.DataFrame, *, baseline_label: str = "the baseline") -> dict[str, str]:
+    """Return the one-line probability under a central-estimate card, where it adds to it.
+
+    The harm and wait cards' statements are their 90% ranges, so only the NPV card (the
+    chance of a net saving against the baseline), the recovery card (the chance it never
+    recovers) and the reserves card (the chance they run out) get one.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        :attr:`slack_sim.Ensemble.outcomes`: one row per future.
+    baseline_label : str
+        The baseline's name.
+
+    Returns
+    -------
+    dict of str to str
+        By card key; empty without futures.
+    """
+    n = len(outcomes)
+    if n == 0:
+        return {}
+    notes: dict[str, str] = {}
+    if "net_present_saving" in outcomes.columns:
+        saving = outcomes["net_present_saving"].to_numpy(dtype=float)
+        if np.nanmax(np.abs(saving)) >= 0.5:
+            notes["npv"] = (f"Net saving against {baseline_label} positive in "
+                            f"{percent(float(np.mean(saving > 0)))} of {n} futures.")
+    if "main_shock" in outcomes.columns and (outcomes["main_shock"] > 0).any():
+        failed = outcomes["did_not_recover"].to_numpy(dtype=bool)
+        notes["recovery"] = f"Did not recover in {percent(float(np.mean(failed)))} of {n} futures."
+    ran_out = np.isfinite(outcomes["reserves_runway_year"].to_numpy(dtype=float))
+    notes["reserves"] = f"Run out in {percent(float(np.mean(ran_out)))} of {n} futures."
+    return notes
 
 
 def probability_notes(

@@ -49,6 +49,9 @@ CARDS_CSS = """
 .st-key-fincards [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 """
 
+#: What the headline cards' futures are when the ensemble does not say (the bands' own).
+FUTURES_SOURCE = "plausible futures"
+
 #: Session-state key of the appraisal panel's settings (kept while its widgets are not
 #: drawn, e.g. on another page) and the widget fields that edit it.
 SETTINGS_KEY = "appraisal"
@@ -66,28 +69,45 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     view = (cache.ensemble_summary(key, base_name, int(state["bands_n"]),
                                    ",".join(DEFAULT_GROUPS))
             if state.get("bands_on") else None)
-    notes = (headline.card_notes(view.notes, summary, view.outcomes)
-             if view is not None else {})
+    if view is not None:
+        base_view = cache.ensemble_summary(base_key, base_name, int(state["bands_n"]),
+                                           ",".join(DEFAULT_GROUPS))
+        # EnsembleView.source once the bands use the profile's history-consistent futures
+        source = getattr(view, "source", FUTURES_SOURCE)
+        shown = headline.central_cards(summary, view.outcomes,
+                                       baseline_futures=base_view.outcomes, source=source)
+        notes = headline.short_notes(view.outcomes, baseline_label=base_name)
+        full = view.notes
+    else:
+        shown = [dataclasses.replace(c, own="this run only (uncertainty off)")
+                 for c in headline.cards(summary, base_summary)]
+        notes, full = {}, {}
     st.caption(cache.titles()["description"][state["preset"]]
                + (" Sliders changed from the preset." if scenario.name.endswith("(modified)")
                   else ""))
     st.html(f"<style>{CARDS_CSS}</style>")
     cols = st.container(key="cards").columns(5)
-    for col, card in zip(cols, headline.cards(summary, base_summary), strict=True):
-        note = notes.get(card.key)
-        col.metric(card.label, card.value, card.delta, delta_color=card.delta_color,
+    for col, card in zip(cols, shown, strict=True):
+        note, detail = notes.get(card.key), full.get(card.key)
+        box = col.container(border=True)
+        box.metric(card.label, card.value, card.delta, delta_color=card.delta_color,
                    delta_arrow="off" if card.delta_color == "off" else "auto",
-                   help=card.help + (f"\n\nAcross futures: {note}" if note else ""),
-                   border=True)
-        if note:
-            col.caption(note)
+                   help=card.help + (f"\n\nAcross futures: {detail}" if detail else ""))
+        for text in (card.range, card.own, note):
+            if text:
+                box.caption(text)
     caption = (f"Deltas against **{cache.titles()['preset'][base_name]}**. "
                + headline.MONEY_NOTE + " Grey shading: austerity; orange: shocks.")
     if view is not None:
-        caption += (f" Bands around each line: the middle 50% (darker) and 90% (lighter) of "
-                    f"{view.members:,} futures, drawn evenly over the plausible ranges of "
-                    f"the {view.parameters} effect sizes with these policies (the cards' "
-                    "numbers are for the sliders' own values); see the Risk page.")
+        drawn = (f"{view.members:,} {source} (every uncertainty drawn over its plausible "
+                 "range, kept where the profile's published 2010-2020 series allow it)"
+                 if "consistent" in source else
+                 f"{view.members:,} drawn evenly over the plausible ranges of the "
+                 f"{view.parameters} effect sizes")
+        caption += (f" {headline.CENTRAL_NOTE} The futures: {drawn}, with these policies; "
+                    "the deltas compare central estimates over the same futures. Bands "
+                    "around each line: the middle 50% (darker) and 90% (lighter) of them; "
+                    "see the Risk page.")
     st.caption(caption)
     appraisal_panel(model, scenario)
     frame = cache.run_frame(key)
@@ -180,15 +200,41 @@ def appraisal_controls(model: Model, prefix: str = "fin") -> finance.AppraisalSe
     return settings
 
 
+def _settings_now(prefix: str) -> finance.AppraisalSettings:
+    """Return the settings the panel's widgets hold now (they are drawn below the cards)."""
+    state = st.session_state
+    keys = [f"{prefix}:{field}" for field in _FIELDS]
+    if not all(k in state for k in keys):
+        return appraisal_settings()
+    return finance.AppraisalSettings.from_month(
+        int(state[f"{prefix}:year"]), int(state[f"{prefix}:month"]),
+        years=int(state[f"{prefix}:years"]), prices=str(state[f"{prefix}:prices"]),
+        rate=float(state[f"{prefix}:rate"]) / 100,
+        long_rate=float(state[f"{prefix}:long_rate"]) / 100,
+        futures=int(state[f"{prefix}:futures"]))
+
+
+def _settings_expander(model: Model, settings: finance.AppraisalSettings) -> None:
+    title = (f"Appraisal settings: {settings.window_text()}, "
+             f"{'cash' if settings.prices == 'cash' else settings.prices + ' prices'}, "
+             f"discounted at {settings.rate:.1%}, {settings.futures:,} futures")
+    with st.expander(title):
+        appraisal_controls(model)
+
+
 def appraisal_panel(model: Model, scenario: Scenario) -> None:
-    """Draw the finance cards: the scenario appraised against current policy."""
+    """Draw the finance cards: the scenario appraised against current policy.
+
+    The cards come first, beside the headline cards; the window, prices, discount rates
+    and futures are set in the expander below them.
+    """
     st.subheader("Appraisal against current policy")
     policy_start = scenario.settings(model=model).get("Policy start time")
     if policy_start is not None:
         st.caption(f"Policy from {model_month_text(float(policy_start))} (Policy start time "
                    f"{float(policy_start):g}); the counterfactual is current policy: the same "
                    "profile and assumptions, every lever at its current-policy value.")
-    settings = appraisal_controls(model)
+    settings = _settings_now("fin")
     try:
         with st.spinner("Appraising the futures..."):
             run = cache.appraisal_run(scenario.key, settings.start, float(settings.years),
@@ -196,6 +242,7 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
                                       settings.futures)
     except ValidationError as exc:
         st.error(str(exc))
+        _settings_expander(model, settings)
         return
     view = finance.finance_view(run)
     if view.unchanged:
@@ -203,6 +250,7 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
                 f"{month_text(settings.start)} in all {view.futures:,} futures: every lever "
                 "is at its current-policy value (or changes nothing in the window). Move a "
                 "Policies slider to appraise a change.")
+        _settings_expander(model, settings)
         return
     container = st.container(key="fincards")
     for row in (view.cards[:3], view.cards[3:]):
@@ -213,7 +261,8 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
                 box.caption(card.range)
             box.caption(card.own)
     st.caption(view.caption)
-    with st.expander("The appraisal by financial year (the sliders' own run)"):
+    _settings_expander(model, settings)
+    with st.expander("The appraisal by financial year (this run)"):
         table = view.by_year
         st.dataframe(table.T.style.format("{:,.0f}"), width="stretch")
         st.download_button(
