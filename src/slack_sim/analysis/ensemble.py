@@ -284,7 +284,9 @@ def draw_futures(
     ``"history"``: the profile's history-consistent futures (:func:`history_futures`), a
     subset of ``n`` chosen by ``seed`` when more are stored (all of them when fewer); an
     uncertainty the scenario sets itself keeps the scenario's value. ``"plausible"``:
-    ``n`` fresh draws (:func:`sample`) over the plausible ranges of ``parameters``.
+    ``n`` fresh draws (:func:`sample`) over the plausible ranges of ``parameters``
+    (default the Effect sizes, less those the scenario sets: a slider moved on one keeps
+    its value in every future, as on the history path).
     ``"auto"``: history when the profile has been history-matched for this model version
     and neither ``parameters`` nor ``ranges`` is given, else plausible.
 
@@ -335,7 +337,11 @@ def draw_futures(
         return draws, pd.DataFrame({"minimum": draws.min(), "maximum": draws.max()}), (
             HISTORY_SOURCE)
     table = uncertainty_ranges(parameters, ranges=ranges, model=load_model())
-    return sample(table, n=n, seed=seed, method=method), table, PLAUSIBLE_SOURCE
+    draws = sample(table, n=n, seed=seed, method=method)
+    if parameters is None:  # the default group: what the scenario sets keeps its value
+        draws = draws.drop(columns=[c for c in draws.columns if c in scenario.values])
+        table = table.loc[list(draws.columns)]
+    return draws, table, PLAUSIBLE_SOURCE
 
 
 @validate_params(SAMPLING)
