@@ -23,6 +23,7 @@ __all__ = [
     "MAX_PINNED",
     "PAGES",
     "TEACH_LINK_STEP",
+    "TEACH_PARAMS",
     "TEACH_RESTORE",
     "TEACH_SESSION",
     "apply_scenario",
@@ -172,7 +173,7 @@ def init_state(model: Model) -> None:
             notice("error", f"This link asks for the page {str(view)[:40]!r}, which the app "
                             f"does not have (pages: {', '.join(PAGES)}); showing "
                             f"{PAGES[0]}.")
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    params = {k: st.query_params.get_all(k) for k in st.query_params if k not in TEACH_PARAMS}
     params = {k: (v[0] if len(v) == 1 else v) for k, v in params.items()}
     try:
         shared = sharing.decode_query(params, model=model)
@@ -277,6 +278,8 @@ def kept(key: str, value: Any) -> Any:
 #: Session-state keys the Teach page reads (its own module owns the rest of ``"teach:"``).
 TEACH_SESSION, TEACH_RESTORE, TEACH_LINK_STEP = "teach:session", "teach:restore", "teach:link-step"
 _TEACH_STEP, _TEACH_PRESENT = "teach:step", "teach:present"
+#: The URL parameters that are the Teach page's, not the scenario's.
+TEACH_PARAMS = ("page", "step", "session", "present")
 
 
 def _teach_steps() -> int:
