@@ -6,14 +6,21 @@ import pytest
 from simhelpers import MODEL
 
 from slack_sim.teach import storyline
-from slack_sim.teach.robustness import FUTURES, HOLDS_AT, Robustness, futures_of, robustness
+from slack_sim.teach.robustness import (
+    FUTURES,
+    HOLDS_AT,
+    Robustness,
+    futures_of,
+    robustness,
+    step_robustness,
+)
 from slack_sim.teach.steps import TEACHING_PROFILE, TIPPING_SHOCK
 from slack_sim.teach.storyline import STORYLINE
 
 
 @pytest.fixture(scope="module")
 def held() -> dict[str, Robustness]:
-    return {step.key: robustness(step, model=MODEL) for step in STORYLINE}
+    return {step.key: step_robustness(step.key) for step in STORYLINE}
 
 
 @pytest.mark.parametrize("step", STORYLINE, ids=lambda s: s.key)

@@ -266,7 +266,7 @@ STORYLINE: tuple[Step, ...] = (
                 profile=TEACHING_PROFILE, colour=1),
         ),
         chart=Chart(kind="cumulative-saving", policies=("cut",), reference="keep",
-                    title="Cumulative saving of halving prevention (below 0: it cost more)",
+                    title="Cumulative saving of halving prevention",
                     labels={"cut": "Halving prevention (present value)"}),
         answers={
             "by-2014": "Within five years (by 2014)",
