@@ -114,6 +114,11 @@ def test_each_step_fits_a_projector_screen(server, browser, number):
             assert box["x"] >= 0 and box["y"] >= 0, (step.key, key, box)
             assert box["x"] + box["width"] <= VIEWPORT["width"] + 1, (step.key, key, box)
             assert box["y"] + box["height"] <= VIEWPORT["height"] + 1, (step.key, key, box)
+        # the chart's title is not cut off at the chart's edge
+        chart = _box(page, "teach-chart")
+        for title in page.locator(".st-key-teach-chart .gtitle").all():
+            box = title.bounding_box()
+            assert box["x"] + box["width"] <= chart["x"] + chart["width"] + 1, step.key
         sizes = page.eval_on_selector_all(
             ".st-key-teach-chart svg text",
             "els => els.filter(e => e.textContent.trim()).map("
