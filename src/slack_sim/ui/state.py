@@ -291,7 +291,8 @@ def _teach_steps() -> int:
 def init_teach_from_url() -> None:
     """Read the Teach page's part of a link, once per session (from :func:`init_state`).
 
-    ``?page=teach`` (any case; also ``view=Teach``) opens the Teach page; ``step=N``
+    ``?page=teach`` (any case; also ``view=Teach``, or a session code without ``view``)
+    opens the Teach page; ``step=N``
     (1 to the number of steps) its step N; ``present=1`` presenter mode; ``session=<code>``
     a teaching session kept on the server (:mod:`slack_sim.ui.session_store`), restored by
     the page when found (a code that is unknown or expired starts a new session under it).
@@ -302,7 +303,7 @@ def init_teach_from_url() -> None:
     query = st.query_params
     page = str(query.get("page") or "")
     code = query.get("session")
-    if page.lower() == "teach" or code is not None:
+    if page.lower() == "teach" or (code is not None and "view" not in query):
         state["page"] = "Teach"
     elif page:
         notice("error", f"page: expected 'teach', got {page[:40]!r}; showing {PAGES[0]}.")
@@ -334,7 +335,9 @@ def init_teach_from_url() -> None:
         return
     state[TEACH_RESTORE] = saved
     runs = saved.get("runs") if isinstance(saved.get("runs"), list) else []
-    notice("success", f"Restored this teaching session ({len(runs)} of {total} steps run).")
+    if runs or saved.get("predictions"):  # a reload before anything was done: nothing to say
+        notice("success", f"Restored this teaching session ({len(runs)} of {total} steps "
+                          "run).")
 
 
 def teach_query() -> dict[str, str]:
