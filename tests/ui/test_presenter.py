@@ -46,7 +46,8 @@ def _free_port() -> int:
 def server():
     port = _free_port()
     streamlit = shutil.which("streamlit", path=os.path.dirname(sys.executable)) or "streamlit"
-    log = open(ROOT / ".presenter-streamlit.log", "w")  # noqa: SIM115 - closed in finally
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "test-artifacts" / "presenter-streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [streamlit, "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
          str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
