@@ -20,6 +20,7 @@ from ..validation import ValidationError
 from . import cache, risk, session_store, sharing, specs
 
 __all__ = [
+    "COMPACT",
     "MAX_PINNED",
     "PAGES",
     "TEACH_LINK_STEP",
@@ -243,6 +244,8 @@ def sync_query_params(scenario: Scenario, preset_name: str, model: Model) -> dic
     in_url = {**params, "view": page} if page != PAGES[0] else params
     if page == "Teach":
         in_url = {**in_url, **teach_query()}
+    if page == "Scenario" and st.session_state.get(COMPACT):
+        in_url = {**in_url, "compact": "1"}
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != in_url:
         st.query_params.from_dict(in_url)
@@ -278,8 +281,10 @@ def kept(key: str, value: Any) -> Any:
 #: Session-state keys the Teach page reads (its own module owns the rest of ``"teach:"``).
 TEACH_SESSION, TEACH_RESTORE, TEACH_LINK_STEP = "teach:session", "teach:restore", "teach:link-step"
 _TEACH_STEP, _TEACH_PRESENT = "teach:step", "teach:present"
-#: The URL parameters that are the Teach page's, not the scenario's.
-TEACH_PARAMS = ("page", "step", "session", "present")
+#: The Scenario page's compact mode for a projector (``?compact=1``; its toggle's key).
+COMPACT = "compact"
+#: The URL parameters that are the Teach page's (and the compact mode's), not the scenario's.
+TEACH_PARAMS = ("page", "step", "session", "present", "compact")
 
 
 def _teach_steps() -> int:
@@ -319,6 +324,8 @@ def init_teach_from_url() -> None:
     present = query.get("present")
     if present is not None:
         state[_TEACH_PRESENT] = present in ("1", "true", "yes")
+    if query.get("compact") is not None:
+        state[COMPACT] = query.get("compact") in ("1", "true", "yes")
     if code is None:
         return
     try:

@@ -47,8 +47,8 @@ from .. import charts, headline, session_store
 from .. import state as app_state
 from ..cache import step_result
 
-__all__ = ["PRESENT_FONT", "STATE_PREFIX", "record", "restart", "restore", "step_figures",
-           "teach_page", "undo"]
+__all__ = ["CHROME_CSS", "PRESENT_FONT", "STATE_PREFIX", "record", "restart", "restore",
+           "run_colours", "step_figures", "teach_page", "undo"]
 
 #: Prefix of every session-state key the page owns.
 STATE_PREFIX = "teach:"
@@ -68,14 +68,19 @@ _CSS = """
 .st-key-teach-page [data-testid="stProgress"] p { font-size: 1.5rem !important;
   font-weight: 600; }
 """
-#: Presenter mode: the app's chrome hidden and the step's type sized to fit one screen.
-_PRESENT_CSS = """
+#: The app's chrome hidden for a projector (Streamlit's header, the sidebar, the app's
+#: title and page tabs) and the page's padding trimmed: presenter mode here, and the
+#: Scenario page's compact mode.
+CHROME_CSS = """
 header[data-testid="stHeader"], section[data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 .st-key-page, .stMainBlockContainer h1, [data-testid="stMainBlockContainer"] h1,
 .block-container h1 { display: none !important; }
 .block-container, [data-testid="stMainBlockContainer"] { padding: 0.4rem 1rem 1rem 1rem !important;
   max-width: 100% !important; }
+"""
+#: Presenter mode: the chrome hidden and the step's type sized to fit one screen.
+_PRESENT_CSS = CHROME_CSS + """
 .st-key-teach-page p, .st-key-teach-page li { font-size: 1.05rem !important; line-height: 1.35; }
 .st-key-teach-question p { font-size: 1.15rem !important; font-weight: 600; line-height: 1.3; }
 .st-key-teach-page [data-testid="stRadio"] label p { font-size: 1.05rem !important; }
