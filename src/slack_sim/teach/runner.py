@@ -24,6 +24,8 @@ from .steps import STORYLINE, Step
 __all__ = ["StepResult", "chart_series", "run_step", "validate"]
 
 Runner = Callable[[Scenario], pd.DataFrame]
+#: Colours a run can take (the Okabe-Ito palette's eight).
+_PALETTE = 8
 
 
 def validate(steps: Sequence[Step] = STORYLINE, *, model: Model | None = None) -> None:
@@ -32,7 +34,8 @@ def validate(steps: Sequence[Step] = STORYLINE, *, model: Model | None = None) -
     Checks: unique step keys; unique run keys; every run a valid scenario (known preset,
     profile and variable names, values in range); every charted and rule variable a model
     variable; rules and charts name runs of their step; the candidate answers are exactly
-    the rule's answers; every loop a named loop of the model and named in the explanation.
+    the rule's answers; each run of a step its own colour, and the same scenario the same
+    colour in every step; every loop a named loop of the model and named in the explanation.
 
     Parameters
     ----------
@@ -48,6 +51,7 @@ def validate(steps: Sequence[Step] = STORYLINE, *, model: Model | None = None) -
     """
     model = model or load_model()
     problems: list[str] = []
+    colours: dict[tuple, tuple[int, str]] = {}
     keys = [s.key for s in steps]
     if len(set(keys)) != len(keys):
         problems.append(f"step keys repeat: {keys}")
@@ -57,7 +61,17 @@ def validate(steps: Sequence[Step] = STORYLINE, *, model: Model | None = None) -
         run_keys = [r.key for r in item.runs]
         if len(set(run_keys)) != len(run_keys):
             problems.append(f"{where}: run keys repeat: {run_keys}")
+        if len({run.colour for run in item.runs}) != len(item.runs):
+            problems.append(f"{where}: two runs share a colour")
         for run in item.runs:
+            if not 0 <= run.colour < _PALETTE:
+                problems.append(f"{where}, run {run.key!r}: colour {run.colour} is outside the "
+                                f"allowed range [0, {_PALETTE - 1}]")
+            same = (run.preset, run.profile, tuple(sorted(run.values.items())))
+            seen = colours.setdefault(same, (run.colour, item.key))
+            if seen[0] != run.colour:
+                problems.append(f"{where}, run {run.key!r}: colour {run.colour}, but the same "
+                                f"scenario has colour {seen[0]} in step {seen[1]!r}")
             if run.preset not in known_presets:
                 problems.append(f"{where}, run {run.key!r}: unknown preset {run.preset!r}")
                 continue

@@ -15,6 +15,8 @@ and are all importable from here:
 :mod:`~slack_sim.teach.runner`
     :func:`validate` (every step checked against the model), :func:`run_step` and
     :func:`chart_series`.
+:mod:`~slack_sim.teach.robustness`
+    :func:`robustness`: the share of futures in which a step's answer holds.
 :mod:`~slack_sim.teach.log`
     The session log (:class:`LogEntry`, :func:`log_entry`, :func:`session_markdown`) a
     facilitator downloads for the workshop write-up.
@@ -28,13 +30,16 @@ from __future__ import annotations
 
 from ..model.calendar import month_text
 from .log import LogEntry, log_entry, session_markdown
-from .outcome_rules import BothOrEither, CrossoverYear, RecoveryAndCost
+from .outcome_rules import BothOrEither, CrossoverYear, HarmAgainst, RecoveryAndCost
+from .robustness import FUTURES, HOLDS_AT, Robustness, robustness, step_robustness
 from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule, StorylineError, Verdict
 from .runner import StepResult, chart_series, run_step, validate
 from .steps import CLEAN_SHOCK, STORYLINE, TEACHING_PROFILE, Chart, Run, Step, step
 
 __all__ = [
     "CLEAN_SHOCK",
+    "FUTURES",
+    "HOLDS_AT",
     "STORYLINE",
     "BothOrEither",
     "Chart",
@@ -42,9 +47,11 @@ __all__ = [
     "CutDepth",
     "Direction",
     "FadeTime",
+    "HarmAgainst",
     "LogEntry",
     "PeakTiming",
     "RecoveryAndCost",
+    "Robustness",
     "Rule",
     "Run",
     "Step",
@@ -55,8 +62,10 @@ __all__ = [
     "chart_series",
     "log_entry",
     "month_text",
+    "robustness",
     "run_step",
     "session_markdown",
     "step",
+    "step_robustness",
     "validate",
 ]

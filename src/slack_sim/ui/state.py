@@ -16,17 +16,24 @@ import streamlit as st
 
 from ..model.parse import Model, load_model
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE, Scenario, preset, profile_values
-from . import cache, risk, sharing, specs
+from ..validation import ValidationError
+from . import cache, risk, session_store, sharing, specs
 
 __all__ = [
+    "COMPACT",
     "MAX_PINNED",
     "PAGES",
+    "TEACH_LINK_STEP",
+    "TEACH_PARAMS",
+    "TEACH_RESTORE",
+    "TEACH_SESSION",
     "apply_scenario",
     "baseline_scenario",
     "choose_profile",
     "current_scenario",
     "drop_own_profile",
     "init_state",
+    "init_teach_from_url",
     "kept",
     "load_pending",
     "load_shared",
@@ -35,6 +42,8 @@ __all__ = [
     "remember",
     "reset_to_preset",
     "sync_query_params",
+    "sync_teach_query",
+    "teach_query",
     "use_own_profile",
 ]
 
@@ -156,6 +165,7 @@ def init_state(model: Model) -> None:
     state["bands_on"] = risk.BANDS.on
     state["bands_n"] = risk.BANDS.members
     apply_scenario(preset(DEFAULT_PRESET, profile=DEFAULT_PROFILE), DEFAULT_PRESET)
+    init_teach_from_url()
     view = st.query_params.get("view")
     if view is not None:
         if view in PAGES:
@@ -164,7 +174,7 @@ def init_state(model: Model) -> None:
             notice("error", f"This link asks for the page {str(view)[:40]!r}, which the app "
                             f"does not have (pages: {', '.join(PAGES)}); showing "
                             f"{PAGES[0]}.")
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    params = {k: st.query_params.get_all(k) for k in st.query_params if k not in TEACH_PARAMS}
     params = {k: (v[0] if len(v) == 1 else v) for k, v in params.items()}
     try:
         shared = sharing.decode_query(params, model=model)
@@ -232,6 +242,10 @@ def sync_query_params(scenario: Scenario, preset_name: str, model: Model) -> dic
     )
     page = st.session_state.get("page") or PAGES[0]
     in_url = {**params, "view": page} if page != PAGES[0] else params
+    if page == "Teach":
+        in_url = {**in_url, **teach_query()}
+    if page == "Scenario" and st.session_state.get(COMPACT):
+        in_url = {**in_url, "compact": "1"}
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != in_url:
         st.query_params.from_dict(in_url)
@@ -260,3 +274,104 @@ def kept(key: str, value: Any) -> Any:
     """Mirror a widget's value in ``key`` (see :func:`remember`) and return it."""
     st.session_state[key] = value
     return value
+
+
+# -- the Teach page's link: page, step, session code, presenter mode -------------------------------
+
+#: Session-state keys the Teach page reads (its own module owns the rest of ``"teach:"``).
+TEACH_SESSION, TEACH_RESTORE, TEACH_LINK_STEP = "teach:session", "teach:restore", "teach:link-step"
+_TEACH_STEP, _TEACH_PRESENT = "teach:step", "teach:present"
+#: The Scenario page's compact mode for a projector (``?compact=1``; its toggle's key).
+COMPACT = "compact"
+#: The URL parameters that are the Teach page's (and the compact mode's), not the scenario's.
+TEACH_PARAMS = ("page", "step", "session", "present", "compact")
+
+
+def _teach_steps() -> int:
+    from ..teach.steps import STORYLINE
+
+    return len(STORYLINE)
+
+
+def init_teach_from_url() -> None:
+    """Read the Teach page's part of a link, once per session (from :func:`init_state`).
+
+    ``?page=teach`` (any case; also ``view=Teach``, or a session code without ``view``)
+    opens the Teach page; ``step=N``
+    (1 to the number of steps) its step N; ``present=1`` presenter mode; ``session=<code>``
+    a teaching session kept on the server (:mod:`slack_sim.ui.session_store`), restored by
+    the page when found (a code that is unknown or expired starts a new session under it).
+    Each bad value gives one notice naming the field, the value given and what is allowed,
+    and is ignored.
+    """
+    state = st.session_state
+    query = st.query_params
+    page = str(query.get("page") or "")
+    code = query.get("session")
+    if page.lower() == "teach" or (code is not None and "view" not in query):
+        state["page"] = "Teach"
+    elif page:
+        notice("error", f"page: expected 'teach', got {page[:40]!r}; showing {PAGES[0]}.")
+    total = _teach_steps()
+    step = query.get("step")
+    if step is not None:
+        if str(step).isdigit() and 1 <= int(step) <= total:
+            state[TEACH_LINK_STEP] = int(step) - 1
+            state[_TEACH_STEP] = int(step) - 1
+        else:
+            notice("error", f"step: {str(step)[:40]!r} is outside the allowed range [1, "
+                            f"{total}] (steps of the Teach page); showing step 1.")
+    present = query.get("present")
+    if present is not None:
+        state[_TEACH_PRESENT] = present in ("1", "true", "yes")
+    if query.get("compact") is not None:
+        state[COMPACT] = query.get("compact") in ("1", "true", "yes")
+    if code is None:
+        return
+    try:
+        session_store.check_code(code)
+    except ValidationError as exc:
+        notice("error", f"{exc}. Starting a new teaching session.")
+        return
+    state[TEACH_SESSION] = code
+    saved = session_store.STORE.load(code)
+    if saved is None:
+        notice("warning", "This teaching session is unknown or has expired (sessions are "
+                          f"kept for {session_store.TTL_SECONDS / 3600:.0f} hours after their "
+                          "last use); starting it afresh under the same code.")
+        return
+    state[TEACH_RESTORE] = saved
+    runs = saved.get("runs") if isinstance(saved.get("runs"), list) else []
+    if runs or saved.get("predictions"):  # a reload before anything was done: nothing to say
+        notice("success", f"Restored this teaching session ({len(runs)} of {total} steps "
+                          "run).")
+
+
+def teach_query() -> dict[str, str]:
+    """Return the Teach page's URL parameters: session code, step (1-based), presenter mode."""
+    state = st.session_state
+    params = {"step": str(int(state.get(_TEACH_STEP, 0)) + 1)}
+    if state.get(TEACH_SESSION):
+        params["session"] = str(state[TEACH_SESSION])
+    if state.get(_TEACH_PRESENT):
+        params["present"] = "1"
+    return params
+
+
+def sync_teach_query(*, step: int, present: bool) -> None:
+    """Write the Teach page's parameters into the URL now (the page calls it last).
+
+    :func:`sync_query_params` writes them on the next run too; this puts a session code
+    made during this run into the address bar at once.
+    """
+    wanted = teach_query()
+    wanted["step"] = str(int(step))
+    if present:
+        wanted["present"] = "1"
+    else:
+        wanted.pop("present", None)
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    if not present and "present" in st.query_params:
+        del st.query_params["present"]

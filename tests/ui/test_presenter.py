@@ -1,0 +1,131 @@
+"""Presenter mode in a real browser: one step of the Teach page on one projector screen.
+
+A 1280x720 projector at 125% zoom is a 1024x576 CSS viewport at device scale 1.25. For
+every step, opened by its link in presenter mode (``?page=teach&step=N&present=1``), a
+prediction is picked and run; then the question, the verdict (the room's prediction and
+the model's answer, with the share of futures it holds in), the chart, the loop and the
+Next button must each lie inside the viewport without scrolling, and every text of the
+chart must be at least 16 px. Debian's Chromium (``/usr/bin/chromium``) is driven by
+Playwright; the test is skipped, with the reason, where it is absent.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from slack_sim.teach.storyline import STORYLINE
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu"]
+VIEWPORT = {"width": 1024, "height": 576}
+SCALE = 1.25
+#: The elements that must be on screen once a step has run (container keys of the page).
+BOXES = ("teach-question", "teach-verdict", "teach-chart", "teach-loop", "teach-next")
+SHOTS = os.environ.get("SLACK_SIM_PRESENTER_SHOTS", "")
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    streamlit = shutil.which("streamlit", path=os.path.dirname(sys.executable)) or "streamlit"
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "test-artifacts" / "presenter-streamlit.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [streamlit, "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+         str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group, by its PID
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _box(page, key: str) -> dict:
+    locator = page.locator(f".st-key-{key}").first
+    locator.wait_for(state="visible", timeout=120_000)
+    return locator.bounding_box()
+
+
+@pytest.mark.parametrize("number", range(1, len(STORYLINE) + 1))
+def test_each_step_fits_a_projector_screen(server, browser, number):
+    step = STORYLINE[number - 1]
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/?page=teach&step={number}&present=1")
+        page.locator(".st-key-teach-question").wait_for(timeout=120_000)
+        # presenter mode hides the sidebar, the title and the page tabs
+        page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=120_000)
+        assert page.locator("h1").filter(has_text="austerity, shocks").first.is_hidden()
+        assert page.locator(".st-key-page").is_hidden(), "page tabs hidden"
+        page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.click()
+        page.locator(".st-key-teach-run button:not([disabled])").first.click(timeout=60_000)
+        page.locator(".st-key-teach-chart .js-plotly-plot").first.wait_for(timeout=180_000)
+        page.locator(".st-key-teach-verdict").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert page.evaluate("window.scrollY") == 0
+        for key in BOXES:
+            box = _box(page, key)
+            assert box["width"] > 0 and box["height"] > 0, key
+            assert box["x"] >= 0 and box["y"] >= 0, (step.key, key, box)
+            assert box["x"] + box["width"] <= VIEWPORT["width"] + 1, (step.key, key, box)
+            assert box["y"] + box["height"] <= VIEWPORT["height"] + 1, (step.key, key, box)
+        # the chart's title is not cut off at the chart's edge
+        chart = _box(page, "teach-chart")
+        for title in page.locator(".st-key-teach-chart .gtitle").all():
+            box = title.bounding_box()
+            assert box["x"] + box["width"] <= chart["x"] + chart["width"] + 1, step.key
+        sizes = page.eval_on_selector_all(
+            ".st-key-teach-chart svg text",
+            "els => els.filter(e => e.textContent.trim()).map("
+            "e => parseFloat(getComputedStyle(e).fontSize))")
+        assert sizes and min(sizes) >= 16, (step.key, sorted(sizes)[:5])
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}-{number}-{step.key}.png")
+    finally:
+        context.close()
