@@ -52,7 +52,8 @@ __all__ = [
 DEFAULT_BASELINE = "baseline"
 #: Query parameters that are not model variables (``view`` is the app's page, read by the
 #: app itself so that a reload stays on the page; it is not part of the scenario).
-RESERVED = ("preset", "profile", "baseline", "model", "view")
+RESERVED = ("preset", "profile", "baseline", "model", "view", "page", "step", "session",
+            "present", "compact")
 #: Most query parameters a link may carry (the model has fewer settable constants).
 MAX_PARAMS = 200
 #: Longest parameter name or value accepted, in characters.

@@ -21,6 +21,7 @@ from ...scenarios import Scenario
 from ...validation import ValidationError
 from .. import cache, charts, finance, headline, risk
 from .. import state as state_module
+from .teach import CHROME_CSS
 
 __all__ = ["CARDS_CSS", "appraisal_controls", "appraisal_panel", "appraisal_settings",
            "scenario_page"]
@@ -59,8 +60,16 @@ _FIELDS = ("month", "year", "years", "prices", "rate", "long_rate", "futures")
 
 
 def scenario_page(model: Model, scenario: Scenario) -> None:
-    """Draw the main view: headline cards and the time-series charts."""
+    """Draw the main view: headline cards and the time-series charts.
+
+    Compact mode (its toggle, or ``?compact=1``) is for a projector: the app's title, page
+    tabs and sidebar hidden (:data:`slack_sim.ui.pages.teach.CHROME_CSS`), the captions
+    and the appraisal panel moved under the charts, so the cards and the first charts fit
+    1280x720 at 125% zoom.
+    """
     state = st.session_state
+    compact = st.toggle("Compact (projector)", key=state_module.COMPACT,
+                        help="Hide the title, the page tabs and the sidebar; switch off here.")
     base_name = state["baseline"]
     base = state_module.baseline_scenario(base_name, scenario.profile)
     key, base_key = cache.scenario_key(scenario), cache.scenario_key(base)
@@ -82,10 +91,11 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
         shown = [dataclasses.replace(c, own="this run only (uncertainty off)")
                  for c in headline.cards(summary, base_summary)]
         notes, full = {}, {}
-    st.caption(cache.titles()["description"][state["preset"]]
-               + (" Sliders changed from the preset." if scenario.name.endswith("(modified)")
-                  else ""))
-    st.html(f"<style>{CARDS_CSS}</style>")
+    if not compact:
+        st.caption(cache.titles()["description"][state["preset"]]
+                   + (" Sliders changed from the preset."
+                      if scenario.name.endswith("(modified)") else ""))
+    st.html(f"<style>{CARDS_CSS}{CHROME_CSS if compact else ''}</style>")
     cols = st.container(key="cards").columns(5)
     for col, card in zip(cols, shown, strict=True):
         note, detail = notes.get(card.key), full.get(card.key)
@@ -108,8 +118,9 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
                     "the deltas compare central estimates over the same futures. Bands "
                     "around each line: the middle 50% (darker) and 90% (lighter) of them; "
                     "see the Risk page.")
-    st.caption(caption)
-    appraisal_panel(model, scenario)
+    if not compact:  # compact: the charts come straight after the cards, the rest after them
+        st.caption(caption)
+        appraisal_panel(model, scenario)
     frame = cache.run_frame(key)
     base_frame = cache.run_frame(base_key)
     settings = scenario.settings(model=model)
@@ -123,6 +134,9 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
                                          outer=risk.BANDS.outer, inner=risk.BANDS.inner)
             col.plotly_chart(fig, theme=None, key=f"chart:{spec.key}",
                              config={"displaylogo": False})
+    if compact:
+        st.caption(caption)
+        appraisal_panel(model, scenario)
 
 
 def appraisal_settings() -> finance.AppraisalSettings:
