@@ -191,6 +191,8 @@ def move(page, slider, quiet: float, timeout: float = 30.0) -> dict[str, float]:
             raise TimeoutError("no rerun after the key press")
         page.wait_for_timeout(25)
     return {"ms": max(now["last"], now["recv"]) - now["key"],
+            "server": now["recv"] - now["key"],
+            "drawing": max(0.0, now["last"] - now["recv"]),
             "bytes": now["bytes"] - before["bytes"],
             "mutations": now["mutations"] - before["mutations"],
             "afterplots": now["afterplots"] - before["afterplots"],
@@ -250,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     ms = [row["ms"] for row in r["rows"]]
     median, p90 = statistics.median(ms), statistics.quantiles(ms, n=10)[-1]
+    server = statistics.median(row["server"] for row in r["rows"])
+    drawing = statistics.median(row["drawing"] for row in r["rows"])
     kib = statistics.median(row["bytes"] for row in r["rows"]) / 1024
     muts = statistics.median(row["mutations"] for row in r["rows"])
     plots = statistics.median(row["afterplots"] for row in r["rows"])
@@ -276,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| slider move to redrawn page, p90 | {p90:.0f} ms | "
         f"{TARGETS['p90']:g} ms ({verdict(p90, TARGETS['p90'])}) |",
         f"| slider move, min - max | {min(ms):.0f} - {max(ms):.0f} ms | |",
+        f"| of which: key press to the server's last message, median | {server:.0f} ms | |",
+        f"| of which: drawing after the last message, median | {drawing:.0f} ms | |",
         f"| websocket bytes from the server per move, median | {kib:,.0f} KiB | |",
         f"| DOM mutation records per move, median (plotly afterplots) | {muts:,.0f} "
         f"({plots:.0f}) | |",
