@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_engine import DOC, machine, write_section  # noqa: E402
 
 SIMULATE = "import slack_sim as ss; ss.simulate(ss.preset())"
+#: The same single run on the generated plain-Python kernel: numba is never imported.
+SIMULATE_NUMPY = "import slack_sim as ss; ss.simulate(ss.preset(), backend='numpy')"
 TARGETS = {"run warm": 1.0, "run cold": 20.0}
 
 
@@ -40,7 +42,8 @@ def commands(out: Path) -> dict[str, list[str]]:
     exe = shutil.which("slack-sim")
     cli = [exe] if exe else [sys.executable, "-m", "slack_sim.cli.main"]
     return {"slack-sim run": [*cli, "run", "--out", str(out)],
-            "python -c simulate": [sys.executable, "-c", SIMULATE]}
+            "python -c simulate": [sys.executable, "-c", SIMULATE],
+            "python -c simulate, numpy backend": [sys.executable, "-c", SIMULATE_NUMPY]}
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
@@ -90,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     run = results["slack-sim run"]
     bad = [f"`{k}` exits {r['warm_rc']} ({'; '.join(r['stderr'])})"
            for k, r in results.items() if r["warm_rc"]]
-    lines += ["", f"`python -c` is `{SIMULATE}`."]
+    lines += ["", f"`python -c` is `{SIMULATE}`; with the numpy backend "
+              f"`{SIMULATE_NUMPY}` (an older checkout without the keyword exits 1)."]
     if bad:
         lines += ["", "Non-zero exits (the times are still those of the whole process): "
                   + "; ".join(bad) + "."]
