@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_engine import DOC, machine, write_section  # noqa: E402
 
 SIMULATE = "import slack_sim as ss; ss.simulate(ss.preset())"
+#: The same single run on the generated plain-Python kernel: numba is never imported.
+SIMULATE_NUMPY = "import slack_sim as ss; ss.simulate(ss.preset(), backend='numpy')"
 TARGETS = {"run warm": 1.0, "run cold": 20.0}
 
 
@@ -40,13 +43,19 @@ def commands(out: Path) -> dict[str, list[str]]:
     exe = shutil.which("slack-sim")
     cli = [exe] if exe else [sys.executable, "-m", "slack_sim.cli.main"]
     return {"slack-sim run": [*cli, "run", "--out", str(out)],
-            "python -c simulate": [sys.executable, "-c", SIMULATE]}
+            "python -c simulate": [sys.executable, "-c", SIMULATE],
+            "python -c simulate, numpy backend": [sys.executable, "-c", SIMULATE_NUMPY]}
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str, float]:
+    """Run ``cmd``; return wall seconds, exit code, stderr and the child's CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    return time.perf_counter() - t, done.returncode, done.stderr
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, done.returncode, done.stderr, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 "warm": statistics.median(w[0] for w in warm),
                 "warm_min": min(w[0] for w in warm), "warm_max": max(w[0] for w in warm),
                 "warm_rc": warm[-1][1], "stderr": warm[-1][2].strip().splitlines()[-1:],
+                "warm_cpu": statistics.median(w[3] for w in warm),
             }
     info = machine()
     lines = [
@@ -78,19 +88,23 @@ def main(argv: list[str] | None = None) -> int:
         f"(load average {info['load']} at the start, shared with other sessions). Each "
         "command in a fresh process, start to exit; warm: median of "
         f"{args.repeats} (min-max), caches filled; cold: an empty cache folder "
-        "(parse, code generation and numba compilation).",
+        "(parse, code generation and numba compilation). Warm CPU: the child's user and "
+        "system seconds (median), which a busy machine changes less than the wall time.",
         "",
-        "| command | warm s (min-max) | cold s | compile message on stderr (cold) | exit |",
-        "|---|---:|---:|---|---|",
+        "| command | warm s (min-max) | warm CPU s | cold s | compile message on stderr "
+        "(cold) | exit |",
+        "|---|---:|---:|---:|---|---|",
     ]
     for label, r in results.items():
         lines.append(f"| `{label}` | {r['warm']:.2f} ({r['warm_min']:.2f}-{r['warm_max']:.2f})"
-                     f" | {r['cold']:.1f} | {'yes' if r['message'] else 'no'} | "
+                     f" | {r['warm_cpu']:.2f} | {r['cold']:.1f} | "
+                     f"{'yes' if r['message'] else 'no'} | "
                      f"{r['warm_rc']} warm, {r['cold_rc']} cold |")
     run = results["slack-sim run"]
     bad = [f"`{k}` exits {r['warm_rc']} ({'; '.join(r['stderr'])})"
            for k, r in results.items() if r["warm_rc"]]
-    lines += ["", f"`python -c` is `{SIMULATE}`."]
+    lines += ["", f"`python -c` is `{SIMULATE}`; with the numpy backend "
+              f"`{SIMULATE_NUMPY}` (an older checkout without the keyword exits 1)."]
     if bad:
         lines += ["", "Non-zero exits (the times are still those of the whole process): "
                   + "; ".join(bad) + "."]

@@ -14,7 +14,8 @@ lacks is reported as "n/a"), so that the same script measures before and after.
 
 Usage::
 
-    python benchmarks/bench_engine.py [--quick] [--backend auto|numba|numpy] [--write-docs]
+    python benchmarks/bench_engine.py [--quick] [--no-million] [--backend auto|numba|numpy]
+        [--write-docs]
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="auto", choices=engine.BACKENDS)
     parser.add_argument("--write-docs", action="store_true",
                         help="rewrite this benchmark's section of docs/performance.md")
+    parser.add_argument("--no-million", action="store_true",
+                        help="skip the 1,000,000-scenario outcomes-only run (minutes)")
     parser.add_argument("--million-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.million_child:
@@ -173,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     size = sum(v.nbytes for v in ds.data_vars.values())
 
     million = None
-    if not args.quick:
+    if not args.quick and not args.no_million:
         done = subprocess.run([sys.executable, __file__, "--million-child", str(MILLION)],
                               capture_output=True, text=True, check=True,
                               env=os.environ | {"SLACK_SIM_BACKEND": backend})
@@ -181,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
 
     lines = report(info, backend, startup, rows, pysd, peak, size, n_mem, batch, single,
                    one_thread, million)
+    if args.no_million:
+        lines += ["", "The 1,000,000-scenario outcomes-only run was skipped this time "
+                  "(`--no-million`); run the script without it for that figure."]
     print("\n".join(lines))
     if args.write_docs and not args.quick:
         write_section(DOC, f"bench_engine ({backend})", lines)

@@ -175,6 +175,37 @@ def test_one_lane_kernel_gives_the_block_kernels_numbers_exactly():
     np.testing.assert_array_equal(pair, block[:, :2, :])
 
 
+@pytest.mark.skipif(not engine.numba_available(), reason="the one-lane kernel is numba's")
+def test_one_lane_kernel_gathers_a_subset_of_outputs_in_any_order():
+    # every variable in model order is copied row by row; any other choice is gathered
+    compiled = engine.compile_model()
+    P = compiled.parameter_matrix([ss.preset(p).settings() for p in ss.presets()[:2]])
+    sched = compiled.schedule()
+    every = compiled.run(P, compiled.variables, sched=sched)
+    for names in (compiled.variables[::-1], compiled.variables[1:], ["Crisis queue"],
+                  compiled.variables[:-1]):
+        rows = [compiled.variables.index(n) for n in names]
+        np.testing.assert_array_equal(compiled.run(P, names, sched=sched), every[rows])
+
+
+def test_a_numpy_single_run_never_imports_numba_and_gives_numbas_numbers(tmp_path):
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import slack_sim as ss
+        frame = ss.simulate(ss.preset(), backend="numpy")
+        print("NUMBA", "numba" in sys.modules)
+        np.save(sys.argv[1], frame.to_numpy())
+    """)
+    out = tmp_path / "numpy.npy"
+    done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                          text=True, env=dict(os.environ), timeout=600, check=True)
+    assert "NUMBA False" in done.stdout, done.stdout + done.stderr
+    reference = ss.simulate(ss.preset(), backend="numba" if engine.numba_available()
+                            else "numpy")
+    np.testing.assert_allclose(np.load(out), reference.to_numpy(), rtol=1e-12, atol=0)
+
+
 def test_simulate_frame_is_built_without_copying_the_kernels_output():
     frame = ss.simulate(ss.preset())
     assert frame.shape == (len(frame.index), len(MODEL.variables))

@@ -125,6 +125,7 @@ def simulate(
     time_step: float | None = None,
     output_step: float | None = None,
     final_time: float | None = None,
+    backend: str = "auto",
 ) -> pd.DataFrame:
     """Run a scenario and return every model variable over time.
 
@@ -145,6 +146,12 @@ def simulate(
     final_time : float, optional
         Last month to simulate (default: the model's FINAL TIME, 372 = end of 2040), at
         most :data:`MAX_FINAL_TIME` (1200 months).
+    backend : str
+        For the compiled engine: ``"auto"`` (numba if installed, else numpy;
+        ``SLACK_SIM_BACKEND`` overrides), ``"numba"`` or ``"numpy"`` (for one scenario, the
+        generated plain-Python kernel: about 0.2 s a run, but no numba to import and load,
+        which a process that runs one scenario and exits saves more than that on).
+        The same numbers either way (both equal PySD's to 1e-9).
 
     Returns
     -------
@@ -170,12 +177,14 @@ def simulate(
     model = load_model()
     _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
     scenario = scenario if scenario is not None else preset()
+    extra = {"backend": backend} if engine == "compiled" else {}
     return ENGINES[engine](
         scenario,
         model=model,
         time_step=time_step,
         output_step=output_step,
         final_time=final_time,
+        **extra,
     )
 
 

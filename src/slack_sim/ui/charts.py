@@ -2,7 +2,8 @@
 
 The scenario against the baseline, austerity and shocks shaded, and (when an ensemble is
 given) the middle 50% and 90% of the futures shaded around each line; several runs of one
-variable overlaid. The Risk page's figures are in :mod:`slack_sim.ui.risk_charts`.
+variable overlaid. The bands' traces are in :mod:`slack_sim.ui.bands`, the Risk page's
+figures in :mod:`slack_sim.ui.risk_charts`.
 
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies); the
 baseline is the same colour, dashed.
@@ -13,7 +14,6 @@ milliseconds a figure).
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from collections.abc import Mapping, Sequence
 
@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 from ..metrics.core import SPENDING_CATEGORIES, shocks_in
 from ..model.calendar import MONTHS_PER_YEAR, START_YEAR
 from ..model.parse import Model
+from .bands import DX_MS, band_traces, has_bands, typed
 from .specs import units_text
 
 __all__ = [
@@ -263,22 +264,6 @@ def _unit_words(units: str) -> str:
     return words.replace("/Year", " a year").replace("Volunteer", "volunteers")
 
 
-#: Plot positions: month k is drawn at the middle of month k (the first month's 16th plus
-#: ``k`` average months), so hover labels ("Mar 2020") always name the right month and no
-#: array of dates has to be built and sent with every trace (a third of a chart's cost).
-_DX_MS = 365.2425 / 12 * 24 * 3600 * 1000
-
-
-def _typed(values: np.ndarray) -> dict[str, str]:
-    """Return an array as plotly.js's typed-array spec (little-endian float64, base64).
-
-    This is the form plotly itself sends; building it here spares plotly's per-array
-    conversion (about 0.6 ms a trace), which adds up with the bands.
-    """
-    data = np.ascontiguousarray(values, dtype="<f8").tobytes()
-    return {"dtype": "f8", "bdata": base64.b64encode(data).decode("ascii")}
-
-
 def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, shown: Display,
           axis: str, baseline: bool = False) -> dict:
     """Return one line, its model values ``y`` scaled for display by ``shown``."""
@@ -286,8 +271,8 @@ def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, shown: Displa
     words = "" if shown.words.startswith("£") or shown.words in ("index", "share of capacity") \
         else f" {shown.words}"
     return {
-        "type": "scatter", "mode": "lines", "x0": first, "dx": _DX_MS,
-        "y": _typed(np.asarray(y, dtype=float) * shown.factor),
+        "type": "scatter", "mode": "lines", "x0": first, "dx": DX_MS,
+        "y": typed(np.asarray(y, dtype=float) * shown.factor),
         "name": name,
         "yaxis": axis,
         "line": {"color": colour, "width": 2 if baseline else 3.5,
@@ -295,47 +280,6 @@ def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, shown: Displa
         "opacity": 0.75 if baseline else 1.0,
         "hovertemplate": shown.hover + words + f"<extra>{name}</extra>",
     }
-
-
-def _rgba(colour: str, alpha: float) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-#: Opacity of the outer (5-95%) and inner (25-75%) bands.
-_BAND_ALPHA = (0.13, 0.27)
-
-
-def _band_traces(x: np.ndarray, bands: pd.DataFrame, name: str, *, colour: str,
-                 axis: str, outer: tuple[int, int], inner: tuple[int, int],
-                 factor: float = 1.0) -> list[dict]:
-    """Return one variable's bands: the outer band, then the inner one, each one trace.
-
-    Each band is a closed shape (``fill="toself"``): along the upper percentile, back along
-    the lower one, scaled for display by ``factor`` as the line is (:func:`display`).
-    Positions are the lines' (mid-month, in ms since 1970, which plotly reads
-    as dates). Neither shows in the legend or the hover (the caption explains them).
-    """
-    first = (x[0].astype("datetime64[D]") + np.timedelta64(15, "D")).astype(
-        "datetime64[ms]").astype(np.int64)
-    ms = first + _DX_MS * np.arange(len(bands.index))
-    xs = _typed(np.concatenate([ms, ms[::-1]]))
-    out = []
-    for (lo, hi), alpha in zip((outer, inner), _BAND_ALPHA, strict=True):
-        upper = bands[(name, hi)].to_numpy(dtype=float) * factor
-        lower = bands[(name, lo)].to_numpy(dtype=float) * factor
-        out.append({
-            "type": "scatter", "mode": "lines", "x": xs,
-            "y": _typed(np.concatenate([upper, lower[::-1]])), "yaxis": axis,
-            "line": {"color": colour, "width": 0}, "fill": "toself",
-            "fillcolor": _rgba(colour, alpha), "hoverinfo": "skip", "showlegend": False,
-            "name": f"{name}, {lo}-{hi}% of futures",
-        })
-    return out
-
-
-def _has_bands(bands: pd.DataFrame | None, name: str, percentiles: Sequence[int]) -> bool:
-    return bands is not None and all((name, p) in bands.columns for p in percentiles)
 
 
 def _figure(data: list[dict], layout: dict, validate: bool) -> go.Figure:
@@ -444,8 +388,8 @@ def scenario_figure(
             trace.update({"stackgroup": "spend", "line": {"color": colour, "width": 0.5},
                           "fillcolor": colour})
             data.append(trace)
-        if _has_bands(bands, "Total spending", wanted):
-            data += _band_traces(x, bands, "Total spending", colour="#000000", axis="y",
+        if has_bands(bands, "Total spending", wanted):
+            data += band_traces(x, bands, "Total spending", colour="#000000", axis="y",
                                  outer=outer, inner=inner, factor=shown.factor)
         if baseline is not None:
             y = baseline["Total spending"].to_numpy(dtype=float)
@@ -458,8 +402,8 @@ def scenario_figure(
     scales = {side: shows[names[0]] for side, names, _ in sides if names}
     for side, names, colours in sides:
         for name, colour in zip(names, colours, strict=False):
-            if _has_bands(bands, name, wanted):  # bands first: every line is drawn over them
-                data += _band_traces(x, bands, name, colour=colour, axis=side, outer=outer,
+            if has_bands(bands, name, wanted):  # bands first: every line is drawn over them
+                data += band_traces(x, bands, name, colour=colour, axis=side, outer=outer,
                                      inner=inner, factor=scales[side].factor)
     for side, names, colours in sides:
         for name, colour in zip(names, colours, strict=False):

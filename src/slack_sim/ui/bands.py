@@ -1,0 +1,111 @@
+"""Uncertainty bands of the time-series charts, and the compact arrays plotly is sent.
+
+Each band (the middle 90% and the middle 50% of the futures around a line) is one closed
+polygon (``fill="toself"``): along the upper percentile, back along the lower one. Every
+array goes to the browser in plotly.js's typed-array form (base64 of little-endian
+binary, the form plotly itself sends), built here from numpy so that plotly's own
+per-array conversion is skipped. :mod:`slack_sim.ui.charts` draws the lines and the
+figures; this module is imported by it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["BAND_ALPHA", "DX_MS", "band_traces", "has_bands", "rgba", "typed"]
+
+#: Plot positions: month k is drawn at the middle of month k (the first month's 16th plus
+#: ``k`` average months), so hover labels ("Mar 2020") always name the right month and no
+#: array of dates has to be built and sent with every line (a third of a chart's cost).
+DX_MS = 365.2425 / 12 * 24 * 3600 * 1000
+
+#: Opacity of the outer (5-95%) and inner (25-75%) bands.
+BAND_ALPHA = (0.13, 0.27)
+
+
+def typed(values: np.ndarray, dtype: str = "f8") -> dict[str, str]:
+    """Return an array as plotly.js's typed-array spec (little-endian, base64).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The values (one dimension).
+    dtype : str
+        plotly.js's name of the element type: ``"f8"`` (float64, default) or ``"f4"``
+        (float32: half the bytes, for positions that need no more than about 7 digits).
+
+    Returns
+    -------
+    dict
+        ``{"dtype": ..., "bdata": ...}``, as plotly itself sends arrays.
+    """
+    data = np.ascontiguousarray(values, dtype=f"<{dtype}").tobytes()
+    return {"dtype": dtype, "bdata": base64.b64encode(data).decode("ascii")}
+
+
+def rgba(colour: str, alpha: float) -> str:
+    """Return a ``#RRGGBB`` colour with opacity ``alpha`` as CSS ``rgba(...)``."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def has_bands(bands: pd.DataFrame | None, name: str, percentiles: Sequence[int]) -> bool:
+    """Return whether ``bands`` has every percentile of variable ``name``."""
+    return bands is not None and all((name, p) in bands.columns for p in percentiles)
+
+
+def band_traces(x: np.ndarray, bands: pd.DataFrame, name: str, *, colour: str,
+                axis: str, outer: tuple[int, int], inner: tuple[int, int],
+                factor: float = 1.0) -> list[dict]:
+    """Return one variable's bands: the outer band, then the inner one, each one trace.
+
+    Each band is a closed shape (``fill="toself"``): along the upper percentile, back along
+    the lower one, scaled for display by ``factor`` as the line is
+    (:func:`slack_sim.ui.charts.display`). Positions are the lines' (mid-month, in ms
+    since 1970, which plotly reads as dates), sent as float32 months-in-ms: a band's
+    corners then sit within a few minutes of the line's points, invisible at any zoom
+    of a 36-year axis, at half the bytes. Neither band shows in the legend or the hover
+    (the caption explains them).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The run's months (:func:`slack_sim.ui.charts.dates`).
+    bands : pandas.DataFrame
+        :attr:`slack_sim.Ensemble.bands`: columns ``(variable, percentile)``.
+    name : str
+        The variable.
+    colour : str
+        Its line's colour (``#RRGGBB``).
+    axis : str
+        ``"y"`` or ``"y2"``.
+    outer, inner : (int, int)
+        The percentiles of the two bands.
+    factor : float
+        Display scale (drawn value = model value x factor).
+
+    Returns
+    -------
+    list of dict
+        Two plotly scatter traces.
+    """
+    first = (x[0].astype("datetime64[D]") + np.timedelta64(15, "D")).astype(
+        "datetime64[ms]").astype(np.int64)
+    ms = first + DX_MS * np.arange(len(bands.index))
+    xs = typed(np.concatenate([ms, ms[::-1]]), "f4")
+    out = []
+    for (lo, hi), alpha in zip((outer, inner), BAND_ALPHA, strict=True):
+        upper = bands[(name, hi)].to_numpy(dtype=float) * factor
+        lower = bands[(name, lo)].to_numpy(dtype=float) * factor
+        out.append({
+            "type": "scatter", "mode": "lines", "x": xs,
+            "y": typed(np.concatenate([upper, lower[::-1]])), "yaxis": axis,
+            "line": {"color": colour, "width": 0}, "fill": "toself",
+            "fillcolor": rgba(colour, alpha), "hoverinfo": "skip", "showlegend": False,
+            "name": f"{name}, {lo}-{hi}% of futures",
+        })
+    return out
