@@ -122,3 +122,12 @@ def test_show_names_the_files_model_version(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "model:       0123456789abcdef (this model is " in captured.out
     assert "WARNING: scenario written for model version '0123456789abcdef'" in captured.err
+
+
+def test_run_writes_exactly_what_pandas_would(tmp_path):
+    """`slack-sim run` writes its CSV with the csv module on the plain-Python kernel: the
+    file is byte for byte the compiled engine's run written by pandas."""
+    out = tmp_path / "run.csv"
+    assert main(["run", "--out", str(out)]) == 0
+    expected = ss.simulate(ss.preset()).to_csv(index_label="year")
+    assert out.read_text() == expected

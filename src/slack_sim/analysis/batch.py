@@ -98,13 +98,12 @@ def no_shock_queue(
         column = f"Shock {n} length"
         table[column] = np.where(number == n, 0.0, np.asarray(settings[column], dtype=float))
     table = table.reset_index(drop=True)
-    unique = table.drop_duplicates()
-    # table has both shock lengths, so at least two columns: a MultiIndex of the settings
-    rows = pd.Series(np.arange(len(unique)), index=pd.MultiIndex.from_frame(unique))
-    keys = pd.MultiIndex.from_frame(table)
-    data = run_members(scenario, unique.reset_index(drop=True), ["Crisis queue"])
+    # members whose settings are equal (compared exactly, as numbers) share one run
+    unique, inverse = np.unique(table.to_numpy(dtype=float), axis=0, return_inverse=True)
+    data = run_members(scenario, pd.DataFrame(unique, columns=table.columns),
+                       ["Crisis queue"])
     queue = np.asarray(data["Crisis queue"].values, dtype=float)
-    return queue[rows.loc[keys].to_numpy()]
+    return queue[np.asarray(inverse).reshape(-1)]
 
 
 def batch_outcomes(

@@ -7,6 +7,8 @@ their units with :func:`slack_sim.report.text.cell`.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -125,9 +127,11 @@ def presets_command(args: argparse.Namespace) -> None:
 def run_command(args: argparse.Namespace) -> None:
     """``slack-sim run``: run a scenario, print a summary and write every variable to CSV."""
     scenario = scenario_from_args(args)
-    frame = simulate(scenario, engine=args.engine)
+    # one run, then exit: the plain-Python kernel (about 0.2 s) costs less than importing
+    # numba and loading its machine code (about 0.6 s from cold); the same numbers
+    frame = simulate(scenario, engine=args.engine, backend="numpy")
     out = Path(args.out or f"{safe_filename(scenario.name)}.csv")  # a name is never a path
-    atomic_write(out, frame.to_csv(index_label="year"))
+    atomic_write(out, csv_text(frame))
     print(f"{scenario.name} on {scenario.profile}: {scenario.description}".rstrip(": "))
     print(_format_summary(_summary(frame)))
     # the last row is the closing state: the run covers the months up to the one before it
@@ -222,3 +226,28 @@ def show_command(args: argparse.Namespace) -> None:
     for name, value in scenario.values.items():
         var = model[name]
         print(f"  {name} = {value:g} {var.units}   ({var.role}, range {var.range_text})")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Return ``frame.to_csv(index_label="year")`` for a frame of floats, written faster.
+
+    The csv module writes each float as ``repr`` does, as pandas does (a third less time
+    for a run's 436 x 364 values); a frame with a missing value goes through pandas.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A run, indexed by year.
+
+    Returns
+    -------
+    str
+    """
+    if frame.isna().to_numpy().any():
+        return frame.to_csv(index_label="year")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["year", *frame.columns])
+    writer.writerows([y, *row] for y, row in zip(frame.index.tolist(),
+                                                  frame.to_numpy().tolist(), strict=True))
+    return buffer.getvalue()

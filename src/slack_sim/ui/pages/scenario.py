@@ -236,8 +236,12 @@ def _settings_expander(model: Model, settings: finance.AppraisalSettings) -> Non
         appraisal_controls(model)
 
 
+@st.fragment
 def appraisal_panel(model: Model, scenario: Scenario) -> None:
     """Draw the finance cards: the scenario appraised against current policy.
+
+    A fragment: changing the panel's own controls (window, prices, rates, futures) reruns
+    this panel only, not the cards and the six charts around it.
 
     The cards come first, beside the headline cards; the window, prices, discount rates
     and futures are set in the expander below them.
