@@ -51,3 +51,12 @@ def test_profile_files_use_the_checks(tmp_path):
         pf.load_profile_file(tmp_path / "none.toml")
     with pytest.raises(ScenarioError, match="not a TOML profile file \\(not UTF-8 text"):
         pf.read_profile_text(b"\xff\xfe", name="f.toml")
+
+
+def test_scenario_files_get_the_same_checks(tmp_path):
+    import slack_sim as ss
+
+    with pytest.raises(ScenarioError, match="is a directory, not a JSON file"):
+        ss.load_scenario(tmp_path)
+    with pytest.raises(ScenarioError, match=r"scenario file '.*none.json' not found"):
+        ss.load_scenario(tmp_path / "none.json")
