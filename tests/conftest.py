@@ -2,8 +2,8 @@
 
 The suite runs under pytest-xdist (``-n auto --dist loadgroup`` in pyproject.toml's
 ``[tool.pytest.ini_options]``): one worker process per core, tests handed out one by one.
-``python -m pytest -n 0`` runs it in one process (for a debugger), ``-p no:xdist`` without
-the plugin. Every test, including the ones added later, must hold to these rules:
+``python -m pytest -n 0`` runs it in one process (for a debugger or ``--pdb``). Every test,
+including the ones added later, must hold to these rules:
 
 1. **Write only under ``tmp_path``** (or ``tmp_path_factory``): never in the repository,
    the current folder or a fixed path; two workers run tests of the same file at once.
