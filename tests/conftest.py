@@ -1,23 +1,27 @@
 """Shared fixtures, and the rules that keep the suite safe to run on several cores.
 
-The suite runs under pytest-xdist (``-n auto --dist loadgroup`` in pyproject.toml's
-``[tool.pytest.ini_options]``): one worker process per core, tests handed out one by one.
+The suite runs under pytest-xdist (``-n auto --dist loadfile`` in pyproject.toml's
+``[tool.pytest.ini_options]``): one worker process per core, each test file run whole
+by one worker, so a module-scoped fixture (a streamlit server, the executed notebooks, a
+shared AppTest run, a ``functools.cache`` helper such as the parity test's stored PySD
+references) is built once, not once per worker. (``--dist loadgroup`` would allow finer
+units, but pytest-xdist 3.8 marks groups by rewriting ``item._nodeid``, which pytest 9
+no longer reads: the groups are silently ignored.) Files holding long work (a ``slow``
+test or a module-scoped fixture) are handed out first (:func:`pytest_collection_modifyitems`),
+so that the many short files fill both workers at the end.
 ``python -m pytest -n 0`` runs it in one process (for a debugger or ``--pdb``). Every test,
 including the ones added later, must hold to these rules:
 
 1. **Write only under ``tmp_path``** (or ``tmp_path_factory``): never in the repository,
-   the current folder or a fixed path; two workers run tests of the same file at once.
+   the current folder or a fixed path; tests of other files run at the same moment.
    A CLI call without ``--out`` writes into the current folder: use ``--out tmp_path/...``
    or ``monkeypatch.chdir(tmp_path)``. The one exception is ``test-artifacts/`` of the
-   real-browser test, whose tests run on a single worker (rule 3).
+   real-browser test, whose file runs on a single worker (rule 3).
 2. **Ports**: a server binds ``127.0.0.1`` on a port the system picks (bind to port 0,
    as ``tests/ui/test_browser.py``'s ``free_port`` does), never a fixed one.
-3. **Expensive module-scoped fixtures run once**: every test that uses a module- or
-   class-scoped fixture is put, by :func:`pytest_collection_modifyitems` below, in an
-   ``xdist_group`` named after its file, so the whole group runs on one worker and the
-   fixture (a streamlit server, the executed notebooks, a shared AppTest run) is built
-   once, not once per worker. Nothing to do by hand; a test may also carry its own
-   ``@pytest.mark.xdist_group("name")`` to share a worker with others.
+3. **What tests share lives in their own file**: a module-scoped fixture or a cached
+   helper is shared only by the tests of one file (they run on one worker); tests of
+   different files may run at the same moment in different processes.
 4. **Session fixtures and the helpers of** ``tests/simhelpers.py`` are per worker: each
    worker computes a shared run or ensemble once. That is acceptable (a few seconds);
    what a test must not do is rely on another test having run first in the same process.
@@ -42,48 +46,27 @@ from simhelpers import MODEL
 
 import slack_sim as ss
 
-#: Scopes of fixtures that tie a test to the other tests of its file (rule 3).
+#: Scopes of fixtures whose setup is shared by the tests of a file.
 _SHARED_SCOPES = ("module", "class", "package")
 
 
-def shared_scope_group(item: pytest.Item) -> str | None:
-    """Return the ``xdist_group`` a test belongs in (``None``: it may run anywhere).
-
-    A test that uses a fixture of module, class or package scope belongs with the other
-    tests of its file, so that the fixture is built once.
-    """
+def holds_long_work(item: pytest.Item) -> bool:
+    """Whether a test is a long unit of work: ``slow``, or using a module-scoped fixture."""
+    if item.get_closest_marker("slow") is not None:
+        return True
     info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    for defs in info.name2fixturedefs.values():
-        if any(d.scope in _SHARED_SCOPES for d in defs):
-            return item.nodeid.split("::", 1)[0]
-    return None
-
-
-def runs_first(item: pytest.Item) -> bool:
-    """Whether a test is handed out early: a ``slow`` test or one of a group.
-
-    Those are the long units of work; started first, they leave the many short tests to
-    fill both workers at the end, instead of one long unit running alone at the end.
-    """
-    return (item.get_closest_marker("slow") is not None
-            or item.get_closest_marker("xdist_group") is not None)
+    return info is not None and any(
+        d.scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values() for d in defs)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests that share a module-scoped fixture (rule 3); long units first.
+    """Hand out the files that hold long work first (each file's tests kept in order).
 
-    The order is otherwise the collection order (a stable sort), so the tests of a group
-    stay together and each module-scoped fixture is built once, also in one process.
+    A stable sort on the file only: the tests of a file stay together and in their
+    order, so a module-scoped fixture is still built once, in one process or several.
     """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        group = shared_scope_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: not runs_first(item))
+    heavy = {item.nodeid.split("::", 1)[0] for item in items if holds_long_work(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in heavy)
 
 
 @pytest.fixture(scope="session")
