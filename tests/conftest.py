@@ -1,11 +1,75 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the rules that keep the suite safe to run on several cores.
+
+The suite runs under pytest-xdist (``-n auto --dist loadfile`` in pyproject.toml's
+``[tool.pytest.ini_options]``): one worker process per core, each test file run whole
+by one worker, so a module-scoped fixture (a streamlit server, the executed notebooks, a
+shared AppTest run, a ``functools.cache`` helper such as the parity test's stored PySD
+references) is built once, not once per worker. (``--dist loadgroup`` would allow finer
+units, but pytest-xdist 3.8 marks groups by rewriting ``item._nodeid``, which pytest 9
+no longer reads: the groups are silently ignored.) Files holding long work (a ``slow``
+test or a module-scoped fixture) are handed out first (:func:`pytest_collection_modifyitems`),
+so that the many short files fill both workers at the end.
+``python -m pytest -n 0`` runs it in one process (for a debugger or ``--pdb``). Every test,
+including the ones added later, must hold to these rules:
+
+1. **Write only under ``tmp_path``** (or ``tmp_path_factory``): never in the repository,
+   the current folder or a fixed path; tests of other files run at the same moment.
+   A CLI call without ``--out`` writes into the current folder: use ``--out tmp_path/...``
+   or ``monkeypatch.chdir(tmp_path)``. The one exception is ``test-artifacts/`` of the
+   real-browser test, whose file runs on a single worker (rule 3).
+2. **Ports**: a server binds ``127.0.0.1`` on a port the system picks (bind to port 0,
+   as ``tests/ui/test_browser.py``'s ``free_port`` does), never a fixed one.
+3. **What tests share lives in their own file**: a module-scoped fixture or a cached
+   helper is shared only by the tests of one file (they run on one worker); tests of
+   different files may run at the same moment in different processes.
+4. **Session fixtures and the helpers of** ``tests/simhelpers.py`` are per worker: each
+   worker computes a shared run or ensemble once. That is acceptable (a few seconds);
+   what a test must not do is rely on another test having run first in the same process.
+5. **Shared caches are safe under concurrent first use**: the parse cache, the compiled
+   kernels, PySD's translation and the stored PySD references
+   (``tests/engine/pysd_reference.py``) are each written to a temporary file and renamed
+   into place, so two workers filling the same cache at once each see a whole entry or
+   none (``tests/engine/test_concurrent_caches.py`` checks it). A test that needs a
+   cache of its own sets ``SLACK_SIM_CACHE`` to a folder under ``tmp_path`` with
+   ``monkeypatch.setenv``.
+6. **Process-wide state** (environment variables, module attributes, the working folder)
+   is changed only through ``monkeypatch``, which undoes it after the test.
+
+The ``slow`` marker (long random-draw checks) is kept and run by default, CI included;
+``-m "not slow"`` skips those tests.
+"""
+
+from __future__ import annotations
 
 import pytest
 from simhelpers import MODEL
 
 import slack_sim as ss
 
+#: Scopes of fixtures whose setup is shared by the tests of a file.
+_SHARED_SCOPES = ("module", "class", "package")
+
+
+def holds_long_work(item: pytest.Item) -> bool:
+    """Whether a test is a long unit of work: ``slow``, or using a module-scoped fixture."""
+    if item.get_closest_marker("slow") is not None:
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and any(
+        d.scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values() for d in defs)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Hand out the files that hold long work first (each file's tests kept in order).
+
+    A stable sort on the file only: the tests of a file stay together and in their
+    order, so a module-scoped fixture is still built once, in one process or several.
+    """
+    heavy = {item.nodeid.split("::", 1)[0] for item in items if holds_long_work(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in heavy)
+
 
 @pytest.fixture(scope="session")
 def model() -> ss.Model:
+    """The parsed model (one per worker process)."""
     return MODEL

@@ -32,6 +32,7 @@ from ..fileio import atomic_write
 from ..model import load_model
 from .library import profile_info
 from .scenario import Scenario, preset
+from .userfile import check_size, decode_text, read_user_file
 from .values import ScenarioError, ScenarioVersionWarning, check_value
 
 __all__ = [
@@ -61,6 +62,8 @@ MAX_TITLE = 200
 _TOP = {"format", "format_version", "model_version", "title", "base_profile", "values",
         "calibration", "futures"}
 _FUTURE_KEYS = {"columns", "rows"}
+#: What a profile file is, in messages.
+_EXPECTED = "a TOML profile file"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,12 +210,12 @@ def read_profile_text(text: str | bytes, *, name: str = "(upload)") -> ProfileFi
         When the file was made for another model version.
     """
     raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-    if len(raw) > MAX_PROFILE_FILE_BYTES:
-        raise _fail(name, f"{len(raw):,} bytes; at most {MAX_PROFILE_FILE_BYTES:,}")
+    what = f"profile file {name}"
+    check_size(len(raw), what=what, limit=MAX_PROFILE_FILE_BYTES)
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise _fail(name, f"not a TOML profile file ({exc})") from None
+        data = tomllib.loads(decode_text(raw, what=what, expected=_EXPECTED))
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(name, f"not {_EXPECTED} ({exc})") from None
     if data.get("format") != FORMAT:
         raise _fail(name, f"format is {data.get('format')!r}; expected {FORMAT!r} (a file "
                           "saved by slack-sim's Council page)")
@@ -286,15 +289,9 @@ def load_profile_file(path: str | os.PathLike[str]) -> tuple[str, dict[str, floa
         If the file is missing, a directory, too large or malformed
         (:func:`read_profile_text`).
     """
-    p = Path(path)
-    if p.is_dir():
-        raise ScenarioError(f"profile file {str(p)!r} is a directory, not a TOML file")
-    if not p.is_file():
-        raise ScenarioError(f"profile file {str(p)!r} not found")
-    size = p.stat().st_size
-    if size > MAX_PROFILE_FILE_BYTES:
-        raise _fail(repr(str(p)), f"{size:,} bytes; at most {MAX_PROFILE_FILE_BYTES:,}")
-    pf = read_profile_text(p.read_bytes(), name=repr(p.name))
+    raw = read_user_file(path, kind="profile file", expected="a TOML file",
+                         limit=MAX_PROFILE_FILE_BYTES)
+    pf = read_profile_text(raw, name=repr(Path(path).name))
     return pf.base, pf.values, pf.record
 
 
