@@ -89,6 +89,10 @@ class EnsembleView:
         Their uncertainty groups.
     seconds : float
         Time taken to compute it.
+    source : str
+        What the futures are (:attr:`slack_sim.Ensemble.source`): ``"futures consistent
+        with 2010-2020"`` for a history-matched profile with the default groups, else
+        ``"plausible futures"``.
     """
 
     bands: pd.DataFrame
@@ -98,6 +102,7 @@ class EnsembleView:
     parameters: int
     groups: tuple[str, ...]
     seconds: float
+    source: str = "plausible futures"
 
 
 def ensemble_view(
@@ -137,17 +142,21 @@ def ensemble_view(
     t0 = time.perf_counter()
     model = load_model()
     params = default_parameters(tuple(groups), model=model)
-    ens = ensemble(scenario, n=n, seed=seed, parameters=params, baseline=baseline,
-                   outputs=list(outputs or BAND_OUTPUTS))
+    # the default groups: the profile's history-consistent futures where it has them
+    # (analysis.ensemble.draw_futures), else the plausible draws of those groups
+    default = tuple(groups) == tuple(DEFAULT_GROUPS)
+    ens = ensemble(scenario, n=n, seed=seed, parameters=None if default else params,
+                   baseline=baseline, outputs=list(outputs or BAND_OUTPUTS))
     outcomes = ens.outcomes
     return EnsembleView(
         bands=ens.bands,
         outcomes=outcomes,
         notes=headline.probability_notes(outcomes, baseline_label=baseline_label),
         members=ens.n,
-        parameters=len(params),
+        parameters=len(ens.samples.columns),
         groups=tuple(groups),
         seconds=time.perf_counter() - t0,
+        source=ens.source,
     )
 
 

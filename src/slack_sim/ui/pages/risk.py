@@ -179,15 +179,20 @@ def _sensitivity_section(model: Model, scenario: Scenario, groups: Sequence[str]
 
         t0 = time.perf_counter()
         try:
+            # the default groups: on a history-matched profile, their ranges among the
+            # history-consistent futures (analysis.sensitivity.history_ranges)
+            default = list(groups) == list(DEFAULT_GROUPS)
             table = sensitivity(scenario, method=method, n=int(n), seed=0,
-                                parameters=default_parameters(groups, model=model),
+                                parameters=None if default else default_parameters(
+                                    groups, model=model),
                                 progress=progress)
         except (ScenarioError, ValueError) as exc:
             bar.empty()
             st.error(f"Could not run the sensitivity analysis: {exc}")
         else:
             bar.progress(1.0, text=f"Done: {table.attrs['runs']:,} runs in "
-                                   f"{time.perf_counter() - t0:.1f} s")
+                                   f"{time.perf_counter() - t0:.1f} s over the "
+                                   f"{table.attrs['ranges']}")
             state["risk_sensitivity"] = {
                 "table": table, "method": method, "key": cache.scenario_key(scenario),
                 "groups": list(groups), "runs": int(table.attrs["runs"]),
