@@ -50,7 +50,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,16 +57,14 @@ import pandas as pd
 from ..model import Model, load_model
 from ..scenarios import Scenario, ScenarioError
 from ..validation import Interval, validate
-from .observe import ObservationPlan, observation_plan, simulate_observations
+from .evidence import Evidence
+from .fit_statistics import fit_statistics, theil
+from .likelihood import EDGE, Problem, fit, profile_range
+from .observe import observation_plan
 
 __all__ = ["CalibrationResult", "Evidence", "calibrate", "fit_statistics", "parameter_bounds",
            "theil"]
 
-#: How close (in the unit box) a profile range's end must come to a bound to count as
-#: reaching it: 1% of the plausible range.
-_EDGE = 0.01
-#: chi-square(1) 95% quantile: the profile-likelihood threshold on 2 * delta log L.
-CHI2_95 = 3.841458820694124
 
 _RULES = {
     "starts": Interval("integer", 1, 256),
@@ -76,50 +73,6 @@ _RULES = {
     "seed": Interval("integer", 0, None),
     "profile_points": Interval("integer", 0, 50),
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class Evidence:
-    """A published effect size entered into the fit as a Gaussian prior.
-
-    The elasticity of ``series`` to early-help spending over the financial year ending
-    March ``year`` (:func:`slack_sim.analysis.evidence.elasticities`), whose published
-    interval ``low`` to ``high`` is read as a 95% interval: mean its midpoint, standard
-    deviation its half-width over 1.96.
-
-    Attributes
-    ----------
-    series : str
-        The series (a model variable), e.g. ``"Children in need"``.
-    low, high : float
-        The published interval (Webb 2021 for children in need: -0.16 to -0.07).
-    year : int
-        Financial year ending March in which the elasticity is read.
-    source : str
-        The study.
-    """
-
-    series: str
-    low: float
-    high: float
-    year: int = 2015
-    source: str = ""
-
-    def __post_init__(self) -> None:
-        validate({"year": self.year}, {"year": Interval("integer", 2011, 2045)})
-        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
-            raise ValueError(f"evidence: the interval must be finite and low < high, got "
-                             f"{self.low!r} to {self.high!r}")
-
-    @property
-    def mean(self) -> float:
-        """The prior's mean (the interval's midpoint)."""
-        return 0.5 * (self.low + self.high)
-
-    @property
-    def sd(self) -> float:
-        """The prior's standard deviation (half the interval over 1.96)."""
-        return 0.5 * (self.high - self.low) / 1.959963984540054
 
 
 def parameter_bounds(
@@ -173,61 +126,6 @@ def parameter_bounds(
                                 f"be non-empty and inside the declared range {var.range_text}")
         rows[name] = {"low": lo, "high": hi, "units": var.units, "source": source}
     return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def theil(simulated: np.ndarray, actual: np.ndarray) -> dict[str, float]:
-    r"""Return MAPE, RMSE and Theil's inequality statistics of a simulated series.
-
-    The mean squared error splits into bias, unequal variation and unequal covariation
-    (Sterman 2000, ch. 21):
-
-    .. math::
-
-        \text{MSE} = (\bar S - \bar A)^2 + (s_S - s_A)^2 + 2 (1 - r) s_S s_A ,
-
-    and :math:`U^M, U^S, U^C` are those three terms over the MSE (population standard
-    deviations). Known answer: a simulation equal to the data plus a constant has
-    :math:`U^M = 1`.
-
-    Parameters
-    ----------
-    simulated, actual : numpy.ndarray
-        The same figures, simulated and observed.
-
-    Returns
-    -------
-    dict
-        ``n``, ``mape`` (share), ``rmse``, ``r``, ``um``, ``us``, ``uc``.
-    """
-    s, a = np.asarray(simulated, dtype=float), np.asarray(actual, dtype=float)
-    n = len(a)
-    out = {"n": n, "mape": math.nan, "rmse": math.nan, "r": math.nan, "um": math.nan,
-           "us": math.nan, "uc": math.nan}
-    if n == 0:
-        return out
-    err = s - a
-    mse = float(np.mean(err ** 2))
-    out["mape"] = float(np.mean(np.abs(err) / np.abs(a)))
-    out["rmse"] = math.sqrt(mse)
-    ss, sa = float(np.std(s)), float(np.std(a))
-    r = float(np.corrcoef(s, a)[0, 1]) if n > 1 and ss > 0 and sa > 0 else math.nan
-    out["r"] = r
-    if mse == 0:
-        return out | {"um": 0.0, "us": 0.0, "uc": 0.0}
-    out["um"] = (float(np.mean(s)) - float(np.mean(a))) ** 2 / mse
-    out["us"] = (ss - sa) ** 2 / mse
-    out["uc"] = 2 * (1 - (r if math.isfinite(r) else 0.0)) * ss * sa / mse
-    return out
-
-
-def fit_statistics(plan: ObservationPlan, fitted: np.ndarray) -> pd.DataFrame:
-    """Return :func:`theil` statistics per series for one fitted run (figures in plan order)."""
-    rows = []
-    table = plan.table.assign(fitted=np.asarray(fitted, dtype=float))
-    for name, part in table.groupby("series", sort=False):
-        rows.append({"series": name, **theil(part["fitted"].to_numpy(),
-                                            part["value"].to_numpy())})
-    return pd.DataFrame(rows).set_index("series")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -306,129 +204,6 @@ class CalibrationResult:
             lines.append(f"  {name}: {row['n']:.0f}, {row['mape']:.1%}, {row['um']:.2f}, "
                          f"{row['us']:.2f}, {row['uc']:.2f}")
         return "\n".join(lines)
-
-
-class _Problem:
-    """Residuals of a parameter vector in the unit box, every evaluation batched."""
-
-    def __init__(self, scenario: Scenario, plan: ObservationPlan, box: pd.DataFrame,
-                 discrepancy: float, evidence: Evidence | None = None) -> None:
-        self.scenario, self.plan, self.box = scenario, plan, box
-        self.evidence = evidence
-        self.names = list(box.index)
-        self.lo = box["low"].to_numpy(dtype=float)
-        self.span = box["high"].to_numpy(dtype=float) - self.lo
-        z = plan.values()
-        self.z = z
-        self.s = np.sqrt(plan.sigmas() ** 2 + (discrepancy * z) ** 2)
-        self.runs = 0
-        self._memo: dict[bytes, np.ndarray] = {}
-
-    def values(self, u: np.ndarray) -> np.ndarray:
-        return self.lo + np.clip(u, 0.0, 1.0) * self.span
-
-    def figures(self, units: np.ndarray) -> np.ndarray:
-        """Return model figures for rows of unit-box points (one engine call)."""
-        frame = pd.DataFrame(self.values(np.atleast_2d(units)), columns=self.names)
-        self.runs += len(frame)
-        return simulate_observations(self.scenario, frame, self.plan)
-
-    def elasticities(self, units: np.ndarray) -> np.ndarray:
-        """Return the evidence's elasticity for rows of unit-box points (two engine calls)."""
-        from .evidence import elasticities
-
-        e = self.evidence
-        assert e is not None
-        frame = pd.DataFrame(self.values(np.atleast_2d(units)), columns=self.names)
-        self.runs += 2 * len(frame)
-        return elasticities(frame, profile=self.scenario.profile, year=e.year,
-                            series=(e.series,))[e.series].to_numpy()
-
-    def residuals_many(self, units: np.ndarray) -> np.ndarray:
-        res = (self.figures(units) - self.z) / self.s
-        if self.evidence is None:
-            return res
-        prior = (self.elasticities(units) - self.evidence.mean) / self.evidence.sd
-        return np.column_stack([res, prior])
-
-    def residual(self, u: np.ndarray) -> np.ndarray:
-        key = np.asarray(u, dtype=float).tobytes()
-        if key not in self._memo:
-            self._memo[key] = self.residuals_many(u[None, :])[0]
-        return self._memo[key]
-
-    def jacobian(self, u: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Forward differences (backward at the upper bound), all in one batch."""
-        idx = np.flatnonzero(mask) if mask is not None else np.arange(len(u))
-        h = 1e-4
-        steps = np.where(u[idx] + h <= 1.0, h, -h)
-        points = np.repeat(u[None, :], len(idx) + 1, axis=0)
-        points[np.arange(1, len(idx) + 1), idx] += steps
-        res = self.residuals_many(points)
-        self._memo[np.asarray(u, dtype=float).tobytes()] = res[0]
-        return ((res[1:] - res[0]) / steps[:, None]).T
-
-
-def _fit(problem: _Problem, u0: np.ndarray, *, fixed: Mapping[int, float] | None = None,
-         max_nfev: int) -> tuple[np.ndarray, Any]:
-    """Least squares over the free coordinates (the others held at ``fixed``)."""
-    fixed = dict(fixed or {})
-    free = np.array([j not in fixed for j in range(len(u0))])
-    full = np.array(u0, dtype=float)
-    for j, v in fixed.items():
-        full[j] = v
-
-    def expand(x: np.ndarray) -> np.ndarray:
-        u = full.copy()
-        u[free] = x
-        return u
-
-    from scipy.optimize import least_squares  # imported when needed (start-up time)
-
-    if not free.any():
-        r = problem.residual(full)
-        return full, type("R", (), {"cost": 0.5 * float(r @ r), "success": True,
-                                    "message": "nothing to fit", "status": 1})()
-    result = least_squares(
-        lambda x: problem.residual(expand(x)),
-        np.clip(full[free], 0.0, 1.0),
-        jac=lambda x: problem.jacobian(expand(x), free),
-        bounds=(0.0, 1.0),
-        method="trf",
-        x_scale=1.0,
-        max_nfev=max_nfev,
-        xtol=1e-6,
-        ftol=1e-8,
-    )
-    return expand(result.x), result
-
-
-def _profile(problem: _Problem, best: np.ndarray, best_cost: float, j: int, *,
-             points: int, max_nfev: int,
-             held: Mapping[int, float] | None = None) -> tuple[float, float]:
-    """95% profile-likelihood range of coordinate ``j`` (unit box), scanned both ways.
-
-    Coordinates in ``held`` stay at their values while the others are refitted.
-    """
-    ends = []
-    for direction in (-1.0, 1.0):
-        u, prev_u, prev_d = best.copy(), best[j], 0.0
-        bound = 0.0 if direction < 0 else 1.0
-        end = bound
-        for k in range(1, points + 1):
-            target = best[j] + direction * (k / points) * abs(bound - best[j])
-            if abs(bound - best[j]) < 1e-9:
-                break
-            u, res = _fit(problem, u, fixed={**dict(held or {}), j: target},
-                          max_nfev=max_nfev)
-            d = 2.0 * (res.cost - best_cost)
-            if d > CHI2_95:  # crossed: interpolate between the last two grid points
-                frac = (CHI2_95 - prev_d) / (d - prev_d) if d > prev_d else 1.0
-                end = prev_u + frac * (target - prev_u)
-                break
-            prev_u, prev_d = target, max(d, 0.0)
-        ends.append(end)
-    return ends[0], ends[1]
 
 
 def calibrate(
@@ -517,7 +292,7 @@ def calibrate(
                          "need at least one more figure than parameters to fit")
     if evidence is not None and evidence.series not in model.variables:
         raise ScenarioError(f"evidence: {evidence.series!r} is not a model variable")
-    problem = _Problem(scenario, plan, box, discrepancy, evidence)
+    problem = Problem(scenario, plan, box, discrepancy, evidence)
     say = progress or (lambda stage, frac: None)
     # starts: the scenario's own values (clipped into the box) and a Latin hypercube
     from scipy.stats import qmc  # imported when needed (start-up time)
@@ -533,7 +308,7 @@ def calibrate(
     best_u, best, best_cost = None, None, math.inf
     for k, i in enumerate(order[:max(1, refine)]):
         say("fit", k / max(1, refine))
-        u, result = _fit(problem, candidates[i], max_nfev=max_nfev)
+        u, result = fit(problem, candidates[i], max_nfev=max_nfev)
         if result.cost < best_cost:
             best_u, best, best_cost = u, result, float(result.cost)
     assert best_u is not None and best is not None
@@ -543,13 +318,13 @@ def calibrate(
         ranges = {}
         for j in range(len(names)):
             say("ranges", j / len(names))
-            ranges[j] = _profile(problem, best_u, best_cost, j, points=profile_points,
+            ranges[j] = profile_range(problem, best_u, best_cost, j, points=profile_points,
                                  max_nfev=max(10, max_nfev // 4))
         if identify and len(names) > 1:
             # not identified: the data rule out no value of its plausible range (its 95%
             # range reaches both bounds); it keeps its sourced value and the rest is refitted
             held = {j: float(own[j]) for j, (lo_u, hi_u) in ranges.items()
-                    if lo_u <= _EDGE and hi_u >= 1.0 - _EDGE}
+                    if lo_u <= EDGE and hi_u >= 1.0 - EDGE}
             if len(held) == len(names):
                 held = {}
         if held:
@@ -557,13 +332,13 @@ def calibrate(
             start = best_u.copy()
             for j, v in held.items():
                 start[j] = v
-            best_u, best = _fit(problem, start, fixed=held, max_nfev=max_nfev)
+            best_u, best = fit(problem, start, fixed=held, max_nfev=max_nfev)
             best_cost = float(best.cost)
             for j in range(len(names)):
                 if j not in held:
                     say("ranges", j / len(names))
                     others = {k: v for k, v in held.items() if k != j}
-                    ranges[j] = _profile(problem, best_u, best_cost, j, points=profile_points,
+                    ranges[j] = profile_range(problem, best_u, best_cost, j, points=profile_points,
                                          max_nfev=max(10, max_nfev // 4), held=others)
         for j, (lo_u, hi_u) in ranges.items():
             lower[j] = problem.lo[j] + lo_u * problem.span[j]

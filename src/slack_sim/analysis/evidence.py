@@ -20,14 +20,19 @@ out statutory spending), a cut kept in reserves. ``tools/model_report.py`` print
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pandas as pd
 
 from ..engine.run import simulate
 from ..scenarios import DEFAULT_PROFILE, Scenario
+from ..validation import Interval, validate
 
 __all__ = [
     "BENNETT_CARE_ENTRIES",
+    "Evidence",
     "NO_SHOCKS",
     "SURE_START_RATIO",
     "TROUBLED_FAMILIES_RATIO",
@@ -55,6 +60,50 @@ NO_SHOCKS: dict[str, float] = {"Austerity depth": 0, "Shock 1 length": 0, "Shock
 #: Series whose elasticity :func:`elasticity` reports.
 ELASTICITY_SERIES = ("Referrals", "Children in need", "Child protection plans",
                      "Children looked after", "Care starts")
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """A published effect size entered into the fit as a Gaussian prior.
+
+    The elasticity of ``series`` to early-help spending over the financial year ending
+    March ``year`` (:func:`slack_sim.analysis.evidence.elasticities`), whose published
+    interval ``low`` to ``high`` is read as a 95% interval: mean its midpoint, standard
+    deviation its half-width over 1.96.
+
+    Attributes
+    ----------
+    series : str
+        The series (a model variable), e.g. ``"Children in need"``.
+    low, high : float
+        The published interval (Webb 2021 for children in need: -0.16 to -0.07).
+    year : int
+        Financial year ending March in which the elasticity is read.
+    source : str
+        The study.
+    """
+
+    series: str
+    low: float
+    high: float
+    year: int = 2015
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        validate({"year": self.year}, {"year": Interval("integer", 2011, 2045)})
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise ValueError(f"evidence: the interval must be finite and low < high, got "
+                             f"{self.low!r} to {self.high!r}")
+
+    @property
+    def mean(self) -> float:
+        """The prior's mean (the interval's midpoint)."""
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def sd(self) -> float:
+        """The prior's standard deviation (half the interval over 1.96)."""
+        return 0.5 * (self.high - self.low) / 1.959963984540054
 
 
 def financial_year_mean(frame: pd.DataFrame, name: str, year: int) -> float:
