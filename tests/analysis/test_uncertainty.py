@@ -560,3 +560,22 @@ def test_an_effect_size_the_scenario_sets_keeps_its_value_in_every_future():
     named = ensemble(base.with_values({name: 0.3}), n=40, seed=1, parameters=[name],
                      outputs=["Harm"])
     assert name in named.samples.columns
+
+
+def test_the_baseline_keeps_what_it_sets_under_history_futures():
+    """The history-consistent futures draw austerity and the shock too; the no-austerity,
+    no-shock baseline keeps its own settings in each of them, so the net saving against it
+    is that of the cuts and the shock, not zero."""
+    sc, base = ss.preset("austerity-then-covid"), ss.preset("baseline")
+    ens = ensemble(sc, n=30, seed=0, baseline=base, outputs=["Harm"])
+    assert ens.source == "futures consistent with 2010-2020"
+    assert "Austerity depth" in ens.samples.columns and "Austerity depth" in base.values
+    saving = ens.outcomes["net_present_saving"].to_numpy()
+    assert np.all(np.abs(saving) > 1e6)
+    # member 0 by hand: the baseline run with its own settings and the other draws
+    first = ens.samples.iloc[0]
+    mine = sc.with_values(first.to_dict())
+    theirs = base.with_values(first.drop(list(base.values), errors="ignore").to_dict())
+    npv = {k: metrics.outcomes(ss.simulate(s), settings=s.settings())["npv_total_spending"]
+           for k, s in (("mine", mine), ("theirs", theirs))}
+    assert abs(saving[0]) == pytest.approx(abs(npv["theirs"] - npv["mine"]), rel=1e-9)

@@ -25,8 +25,7 @@ from ..model import START_YEAR, load_model
 from ..model.calendar import MONTHS_PER_YEAR, month_text
 from ..scenarios import Scenario
 from ..validation import Interval, validate
-from .ensemble import history_futures
-from .ranges import default_parameters, sample, uncertainty_ranges
+from .ensemble import HISTORY_SOURCE, draw_futures
 
 __all__ = ["AppraisalRun", "appraise_scenario", "current_policy", "next_april"]
 
@@ -74,12 +73,9 @@ class AppraisalRun:
 def _futures(scenario: Scenario, n: int, seed: int) -> tuple[pd.DataFrame, str]:
     if n == 0:
         return pd.DataFrame(), "futures (the scenario's own settings only)"
-    kept = history_futures(scenario)
-    if kept is not None and len(kept):
-        kept = kept.drop(columns=[c for c in kept.columns if c in scenario.values])
-        return kept.head(n).reset_index(drop=True), "futures consistent with 2010-2020"
-    ranges = uncertainty_ranges(default_parameters())
-    return sample(ranges, n=n, seed=seed), "plausible futures (not history-matched)"
+    draws, _, source = draw_futures(scenario, n=n, seed=seed)
+    return draws, (source if source == HISTORY_SOURCE
+                   else "plausible futures (not history-matched)")
 
 
 def appraise_scenario(
