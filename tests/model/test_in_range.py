@@ -94,7 +94,7 @@ def test_in_range_inputs_give_finite_outputs_and_non_negative_stocks(values):
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, **_COMMON)
+@settings(max_examples=1000, **_COMMON)
 @given(values=SETTINGS)
 def test_in_range_inputs_many_random_settings(values):
     """As above, over many more random settings (a fresh random sample each run)."""
