@@ -2,6 +2,10 @@
 
 The numbers are those of :func:`slack_sim.metrics.outcomes`; this module only chooses
 five of them and writes them as text a finance officer or a workshop can read.
+
+The run's span and the number formats are in :mod:`slack_sim.ui.headline_text`, the
+probability statements under the cards in :mod:`slack_sim.ui.headline_notes`; every public
+name of both stays importable from here.
 """
 
 from __future__ import annotations
@@ -13,9 +17,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..model.calendar import START_YEAR, label_text, model_month_text, month_text
-from ..model.parse import load_model
-from ..report.text import money, money_note, percent
+from ..model.calendar import START_YEAR, label_text
+from ..report.text import money
+from .headline_notes import card_notes as card_notes
+from .headline_notes import probability_notes as probability_notes
+from .headline_notes import rank_note as rank_note
+from .headline_notes import short_notes as short_notes
+from .headline_text import HORIZON as HORIZON
+from .headline_text import MONEY_NOTE, SPAN, _compact
+from .headline_text import format_comparison as format_comparison
 
 __all__ = [
     "CENTRAL_NOTE",
@@ -33,22 +43,6 @@ __all__ = [
 ]
 
 _Y0 = int(START_YEAR)
-
-
-def _horizon() -> str:
-    """Return the last month of the run (``"March 2046"``), from the model's FINAL TIME."""
-    model = load_model()
-    return model_month_text(model.final_time - model.saveper)
-
-
-#: The last month of the run (``"March 2046"`` on model v2) and the run's span in words.
-HORIZON = _horizon()
-SPAN = f"{month_text(START_YEAR)} to {HORIZON}"
-
-#: How money is expressed everywhere in the app (model v2: GBP for the profile's whole
-#: population, not per 100,000). The one copy in the app, the Teach page's session log
-#: included; to be replaced by ``slack_sim.report.text.money_note()`` once it exists.
-MONEY_NOTE = "Money is " + money_note() + "."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -337,244 +331,3 @@ def central_cards(
             lambda y: "never" if not np.isfinite(y) else _month_label(y), 12.0, "never",
             lambda lo, hi: f"90%: {_runway_text(lo)} to {_runway_text(hi)}")
     return out
-
-
-def _compact(value: float, *, signed: bool = False) -> str:
-    """Return a count in short form, so a card is never cut off at 1280 px.
-
-    Examples
-    --------
-    >>> _compact(1234.4), _compact(1.2345e6), _compact(-2.5e9, signed=True)
-    ('1,234', '1.23m', '-2.50bn')
-    """
-    sign = "+" if signed and value > 0 else ""
-    if abs(value) >= 1e9:
-        return f"{sign}{value / 1e9:.2f}bn"
-    if abs(value) >= 1e6:
-        return f"{sign}{value / 1e6:.2f}m"
-    return f"{sign}{value:,.0f}"
-
-
-def card_notes(notes: Mapping[str, str], summary: Mapping[str, Any],
-               outcomes: pd.DataFrame) -> dict[str, str]:
-    """Return the cards' probability statements, saying when a card's own value is atypical.
-
-    Parameters
-    ----------
-    notes : mapping of str to str
-        :func:`probability_notes` by card key.
-    summary : mapping
-        :func:`slack_sim.metrics.outcomes` of the scenario at the sliders' values.
-    outcomes : pandas.DataFrame
-        The ensemble's outcomes (one row per future).
-
-    Returns
-    -------
-    dict of str to str
-        The notes, the harm and wait ones followed by :func:`rank_note` when it says
-        something.
-    """
-    out = dict(notes)
-    for card_key, outcome in (("harm", "cumulative_harm"), ("wait", "peak_waiting_time")):
-        rank = rank_note(float(summary[outcome]), outcomes[outcome].to_numpy(dtype=float))
-        if rank and card_key in out:
-            out[card_key] += " " + rank
-    return out
-
-
-def rank_note(value: float, futures: np.ndarray, *, lower_is: str = "better") -> str:
-    """Return where a card's own value sits among the futures, when it is far from the middle.
-
-    The cards show the sliders' own values; the futures spread around them. When the own
-    value is below the 25th or above the 75th percentile of the futures, a finance officer
-    should be told, or the card reads as typical when it is not.
-
-    Parameters
-    ----------
-    value : float
-        The card's value (the scenario run at the sliders' own values).
-    futures : numpy.ndarray
-        The same outcome in each future.
-    lower_is : {"better", "worse"}
-        Whether a lower value is the better one (harm, waiting: "better").
-
-    Returns
-    -------
-    str
-        For example "The sliders' own value is better than 92% of the futures." or ``""``
-        when it lies between the quartiles (or there are no finite futures).
-
-    Examples
-    --------
-    >>> rank_note(1.0, np.arange(2.0, 12.0))
-    "The sliders' own value is better than 100% of the futures."
-    >>> rank_note(6.0, np.arange(2.0, 12.0))
-    ''
-    """
-    values = np.asarray(futures, dtype=float)
-    values = values[np.isfinite(values)]
-    if not len(values) or not np.isfinite(value):
-        return ""
-    below = float(np.mean(values < value))
-    above = float(np.mean(values > value))
-    good, bad = (above, below) if lower_is == "better" else (below, above)
-    if good > 0.75:
-        return f"The sliders' own value is better than {percent(good)} of the futures."
-    if bad > 0.75:
-        return f"The sliders' own value is worse than {percent(bad)} of the futures."
-    return ""
-
-
-def short_notes(outcomes: pd.DataFrame, *, baseline_label: str = "the baseline") -> dict[str, str]:
-    """Return the one-line probability under a central-estimate card, where it adds to it.
-
-    The harm and wait cards' statements are their 90% ranges, so only the NPV card (the
-    chance of a net saving against the baseline), the recovery card (the chance it never
-    recovers) and the reserves card (the chance they run out) get one.
-
-    Parameters
-    ----------
-    outcomes : pandas.DataFrame
-        :attr:`slack_sim.Ensemble.outcomes`: one row per future.
-    baseline_label : str
-        The baseline's name.
-
-    Returns
-    -------
-    dict of str to str
-        By card key; empty without futures.
-    """
-    n = len(outcomes)
-    if n == 0:
-        return {}
-    notes: dict[str, str] = {}
-    if "net_present_saving" in outcomes.columns:
-        saving = outcomes["net_present_saving"].to_numpy(dtype=float)
-        if np.nanmax(np.abs(saving)) >= 0.5:
-            notes["npv"] = (f"Net saving against {baseline_label} positive in "
-                            f"{percent(float(np.mean(saving > 0)))} of {n} futures.")
-    if "main_shock" in outcomes.columns and (outcomes["main_shock"] > 0).any():
-        failed = outcomes["did_not_recover"].to_numpy(dtype=bool)
-        notes["recovery"] = f"Did not recover in {percent(float(np.mean(failed)))} of {n} futures."
-    ran_out = np.isfinite(outcomes["reserves_runway_year"].to_numpy(dtype=float))
-    notes["reserves"] = f"Run out in {percent(float(np.mean(ran_out)))} of {n} futures."
-    return notes
-
-
-def probability_notes(
-    outcomes: pd.DataFrame, *, baseline_label: str = "the baseline"
-) -> dict[str, str]:
-    """Return one probability statement per headline card, from an ensemble's outcomes.
-
-    Parameters
-    ----------
-    outcomes : pandas.DataFrame
-        :attr:`slack_sim.Ensemble.outcomes`: one row per future (member).
-    baseline_label : str
-        The baseline's name (``net_present_saving`` is against it).
-
-    Returns
-    -------
-    dict of str to str
-        By card key (:func:`cards`): ``"npv"`` (share of futures with a positive net
-        saving against the baseline), ``"harm"`` and ``"wait"`` (percentiles),
-        ``"recovery"`` (share that did not recover; only with a shock) and ``"reserves"``
-        (share where reserves run out by the end of the run). A future where a value is
-        missing counts as not meeting the condition, as in
-        :meth:`slack_sim.Ensemble.probability`.
-    """
-    n = len(outcomes)
-    notes: dict[str, str] = {}
-    if n == 0:
-        return notes
-
-    def share(mask: np.ndarray) -> str:
-        return percent(float(np.mean(mask)))
-
-    if "net_present_saving" in outcomes.columns:
-        saving = outcomes["net_present_saving"].to_numpy(dtype=float)
-        if np.nanmax(np.abs(saving)) < 0.5:  # under 50p: the same spending as the baseline
-            notes["npv"] = f"Same spending as {baseline_label} in all {n} futures."
-        else:
-            with np.errstate(invalid="ignore"):
-                positive = saving > 0
-            low, mid, high = np.nanpercentile(saving, [5, 50, 95])
-            notes["npv"] = (f"Net saving against {baseline_label} positive in "
-                            f"{share(positive)} of {n} futures (median "
-                            f"{money(mid, signed=True)}; 90% between "
-                            f"{money(low, signed=True)} and "
-                            f"{money(high, signed=True)}).")
-    harm = outcomes["cumulative_harm"].to_numpy(dtype=float)
-    low, mid, high = np.nanpercentile(harm, [5, 50, 95])
-    notes["harm"] = (f"Harm {_compact(low)} to {_compact(high)} person-months in 90% of "
-                     f"{n} futures (median {_compact(mid)}).")
-    wait = outcomes["peak_waiting_time"].to_numpy(dtype=float)
-    mid, p90 = np.nanpercentile(wait, [50, 90])
-    notes["wait"] = (f"Peak wait under {p90:,.1f} months in 90% of {n} futures "
-                     f"(median {mid:,.1f}).")
-    if "main_shock" in outcomes.columns and (outcomes["main_shock"] > 0).any():
-        failed = outcomes["did_not_recover"].to_numpy(dtype=bool)
-        rec = outcomes["recovery_months"].to_numpy(dtype=float)
-        text = f"Did not recover in {share(failed)} of {n} futures"
-        if np.isfinite(rec).any():
-            text += (f"; where it recovered, a median {np.nanmedian(rec):.0f} months after "
-                     "the shock ended")
-        notes["recovery"] = text + "."
-    runway = outcomes["reserves_runway_year"].to_numpy(dtype=float)
-    ran_out = np.isfinite(runway)
-    text = f"Reserves run out by {HORIZON} in {share(ran_out)} of {n} futures"
-    if ran_out.any():
-        text += f" (median {np.median(runway[ran_out]):.0f} where they do)"
-    notes["reserves"] = text + "."
-    return notes
-
-
-def _cell_text(value: Any, units: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value)
-    x = float(value)
-    sign = "-" if x < 0 else ""
-    if units.startswith("GBP per resident"):
-        return f"{sign}£{abs(x):,.2f}"
-    if units.startswith("GBP"):
-        return money(x, style="pounds")
-    if units == "%":
-        return f"{x:.1%}"
-    if units == "year":
-        return f"{x:.0f}"
-    if units in ("person-months", "people"):
-        return f"{x:,.1f}" if abs(x) < 1000 else f"{x:,.0f}"
-    if units == "decimal year":
-        return f"{x:.2f}"
-    return f"{x:,.2f}"
-
-
-def format_comparison(table: pd.DataFrame) -> pd.DataFrame:
-    """Return a :func:`slack_sim.compare` table as text, formatted by each row's units.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        From :func:`slack_sim.compare`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same rows and columns, every cell a string (money as pounds, shares as %), so
-        mixed numbers and words display cleanly.
-    """
-    out = table.copy()
-    for key, row in table.iterrows():
-        units = str(row["units"])
-        for col in table.columns[2:]:
-            cell = row[col]
-            if " - " in str(col) and cell is not None and not isinstance(cell, str):
-                text = _cell_text(cell, units)
-                out.at[key, col] = text if text.startswith("-") else "+" + text
-            else:
-                out.at[key, col] = _cell_text(cell, units)
-    return out.astype(str)
