@@ -98,6 +98,8 @@ def fit_profile(
     fit = calibrate(base, data, list(fit_spec["parameters"]), evidence=evidence_prior(),
                     discrepancy=float(fit_spec["discrepancy"]), starts=int(fit_spec["starts"]),
                     refine=int(fit_spec["refine"]), seed=int(fit_spec["seed"]),
+                    profile_points=int(fit_spec.get(
+                        "council_profile_points" if council else "profile_points", 8)),
                     progress=lambda stage, frac: say(f"calibrating ({stage})", 0.3 * frac))
     n = futures or int(hm_spec["council_futures" if council else "futures"])
     say("history matching", 0.3)
