@@ -102,6 +102,8 @@ BATHTUB = storyline.step("bathtub")
         (_broken(BATHTUB, answers={"before": "a", "after": "b"}),
          "are not the rule's answers"),
         (_broken(BATHTUB, notes={"sometime": "x"}), "notes for unknown answers"),
+        (_broken(BATHTUB, chart=storyline.Chart(variables=("Crisis queue",), present=1)),
+         "presenter chart 1 is not one of the 1 charts drawn"),
     ],
 )
 def test_unknown_names_fail_validation(broken, message):

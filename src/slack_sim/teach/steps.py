@@ -99,6 +99,9 @@ class Chart:
         Legend labels by run key, replacing the runs' labels in this chart.
     window : tuple of float or None
         Years shown (start, end); ``None`` for the whole horizon.
+    present : int
+        The chart presenter mode shows (it has room for one): an index into
+        ``variables``; the one that settles the answer the room is likeliest to get wrong.
     """
 
     variables: tuple[str, ...] = ()
@@ -108,6 +111,7 @@ class Chart:
     title: str = ""
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     window: tuple[float, float] | None = None
+    present: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,7 +252,10 @@ STORYLINE: tuple[Step, ...] = (
             Run("baseline", "No austerity", "baseline"),
             Run("austerity", "Austerity", "austerity", colour=1),
         ),
-        chart=Chart(variables=("Early help spending", "Spending on children looked after")),
+        # presenter mode shows the care chart: that early help falls the room expects; that
+        # care spending rises while the budget falls is what "both fall" gets wrong
+        chart=Chart(variables=("Early help spending", "Spending on children looked after"),
+                    present=1),
         answers={
             "both-fall": "Both fall: the cut is shared",
             "cut-only": "Early help falls; care spending stays about the same (within 1%)",
