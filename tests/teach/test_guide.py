@@ -29,6 +29,11 @@ def test_the_guide_gives_each_steps_share_of_futures():
         assert f"holds in {held}" == result.text(), f"step {number}"
     assert f"at least {HOLDS_AT:.0%}" in _section("### How sure each answer is")
     assert f"{FUTURES} plausible futures" in GUIDE
+    # each step's futures are named as the page names them: history-consistent for England
+    sources = {step_robustness(step.key).source for step in STORYLINE}
+    assert "futures consistent with 2010-2020" in sources
+    for source in sources:
+        assert f"{FUTURES} {source}" in _section("### How sure each answer is")
 
 
 def test_the_guide_quotes_the_session_store_and_the_presenter_screen():
@@ -58,3 +63,13 @@ def test_switching_r2_or_r3_off_lets_the_status_quo_recover(switch):
     switched = storyline.run_step(step, overrides={switch: 0}).verdict.numbers
     assert default is None, "with both loops on the status quo does not recover"
     assert switched["recovery_months_against"] is not None
+
+
+def test_switching_r1_off_shrinks_the_shift_of_step_2():
+    # the guide: "early help falls less and care spending rises less" with R1 off
+    assert "early help falls less and care spending rises less" in GUIDE
+    step = storyline.step("austerity")
+    default = storyline.run_step(step).verdict.numbers
+    switched = storyline.run_step(step, overrides={"Switch R1 firefighting trap": 0}).verdict
+    assert default["cut_change"] < switched.numbers["cut_change"] < 0
+    assert default["shifted_change"] > switched.numbers["shifted_change"]

@@ -62,6 +62,25 @@ def test_a_fragile_verdict_is_caught():
     assert not result.robust and result.share < HOLDS_AT
 
 
+def test_the_fragile_old_austerity_and_partnership_verdicts_are_caught():
+    # step 2 as it was: prevention's fall at the month the cut is deepest against the cut
+    # (that month moves with the shape of the austerity path); step 7 as it was: "back down
+    # within 2 years" (a long erosion time or a large collaboration boost takes it past two)
+    old = (dataclasses.replace(storyline.step("austerity"),
+                               answers={"more": "m", "about": "a", "less": "l"},
+                               rule=storyline.CutDepth("austerity", "baseline",
+                                                       "Prevention spending")),
+           dataclasses.replace(storyline.step("partnership"),
+                               answers={"within-2": "w", "2-5": "t", "lasts": "l"},
+                               rule=storyline.FadeTime("old habits", "Partnership strength",
+                                                       bins=(("within-2", 24.0),
+                                                             ("2-5", 60.0)))))
+    for item in old:
+        result = robustness(item, n=200, model=MODEL)
+        assert result.source == "futures consistent with 2010-2020"
+        assert not result.robust and result.share < HOLDS_AT, item.key
+
+
 def test_the_share_is_worded_for_the_screen():
     result = Robustness("x", "a", {"a": 470, "b": 30}, 500, "plausible futures")
     assert result.holds == 470 and result.share == pytest.approx(0.94)

@@ -102,6 +102,8 @@ BATHTUB = storyline.step("bathtub")
         (_broken(BATHTUB, answers={"before": "a", "after": "b"}),
          "are not the rule's answers"),
         (_broken(BATHTUB, notes={"sometime": "x"}), "notes for unknown answers"),
+        (_broken(BATHTUB, chart=storyline.Chart(variables=("Crisis queue",), present=1)),
+         "presenter chart 1 is not one of the 1 charts drawn"),
     ],
 )
 def test_unknown_names_fail_validation(broken, message):
@@ -131,8 +133,10 @@ def test_every_answer_is_computed_and_is_a_candidate(step):
 #: the loops a step's explanation names: switching them off must change its answer.
 SENSITIVE = [
     ("bathtub", {"Shock 1 suppressed presentation": 0}, "during"),
-    ("austerity", {"Statutory protection": 0}, "less"),
-    ("austerity", {"Switch R1 firefighting trap": 0}, "about"),
+    # prevention that resolves almost nothing (loop B3 near zero): the cut lands on early
+    # help and no more children come into care
+    ("austerity", {"Prevention effectiveness": 0.05}, "cut-only"),
+    ("austerity", {"Austerity depth": 0}, "no-cut"),
     ("saves-then-costs", {"Prevention effectiveness": 0.8, "Prevention deadweight": 0},
      "2015-2019"),
     ("saves-then-costs", {"Prevention deadweight": 0, "Time to escalate": 6}, "2020-2029"),
@@ -141,7 +145,7 @@ SENSITIVE = [
     ("tipping-point", {"Shock 1 length": 6}, "both"),
     # the same slack in both runs: the same harm
     ("slack", {"Slack target": 0.3}, "same"),
-    ("partnership", {"Partnership erosion time": 24}, "2-5"),
+    ("partnership", {"Partnership erosion time": 60}, "4-8"),
     # since the budget rule pays for a ring fence, statutory protection no longer flips it;
     # prevention that pays for itself (no deadweight, high effectiveness) does
     ("invest-to-save", {"Prevention effectiveness": 0.8, "Prevention deadweight": 0}, "both"),
@@ -189,6 +193,18 @@ def test_rules_read_the_numbers_they_are_given():
                      "Funding cut fraction": [0.0, 0.2, 0.1]})
         b = _frames({"Prevention spending": [100.0] * 3, "Funding cut fraction": [0.0] * 3})
         assert cut.decide({"a": a, "b": b}, settings).answer == expected
+    shift = storyline.Shift("a", "b", "Early help spending", "Care", years=(2019.0, 2020.0))
+    for early, care, expected in ((0.8, 1.05, "shift"), (0.8, 1.005, "cut-only"),
+                                  (0.8, 0.9, "both-fall"), (0.995, 1.05, "no-cut"),
+                                  (1.1, 0.9, "no-cut")):
+        # the span is 2019 only: a different value from 2020 must not count
+        a = _frames({"Early help spending": [100 * early] * 12 + [1.0] * 12,
+                     "Care": [50 * care] * 12 + [1e6] * 12})
+        b = _frames({"Early help spending": [100.0] * 24, "Care": [50.0] * 24})
+        verdict = shift.decide({"a": a, "b": b}, settings)
+        assert verdict.answer == expected, (early, care)
+        assert verdict.numbers["cut_change"] == pytest.approx(early - 1)
+        assert verdict.numbers["shifted_change"] == pytest.approx(care - 1)
 
 
 #: Settings under which halving prevention costs more than it saves within the run (on v2's

@@ -1,5 +1,6 @@
 """The Teach page's forgiving sessions, driven headless with Streamlit's AppTest."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,20 @@ def test_the_store_is_bounded_expiring_and_never_shares_a_record():
         store.save("short", {})
     with pytest.raises(ValueError, match="session record: .* bytes is outside"):
         store.save(a, {"x": "y" * session_store.MAX_RECORD_BYTES})
+
+
+def test_presenter_mode_shows_the_steps_chosen_chart():
+    # step 2 draws early help and care spending; on a projector there is room for one, and
+    # the step names the care chart (the half of its answer "both fall" gets wrong)
+    assert SECOND.chart.present == 1
+    wanted = SECOND.chart.variables[SECOND.chart.present]
+    titles = {}
+    for present in ("1", "0"):
+        at = _open(page="teach", step="2", present=present)
+        at.radio(key=f"teach:predict:{SECOND.key}").set_value(list(SECOND.answers)[0]).run()
+        at.button(key="teach:run").click().run()
+        assert not at.exception
+        titles[present] = [json.loads(c.proto.spec)["layout"]["title"]["text"]
+                           for c in at.get("plotly_chart")]
+    assert titles["1"] == [wanted]
+    assert set(SECOND.chart.variables) <= set(titles["0"]), "without presenter mode: both"

@@ -27,6 +27,7 @@ __all__ = [
     "FadeTime",
     "PeakTiming",
     "Rule",
+    "Shift",
     "StorylineError",
     "Verdict",
     "horizon_text",
@@ -285,6 +286,80 @@ class CutDepth(Rule):
         return (f"at the month the {self.cut.lower()} is largest in '{self.run}', the fall of "
                 f"{self.variable.lower()} against '{self.reference}' compared with that cut "
                 f"(within {self.tolerance:.0%} counts as about the same)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Shift(Rule):
+    """Where a cut lands over a span of years: does ``cut`` fall while ``shifted`` rises.
+
+    Each variable's total over the years ``years`` (from the start of the first to the
+    start of the second) in ``run`` is compared with its total in ``reference``: a change
+    below ``-tolerance`` (a fraction) is a fall, above ``tolerance`` a rise, otherwise the
+    same. The answer is ``"shift"`` when ``cut`` falls and ``shifted`` rises,
+    ``"cut-only"`` when ``cut`` falls and ``shifted`` stays the same, ``"both-fall"`` when
+    both fall, and ``"no-cut"`` when ``cut`` does not fall. Totals over years, not one
+    month, so a slow stock (prevention capacity is cut over months) and the month the cut
+    is deepest (which moves with the shape of the austerity path) do not decide the answer.
+    """
+
+    run: str
+    reference: str
+    cut: str
+    shifted: str
+    years: tuple[float, float]
+    tolerance: float = 0.01
+
+    @property
+    def keys(self) -> tuple[str, ...]:  # noqa: D102
+        return ("shift", "cut-only", "both-fall", "no-cut")
+
+    @property
+    def runs(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.run, self.reference)
+
+    @property
+    def variables(self) -> tuple[str, ...]:  # noqa: D102
+        return (self.cut, self.shifted)
+
+    def _change(self, frames: Frames, variable: str) -> float:
+        first, last = self.years
+        totals = []
+        for key in (self.run, self.reference):
+            series = frames[key][variable]
+            times = np.asarray(series.index, dtype=float)
+            totals.append(float(series[(times >= first - 1e-6) & (times < last - 1e-6)].sum()))
+        return totals[0] / totals[1] - 1.0
+
+    def decide(self, frames: Frames, settings: Settings,  # noqa: D102
+               labels: Labels | None = None) -> Verdict:
+        cut, shifted = self._change(frames, self.cut), self._change(frames, self.shifted)
+        if cut >= -self.tolerance:
+            answer = "no-cut"
+        elif shifted > self.tolerance:
+            answer = "shift"
+        elif shifted < -self.tolerance:
+            answer = "both-fall"
+        else:
+            answer = "cut-only"
+
+        def words(change: float) -> str:
+            if abs(change) <= self.tolerance:
+                return f"within {self.tolerance:.0%} of"
+            return f"{_share(abs(change))} {'below' if change < 0 else 'above'}"
+
+        first, last = self.years
+        ref = run_name(labels, self.reference)
+        detail = (f"From {first:.0f} to {last - 1:.0f}, {self.cut.lower()} is "
+                  f"{words(cut)} the '{ref}' run and {self.shifted.lower()} is "
+                  f"{words(shifted)} it.")
+        return Verdict(answer, detail, {"cut_change": cut, "shifted_change": shifted})
+
+    def describe(self) -> str:  # noqa: D102
+        first, last = self.years
+        return (f"the change in total {self.cut.lower()} and in total "
+                f"{self.shifted.lower()} of '{self.run}' against '{self.reference}' from "
+                f"{first:.0f} to {last - 1:.0f} (a change under {self.tolerance:.0%} counts "
+                "as the same)")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -96,6 +96,10 @@ def validate(steps: Sequence[Step] = STORYLINE, *, model: Model | None = None) -
             problems.append(f"{where}: a level chart needs at least one variable")
         if chart.kind == "cumulative-saving" and not (chart.policies and chart.reference):
             problems.append(f"{where}: a cumulative-saving chart needs policies and a reference")
+        drawn = len(chart.variables) if chart.kind == "level" else 1
+        if not 0 <= chart.present < drawn:
+            problems.append(f"{where}: presenter chart {chart.present} is not one of the "
+                            f"{drawn} charts drawn (0 to {drawn - 1})")
         if set(item.answers) != set(item.rule.keys):
             problems.append(f"{where}: candidate answers {sorted(item.answers)} are not the "
                             f"rule's answers {sorted(item.rule.keys)}")

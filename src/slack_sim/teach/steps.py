@@ -19,10 +19,10 @@ from ..analysis.tipping import RB3_SHOCK
 from ..model.calendar import START_YEAR
 from ..scenarios import DEFAULT_PROFILE, Scenario, preset
 from .outcome_rules import BothOrEither, CrossoverYear, HarmAgainst
-from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule, horizon_text
+from .rules import Direction, FadeTime, PeakTiming, Rule, Shift, horizon_text
 
-__all__ = ["CLEAN_SHOCK", "RECOVERY_YEARS", "STORYLINE", "TEACHING_PROFILE", "TIPPING_SHOCK",
-           "Chart", "Run", "Step", "step"]
+__all__ = ["CLEAN_SHOCK", "CUT_YEARS", "FADE_YEARS", "RECOVERY_YEARS", "STORYLINE",
+           "TEACHING_PROFILE", "TIPPING_SHOCK", "Chart", "Run", "Step", "step"]
 
 #: The first year of the model run and its last month, as the step texts write them.
 _Y0 = int(START_YEAR)
@@ -99,6 +99,9 @@ class Chart:
         Legend labels by run key, replacing the runs' labels in this chart.
     window : tuple of float or None
         Years shown (start, end); ``None`` for the whole horizon.
+    present : int
+        The chart presenter mode shows (it has room for one): an index into
+        ``variables``; the one that settles the answer the room is likeliest to get wrong.
     """
 
     variables: tuple[str, ...] = ()
@@ -108,6 +111,7 @@ class Chart:
     title: str = ""
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     window: tuple[float, float] | None = None
+    present: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,6 +178,19 @@ TIPPING_SHOCK: dict[str, float] = {**CLEAN_SHOCK, "Shock 1 length": 24.0,
 #: shock's end" (a recovery always states in how long).
 RECOVERY_YEARS = 3
 
+#: The austerity step's years (from the start of the first to the start of the second): the
+#: 2010s after the first budget year. Totals over the years, not the month the cut is deepest:
+#: that month moves with the shape of the austerity path (a front-loaded cut is deepest in
+#: 2010, before prevention capacity, a slow stock, has been cut), and it split the old
+#: question ("by more than the cut, about as much or less?") three ways across the futures.
+CUT_YEARS: tuple[float, float] = (2011.0, 2020.0)
+
+#: The partnership step's first answer: "back down within this many years of the shock's
+#: end". In the history-consistent futures of England the fade takes 13 months at the median
+#: and 28 at the 90th percentile; "within 2 years" held in only 83% of them (a long partnership
+#: erosion time or a large collaboration boost takes it past two years), "within 4" in 99%.
+FADE_YEARS = 4
+
 #: The tipping-point step's council and shock: the RB3 shock made two years long, 10% of
 #: staff off sick, in a council planned with 35% spare capacity. Checked across 500
 #: plausible futures (:mod:`slack_sim.teach.robustness`): a 30% surge is back within
@@ -226,28 +243,36 @@ STORYLINE: tuple[Step, ...] = (
     Step(
         key="austerity",
         title="Austerity: where the cuts land",
-        question=("Austerity cuts the service's funding, and the council protects its "
-                  "statutory (crisis) services. Compared with no austerity, does prevention "
-                  "spending fall by more than the funding cut, by about as much, or by less?"),
+        question=("Austerity cuts the service's funding through the 2010s, and the council "
+                  "protects its statutory (crisis) services. Over "
+                  f"{CUT_YEARS[0]:.0f} to {CUT_YEARS[1] - 1:.0f}, compared "
+                  "with no austerity, what happens to early help (prevention) spending and "
+                  "to spending on children looked after?"),
         runs=(
             Run("baseline", "No austerity", "baseline"),
             Run("austerity", "Austerity", "austerity", colour=1),
         ),
-        chart=Chart(variables=("Early help spending", "Spending on children looked after")),
+        # presenter mode shows the care chart: that early help falls the room expects; that
+        # care spending rises while the budget falls is what "both fall" gets wrong
+        chart=Chart(variables=("Early help spending", "Spending on children looked after"),
+                    present=1),
         answers={
-            "more": "By more than the funding cut",
-            "about": "By about as much as the funding cut",
-            "less": "By less than the funding cut",
+            "both-fall": "Both fall: the cut is shared",
+            "cut-only": "Early help falls; care spending stays about the same (within 1%)",
+            "shift": "Early help falls and care spending rises",
+            "no-cut": "Early help does not fall",
         },
-        rule=CutDepth("austerity", "baseline", "Prevention spending"),
-        loops=("R1",),
+        rule=Shift("austerity", "baseline", "Early help spending",
+                   "Spending on children looked after", years=CUT_YEARS),
+        loops=("B3", "R1"),
         explanation=(
             "Crises must be answered, so statutory spending is protected and the cut lands on "
             "what the council does not have to do: prevention and the rest of early help. "
-            "Then loop R1, the firefighting trap, deepens it: crisis pressure pulls "
-            "prevention staff into crisis work and rising statutory costs (more children "
-            "looked after, each costing more) squeeze the prevention budget, so more needs "
-            "escalate into crises, which raises the pressure again. Money moves 'from "
+            "With less prevention, loop B3 (prevention resolves needs before they become "
+            "crises) weakens: more needs escalate, more children come into care, and care "
+            "spending rises while the budget falls. Loop R1, the firefighting trap, deepens "
+            "it: crisis pressure pulls prevention staff into crisis work and rising "
+            "statutory costs squeeze the prevention budget again. Money moves 'from "
             "preventative to responsive, from discretionary to statutory' (RSA 2017)."),
         notebook="02-austerity-and-the-firefighting-trap",
     ),
@@ -399,12 +424,13 @@ STORYLINE: tuple[Step, ...] = (
         ),
         chart=Chart(variables=("Partnership strength",), window=(2015.0, 2035.0)),
         answers={
-            "within-2": "Within 2 years of the shock's end",
-            "2-5": "2 to 5 years",
-            "lasts": "It stays above for more than 5 years",
+            "within-4": f"Within {FADE_YEARS} years of the shock's end",
+            "4-8": f"{FADE_YEARS} to {2 * FADE_YEARS} years",
+            "lasts": f"It stays above for more than {2 * FADE_YEARS} years",
         },
         rule=FadeTime("old habits", "Partnership strength",
-                      bins=(("within-2", 24.0), ("2-5", 60.0)), lasts="lasts", shock=1),
+                      bins=(("within-4", 12.0 * FADE_YEARS), ("4-8", 24.0 * FADE_YEARS)),
+                      lasts="lasts", shock=1),
         loops=("R4",),
         explanation=(
             "Partnership strength is a stock of trust: built slowly through joint work, "

@@ -32,7 +32,16 @@ from ..model.calendar import month_text
 from .log import LogEntry, log_entry, session_markdown
 from .outcome_rules import BothOrEither, CrossoverYear, HarmAgainst, RecoveryAndCost
 from .robustness import FUTURES, HOLDS_AT, Robustness, robustness, step_robustness
-from .rules import CutDepth, Direction, FadeTime, PeakTiming, Rule, StorylineError, Verdict
+from .rules import (
+    CutDepth,
+    Direction,
+    FadeTime,
+    PeakTiming,
+    Rule,
+    Shift,
+    StorylineError,
+    Verdict,
+)
 from .runner import StepResult, chart_series, run_step, validate
 from .steps import CLEAN_SHOCK, STORYLINE, TEACHING_PROFILE, Chart, Run, Step, step
 
@@ -54,6 +63,7 @@ __all__ = [
     "Robustness",
     "Rule",
     "Run",
+    "Shift",
     "Step",
     "StepResult",
     "StorylineError",

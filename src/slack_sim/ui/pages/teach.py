@@ -374,7 +374,7 @@ def _details(item: storyline.Step, entry: storyline.LogEntry, model: Model) -> N
 def _charts(item: storyline.Step, model: Model, *, present: bool) -> None:
     figures = step_figures(step_result(item.key), model, present=present)
     if present:
-        figures = figures[:1]
+        figures = [figures[item.chart.present]]
     with st.container(key="teach-chart"):
         for i, (col, fig) in enumerate(zip(st.columns(len(figures)), figures, strict=True)):
             col.plotly_chart(fig, theme=None, key=f"teach:chart:{item.key}:{i}",
