@@ -79,22 +79,6 @@ def test_unknown_preset_and_profile():
         ss.preset("baseline", profile="mars")
 
 
-def test_stale_model_version_warns_and_lists_differences(tmp_path):
-    sc = ss.preset("austerity")
-    data = sc.to_dict()
-    data["model_version"] = "0000000000000000"
-    data["settings"]["Slack target"] = 0.3
-    data["settings"]["Old lever"] = 1.0
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps(data))
-    with pytest.warns(ss.ScenarioVersionWarning) as rec:
-        back = ss.load_scenario(path)
-    message = str(rec[0].message)
-    assert "0000000000000000" in message and "Old lever" in message
-    assert "Slack target: 0.3 -> 0.15" in message
-    assert back == sc
-
-
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
