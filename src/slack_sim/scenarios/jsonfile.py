@@ -65,8 +65,8 @@ def read_scenario_json(text: str | bytes) -> dict[str, Any]:
 
 #: The fields of a scenario file and their JSON types.
 _FIELDS: dict[str, type] = {"format": str, "format_version": int, "model_version": str,
-                            "profile_version": str, "name": str, "description": str, "profile": str, "values": dict,
-                            "settings": dict}
+                            "profile_version": str, "name": str, "description": str,
+                            "profile": str, "values": dict, "settings": dict}
 _KIND_NAMES = {str: "text", int: "a whole number", dict: "an object"}
 #: Most nesting a scenario file may have (it needs 2).
 MAX_DEPTH = 8

@@ -17,7 +17,7 @@ from typing import Any
 from ..model import Model, load_model
 from .jsonfile import FORMAT, FORMAT_VERSION, read_scenario_json
 from .library import DEFAULT_PRESET, DEFAULT_PROFILE, preset_info, profile_info, profile_values
-from .values import ScenarioError, ScenarioVersionWarning, check_value
+from .values import ScenarioVersionWarning, check_value
 
 __all__ = ["Scenario", "preset", "profile_version"]
 
@@ -138,8 +138,10 @@ class Scenario:
         return {k: v for k, v in self.settings(model=model).items() if defaults.get(k) != v}
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form, with the model's and the profile's versions and
-        the full settings (which a later load compares, to say what changed)."""
+        """Return the JSON-ready form: the model's and the profile's versions, the settings.
+
+        The full settings are saved so that a later load can say what changed.
+        """
         model = load_model()
         return {
             "format": FORMAT,
