@@ -17,7 +17,7 @@ from typing import Any
 from ..model import Model, load_model
 from .jsonfile import FORMAT, FORMAT_VERSION, read_scenario_json
 from .library import DEFAULT_PRESET, DEFAULT_PROFILE, preset_info, profile_info, profile_values
-from .values import ScenarioVersionWarning, check_value
+from .values import ScenarioError, ScenarioVersionWarning, check_value
 
 __all__ = ["Scenario", "preset", "profile_version"]
 
@@ -193,6 +193,14 @@ class Scenario:
         """
         data = read_scenario_json(text)
         model = load_model()
+        if data.get("model_version") == model.version:  # for this model: every name known
+            unknown = sorted(set(data.get("settings") or {}) - set(model.settable))
+            if unknown:
+                raise ScenarioError(
+                    f"scenario file: settings: unknown variable(s) "
+                    f"{', '.join(map(repr, unknown[:5]))}{' ...' if len(unknown) > 5 else ''}"
+                    " (the file says it is for this model version, whose settings these "
+                    "are not)")
         scenario = cls(
             profile=data["profile"],
             values=data["values"],

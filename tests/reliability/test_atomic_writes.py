@@ -1,0 +1,84 @@
+"""Defect class 1: every output is written atomically; nothing partial is left behind.
+
+The writers are stopped mid-write deterministically: the CLI runs in a subprocess whose
+file-size limit (``RLIMIT_FSIZE``) is below the output's size, so the kernel kills it
+(SIGXFSZ) in the middle of writing the file, whatever the writer. The previous good file
+must still be at the destination, byte for byte.
+"""
+
+import os
+import resource
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from slack_sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+LIMIT = 64_000  # bytes: well under every output below
+
+
+def _killed_mid_write(args, cwd):
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.run([sys.executable, "-m", "slack_sim.cli.main", *args], cwd=cwd,
+                          env=env, capture_output=True, preexec_fn=limit, timeout=600)
+    return proc
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    (["run"], "x.csv"),
+    (["compare", "--preset", "baseline", "--preset", "austerity"], "x.xlsx"),
+    (["doc", "--format", "csv"], "x.csv"),
+])
+def test_a_writer_killed_mid_write_leaves_the_previous_file(tmp_path, args, name):
+    target = tmp_path / name
+    assert main([*args, "--out", str(target)]) == 0
+    good = target.read_bytes()
+    assert len(good) > 2 * LIMIT
+    proc = _killed_mid_write([*args, "--out", name], tmp_path)
+    assert proc.returncode == -signal.SIGXFSZ, proc.stderr.decode()[-500:]
+    assert target.read_bytes() == good
+
+
+def test_dev_full_is_one_line_naming_it_and_stays_a_device(tmp_path, capsys):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    for argv in (["run", "--out", "/dev/full"], ["save", "--out", "/dev/full"],
+                 ["compare", "--preset", "baseline", "--out", "/dev/full"],
+                 ["doc", "--out", "/dev/full"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "'/dev/full'" in err and "No space left" in err, err
+        assert "Exception ignored" not in err
+        # as root, renaming a temporary file over /dev/full would replace the device
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_a_device_is_written_not_replaced(tmp_path, capsys):
+    assert main(["save", "--out", "/dev/null"]) == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_successful_write_leaves_only_the_file_and_keeps_its_mode(tmp_path):
+    target = tmp_path / "s.json"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    assert main(["save", "--out", str(target)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640 and target.read_text() != "old"
+
+
+def test_a_link_is_followed_not_replaced(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert main(["save", "--out", str(link)]) == 0
+    assert link.is_symlink() and '"slack-sim scenario"' in real.read_text()
