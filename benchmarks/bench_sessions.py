@@ -42,7 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CARDS = "document.querySelectorAll('[data-testid=\"stMetricValue\"]').length === 5"
+#: The five headline cards drawn (the finance cards below them are metrics too).
+CARDS = ("document.querySelectorAll('.st-key-cards [data-testid=\"stMetricValue\"]')"
+         ".length === 5")
 
 
 def free_port() -> int:

@@ -73,5 +73,23 @@ def test_a_link_cannot_put_markup_on_the_page(query):
     assert shown, "the bad link was not reported"
     # Streamlit renders these boxes as Markdown (with HTML off): an unescaped [text](url)
     # is a link, ![x](url) an image; escaped brackets and parentheses are plain text
-    assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", shown), shown
-    assert "<img" not in shown and "<script" not in shown
+    assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", shown), shown  # link, image
+    assert not re.search(r"https?://", shown), shown  # an automatic link
+    assert not re.search(r"(?<!\\)<", shown), shown  # a tag
+
+
+@pytest.mark.parametrize("text", [
+    "[Click here to fix](http://127.0.0.1:8713/phish)", "![x](http://127.0.0.1:8713/t.png)",
+    "<img src=x onerror=alert(1)>", ":red[alarm] :material/warning:", "$\\frac{1}{0}$",
+    "**bold** _it_ `code` ~~gone~~", "line\n# heading\n| a | b |", "www.example.com",
+])
+def test_plain_text_leaves_no_markup(text):
+    pytest.importorskip("streamlit")
+    from slack_sim.ui.state import plain_text
+
+    out = plain_text(text)
+    assert "\n" not in out
+    assert not re.search(r"(?<!\\)[\[\]<>*_`~$:]", out), out
+    assert not re.search(r"www\.", out)
+    # what is shown, once Markdown's escapes are read, is the text as given
+    assert re.sub(r"\\(.)", r"\1", out) == text.replace("\n", " ")

@@ -9,6 +9,7 @@ Errors exit with status 2 and one clear line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from .commands import SUMMARY_COLUMNS
 from .options import CliError
 from .parser import build_parser
 
-__all__ = ["SUMMARY_COLUMNS", "build_parser", "main"]
+__all__ = ["SUMMARY_COLUMNS", "build_parser", "check_arguments", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or a usage error, already reported on one line
         return exc.code if isinstance(exc.code, int) else 2
     try:
+        check_arguments(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ScenarioVersionWarning)
             args.func(args)
@@ -67,6 +69,30 @@ def main(argv: Sequence[str] | None = None) -> int:
              "command you ran)")
         return 1
     return 0
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what every command would otherwise take silently, before it runs.
+
+    An option given as empty text (``--preset ''`` fell back to the default preset) and a
+    ``--set`` that names a variable twice (the last one won).
+
+    Raises
+    ------
+    CliError
+        One line naming the option and the value given.
+    """
+    for key, value in vars(args).items():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str) and not item.strip():
+                option = key if key == "file" else "--" + key.replace("_", "-")
+                raise CliError(f"{option}: got {item!r}, an empty value; give one or leave "
+                               "the option out")
+    names = [item.partition("=")[0].strip() for item in getattr(args, "set", None) or []]
+    twice = [n for i, n in enumerate(names) if n in names[:i]]
+    if twice:
+        raise CliError(f"--set gives {twice[0]!r} more than once; give each variable once")
 
 
 def _say(message: str) -> None:

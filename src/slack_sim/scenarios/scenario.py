@@ -230,24 +230,32 @@ def _version_change(data: dict[str, Any], scenario: Scenario, model: Model) -> s
     now_profile = profile_version(scenario.profile, model=model)
     changed = [f"{k}: {saved[k]!r} -> {current[k]!r}"
                for k in sorted(set(saved) & set(current)) if saved[k] != current[k]]
-    if (saved_profile is not None and saved_profile != now_profile) or (
-            saved_profile is None and changed and not heads):
+    if saved_profile is not None and saved_profile != now_profile:
         heads.append(f"profile {scenario.profile!r} version {saved_profile!r}, its values "
                      f"are now version {now_profile!r} (the profile was edited or "
                      "recalibrated since)")
+    elif saved_profile is None and changed and not heads:
+        heads.append(f"profile {scenario.profile!r} as it was then (the file has no profile "
+                     f"version; the profile's values are now version {now_profile!r})")
     if not heads:
         return ""
     lines = []
     missing = sorted(set(saved) - set(model.settable))
     added = sorted(set(model.settable) - set(saved)) if saved else []
     if missing:
-        lines.append("no longer in the model: " + ", ".join(missing))
+        lines.append("no longer in the model: " + _some(missing, ", "))
     if added:
-        lines.append("new in the model (taking their defaults): " + ", ".join(added))
+        lines.append("new in the model (taking their defaults): " + _some(added, ", "))
     if changed:
-        lines.append("values that now differ: " + "; ".join(changed))
+        lines.append("values that now differ: " + _some(changed, "; "))
     detail = "; ".join(lines) if lines else "no setting differs"
     return f"scenario written for {' and '.join(heads)}: {detail}"
+
+
+def _some(items: list[str], sep: str, most: int = 12) -> str:
+    """Join at most ``most`` items, saying how many more there are."""
+    shown = sep.join(items[:most])
+    return shown + (f"{sep}and {len(items) - most} more" if len(items) > most else "")
 
 
 def preset(name: str = DEFAULT_PRESET, *, profile: str = DEFAULT_PROFILE) -> Scenario:
