@@ -8,7 +8,7 @@ Usage::
     python tools/fuzz_cli.py --kills 6  # kills per output kind (default 6)
 
 Each case is a command line that must be refused (bad values, paths, names, injections,
-nesting, huge numbers, ``/dev/full``...), run in-process through
+nesting, huge numbers, a full device...), run in-process through
 :func:`slack_sim.cli.main` in a scratch folder, each under a time limit. Its outcome is
 one of
 
@@ -33,6 +33,7 @@ import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -157,22 +158,30 @@ def cases(tmp: Path) -> list[Case]:
     # outputs: unwritable, full, missing folders, directories, every writing command
     blocker = tmp / "a-file"
     blocker.write_text("x")
-    bad_outs = ["/dev/full", str(tmp), str(blocker / "x.csv"), "/nonexistent/dir/x.csv",
-                "/proc/x.csv", "x" * 300 + ".csv", ""]
-    writers = [["run", "--out"], ["compare", "--preset", "baseline", "--preset", "austerity",
-                                  "--out"], ["doc", "--out"], ["save", "--out"]]
-    for w in writers:
-        for o in bad_outs:
-            argv = [*w, o]
-            if w[0] == "compare" and o == "/dev/full":
-                argv = [*w, "/dev/full"]
-            add(Case(f"output: {w[0]} --out", argv))
-    for o in ["/dev/full", str(blocker / "x.xlsx")]:
-        add(Case("output: compare --out xlsx", ["compare", "--preset", "baseline", "--out",
-                                                o if o != "/dev/full" else o]))
+    def full(name: str) -> str:
+        # a device that is always full; as root a private node of it, never /dev/full
+        # itself (a writer that renames over its destination would replace the device)
+        node = tmp / name
+        if not node.exists():
+            if os.geteuid() == 0:
+                os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+            else:
+                node.symlink_to("/dev/full")
+        return str(node)
+
+    bad_outs = [str(tmp), str(blocker / "x.csv"), "/nonexistent/dir/x.csv", "/proc/x.csv",
+                "x" * 300 + ".csv", ""]
+    writers = [(["run", "--out"], ".csv"),
+               (["compare", "--preset", "baseline", "--preset", "austerity", "--out"], ".xlsx"),
+               (["doc", "--out"], ".txt"), (["save", "--out"], ".json")]
+    for w, ext in writers:
+        for o in [full("full" + ext), *bad_outs]:
+            add(Case(f"output: {w[0]} --out", [*w, o]))
+    for o in [full("full2.xlsx"), full("full.csv"), str(blocker / "x.xlsx")]:
+        add(Case("output: compare --out", ["compare", "--preset", "baseline", "--out", o]))
     for cmd in (["ensemble", "-n", "8"], ["tipping-map", "--x-values", "0.1:0.2:2",
                                           "--y-values", "0:0.1:2"]):
-        for o in ["/dev/full", str(blocker / "x.csv")]:
+        for o in [full("full3.csv"), full("full.json"), str(blocker / "x.csv")]:
             add(Case(f"output: {cmd[0]} --out", [*cmd, "--out", o]))
     add(Case("output: unknown extension", ["compare", "--preset", "baseline", "--out",
                                            "x.docx"]))

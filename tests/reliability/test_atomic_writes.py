@@ -47,23 +47,43 @@ def test_a_writer_killed_mid_write_leaves_the_previous_file(tmp_path, args, name
     assert target.read_bytes() == good
 
 
-def test_dev_full_is_one_line_naming_it_and_stays_a_device(tmp_path, capsys):
-    if not Path("/dev/full").exists():
-        pytest.skip("no /dev/full")
-    for argv in (["run", "--out", "/dev/full"], ["save", "--out", "/dev/full"],
-                 ["compare", "--preset", "baseline", "--out", "/dev/full"],
-                 ["doc", "--out", "/dev/full"]):
-        assert main(argv) == 2, argv
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "'/dev/full'" in err and "No space left" in err, err
-        assert "Exception ignored" not in err
-        # as root, renaming a temporary file over /dev/full would replace the device
-        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+def _device(tmp_path, name, minor):
+    """A character device ``name`` in ``tmp_path``: /dev/full (minor 7) or /dev/null (3).
+
+    As root, a private node of the same device (renaming over the real /dev/full, as a
+    non-atomic fix once did, would replace it for every process on the machine); else a
+    link to the real one.
+    """
+    node = tmp_path / name
+    if os.geteuid() == 0:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    else:
+        real = Path("/dev/full" if minor == 7 else "/dev/null")
+        if not real.exists():
+            pytest.skip(f"no {real}")
+        node.symlink_to(real)
+    return node
+
+
+@pytest.mark.parametrize(("argv", "name"), [
+    (["run"], "full.csv"), (["save"], "full.json"), (["doc"], "full.txt"),
+    (["compare", "--preset", "baseline"], "full.xlsx"),
+    (["compare", "--preset", "baseline"], "full.csv"),
+])
+def test_a_full_device_is_one_line_naming_it_and_stays_a_device(argv, name, tmp_path,
+                                                                  capsys):
+    full = _device(tmp_path, name, 7)
+    assert main([*argv, "--out", str(full)]) == 2, argv
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and repr(str(full)) in err and "No space left" in err, err
+    assert "Exception ignored" not in err
+    assert stat.S_ISCHR(os.stat(full).st_mode), "the device was replaced"
 
 
 def test_a_device_is_written_not_replaced(tmp_path, capsys):
-    assert main(["save", "--out", "/dev/null"]) == 0
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    null = _device(tmp_path, "null.json", 3)
+    assert main(["save", "--out", str(null)]) == 0
+    assert stat.S_ISCHR(os.stat(null).st_mode)
 
 
 def test_a_successful_write_leaves_only_the_file_and_keeps_its_mode(tmp_path):

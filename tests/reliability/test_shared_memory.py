@@ -36,14 +36,19 @@ def test_the_store_never_holds_more_bytes_than_its_budget():
 
 
 def test_a_hit_keeps_an_entry_and_an_oversized_result_is_not_kept():
-    store = ByteBudgetCache(300_000)
-    store.get_or_compute("a", lambda: bytes(100_000))
-    store.get_or_compute("b", lambda: bytes(100_000))
+    store = ByteBudgetCache(450_000)  # four results of 100 kB; one result at most a quarter
+    for key in "abcd":
+        store.get_or_compute(key, lambda: bytes(100_000))
     store.get_or_compute("a", lambda: pytest.fail("a hit recomputed"))  # a is now newest
-    store.get_or_compute("c", lambda: bytes(100_000))  # evicts b, not a
+    store.get_or_compute("e", lambda: bytes(100_000))  # evicts b, the least recently used
     store.get_or_compute("a", lambda: pytest.fail("the recently used entry was evicted"))
+    calls = []
+    store.get_or_compute("b", lambda: calls.append(1) or b"")
+    assert calls == [1]
     assert store.get_or_compute("huge", lambda: bytes(200_000)) == bytes(200_000)
-    assert store.stats().bytes <= 300_000 and store.stats().entries == 2
+    assert store.stats().bytes <= 450_000
+    store.get_or_compute("huge", lambda: calls.append(2) or b"")
+    assert calls == [1, 2]  # returned, not kept
 
 
 def test_each_caller_gets_its_own_copy():
@@ -120,3 +125,16 @@ def test_every_scenario_result_of_the_app_shares_the_one_budget():
                  "excel_bytes", "tipping_result", "lever_performance", "step_result",
                  "appraisal_run", "appraisal_workbook"]:
         assert getattr(getattr(cache, name), "cache", None) is shared, name
+
+
+def test_idle_entries_expire_and_used_ones_stay():
+    store = ByteBudgetCache(10_000_000)
+    store.get_or_compute("old", lambda: bytes(1000))
+    time.sleep(0.25)
+    store.get_or_compute("new", lambda: bytes(1000))
+    assert store.expire(0.2) > 0
+    assert store.stats().entries == 1
+    store.get_or_compute("new", lambda: pytest.fail("a recently used entry expired"))
+    calls = []
+    store.get_or_compute("old", lambda: calls.append(1) or b"")
+    assert calls == [1]

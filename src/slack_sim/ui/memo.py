@@ -7,8 +7,9 @@ every result cache of the app shares one budget in bytes (:data:`DEFAULT_BUDGET_
 its pickle (made here, from our own results; nothing read from a user is unpickled), so
 its size is exactly known and no Python objects are kept for it; a hit returns a fresh
 copy (as ``st.cache_data`` does), so no session can change what another sees. The least
-recently used entries are dropped when the budget is exceeded, and when two sessions ask
-for the same key at once it is computed once, the other waiting for it.
+recently used entries are dropped when the budget is exceeded, entries unused for ten
+minutes are dropped too (so a server whose sessions have closed comes back down), and
+when two sessions ask for the same key at once it is computed once, the other waiting.
 
 The module is plain Python (no streamlit), so it can be tested on its own.
 """
@@ -22,15 +23,21 @@ import functools
 import os
 import pickle
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["DEFAULT_BUDGET_MB", "ByteBudgetCache", "CacheStats", "shared", "trim_memory"]
+__all__ = ["DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS", "ByteBudgetCache",
+           "CacheStats", "shared", "trim_memory"]
 
 #: Default budget of the shared result cache, in MB (about 150 model runs).
 DEFAULT_BUDGET_MB = 200.0
+#: Seconds an entry may go unused before the sweep drops it (10 minutes).
+DEFAULT_IDLE_SECONDS = 600.0
+#: Seconds between sweeps of the shared cache.
+SWEEP_SECONDS = 30.0
 #: Largest single result kept, as a share of the budget (a bigger one is returned, not kept).
 MAX_ENTRY_SHARE = 0.25
 
@@ -67,6 +74,7 @@ class ByteBudgetCache:
             raise ValueError(f"budget_bytes must be at least 0, got {budget_bytes}")
         self.budget = int(budget_bytes)
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._used: dict[Hashable, float] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self._pending: dict[Hashable, threading.Lock] = {}
@@ -82,13 +90,38 @@ class ByteBudgetCache:
         """Drop every entry."""
         with self._lock:
             self._entries.clear()
+            self._used.clear()
             self._bytes = 0
+
+    def expire(self, idle_seconds: float) -> int:
+        """Drop the entries not used for ``idle_seconds``; return how many bytes went.
+
+        With no sessions asking for them, results expire and the server's memory comes
+        back down (:func:`shared` does this every :data:`SWEEP_SECONDS`).
+        """
+        cutoff = time.monotonic() - idle_seconds
+        freed = 0
+        with self._lock:
+            for key in [k for k, t in self._used.items() if t < cutoff]:
+                blob = self._entries.pop(key, None)
+                self._used.pop(key, None)
+                if blob is not None:
+                    self._bytes -= len(blob)
+                    freed += len(blob)
+                    self._evictions += 1
+        return freed
+
+    def activity(self) -> int:
+        """Return the number of lookups so far (hits plus misses): a clock of use."""
+        with self._lock:
+            return self._hits + self._misses
 
     def _lookup(self, key: Hashable) -> bytes | None:
         with self._lock:
             blob = self._entries.get(key)
             if blob is not None:
                 self._entries.move_to_end(key)
+                self._used[key] = time.monotonic()
                 self._hits += 1
             return blob
 
@@ -101,9 +134,11 @@ class ByteBudgetCache:
             if old is not None:
                 self._bytes -= len(old)
             self._entries[key] = blob
+            self._used[key] = time.monotonic()
             self._bytes += len(blob)
             while self._bytes > self.budget and self._entries:
-                _, gone = self._entries.popitem(last=False)
+                gone_key, gone = self._entries.popitem(last=False)
+                self._used.pop(gone_key, None)
                 self._bytes -= len(gone)
                 self._evictions += 1
                 dropped += len(gone)
@@ -169,10 +204,39 @@ def _budget_from_env() -> int:
     return int(mb * 2**20)
 
 
+def _idle_from_env() -> float:
+    text = os.environ.get("SLACK_SIM_APP_CACHE_IDLE_S", "").strip()
+    try:
+        seconds = float(text) if text else DEFAULT_IDLE_SECONDS
+    except ValueError:
+        seconds = DEFAULT_IDLE_SECONDS
+    return seconds if 0 < seconds <= 86_400 else DEFAULT_IDLE_SECONDS
+
+
 @functools.cache
 def shared() -> ByteBudgetCache:
-    """Return the one result cache the app's sessions share (its budget read once)."""
-    return ByteBudgetCache(_budget_from_env())
+    """Return the one result cache the app's sessions share (its budget read once).
+
+    A daemon thread sweeps it every :data:`SWEEP_SECONDS`: entries unused for
+    :data:`DEFAULT_IDLE_SECONDS` (``SLACK_SIM_APP_CACHE_IDLE_S`` overrides it) are
+    dropped, and after any activity freed memory is given back to the system
+    (:func:`trim_memory`), so a server whose sessions have closed comes back down.
+    """
+    store = ByteBudgetCache(_budget_from_env())
+    idle = _idle_from_env()
+
+    def sweep() -> None:
+        seen = -1
+        while True:
+            time.sleep(min(SWEEP_SECONDS, idle))
+            freed = store.expire(idle)
+            now = store.activity()
+            if freed or now != seen:
+                trim_memory()
+            seen = now
+
+    threading.Thread(target=sweep, name="slack-sim-cache-sweep", daemon=True).start()
+    return store
 
 
 @functools.cache
