@@ -54,6 +54,23 @@ def test_hostile_files_are_one_line_in_the_cli_and_an_error_in_the_api(label, tm
         ss.load_scenario(path)
 
 
+@pytest.mark.parametrize("delay", [0.2, 0.6])
+def test_ctrl_c_while_starting_is_one_line_not_a_traceback(delay, tmp_path):
+    # the command's entry point (slack_sim_cli, outside the package) catches a Ctrl-C
+    # that arrives while slack_sim and its dependencies are being imported
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "slack_sim_cli", "presets"], cwd=tmp_path,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    if proc.returncode == 0:
+        pytest.skip("the command finished before the Ctrl-C arrived")
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("slack-sim: interrupted"), err
+
+
 def test_a_huge_integer_on_the_command_line_is_one_line(capsys):
     for argv in (["run", "--set", "Slack target=" + "9" * 401],
                  ["ensemble", "-n", "9" * 401], ["ensemble", "-n", "8", "--seed", "9" * 401],
@@ -79,7 +96,7 @@ def test_a_huge_integer_upload_in_the_app_is_an_error_without_server_paths():
 
 def test_ctrl_c_mid_run_exits_130_with_one_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "slack_sim.cli.main", "ensemble", "-n",
+    proc = subprocess.Popen([sys.executable, "-m", "slack_sim_cli", "ensemble", "-n",
                              "5000", "--out", "e.csv"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120

@@ -10,9 +10,12 @@ Errors exit with status 2 and one clear line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from ..report.text import terminal_safe
 from ..scenarios import ScenarioError, ScenarioVersionWarning
@@ -20,7 +23,7 @@ from .commands import SUMMARY_COLUMNS
 from .options import CliError
 from .parser import build_parser
 
-__all__ = ["SUMMARY_COLUMNS", "build_parser", "check_arguments", "main"]
+__all__ = ["SUMMARY_COLUMNS", "TerminalText", "build_parser", "check_arguments", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,14 +39,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 on a user error, 130 on Ctrl-C, 1 on an internal error.
     """
-    parser = build_parser()
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error, already reported on one line
         return exc.code if isinstance(exc.code, int) else 2
+    except KeyboardInterrupt:
+        _say("interrupted (Ctrl-C) before starting; nothing was written")
+        return 130
     try:
         check_arguments(args)
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, \
+                contextlib.redirect_stdout(TerminalText(sys.stdout)):
             warnings.simplefilter("always", ScenarioVersionWarning)
             args.func(args)
         for w in caught:
@@ -69,6 +76,46 @@ def main(argv: Sequence[str] | None = None) -> int:
              "command you ran)")
         return 1
     return 0
+
+
+class TerminalText(io.TextIOBase):
+    """A text stream that escapes control characters on their way to another one.
+
+    Every command's standard output goes through it, so text a user supplied (a
+    scenario's name or description, a file name) cannot recolour the terminal, move the
+    cursor or overwrite a line: ANSI escapes, carriage returns, bidirectional overrides
+    and lone surrogates are written as their Python escapes; newlines and tabs pass.
+    (A newline inside user text is escaped where the commands print it.)
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters escaped; return its length."""
+        safe = "\n".join(terminal_safe(part) for part in text.split("\n"))
+        if any("\ud800" <= ch <= "\udfff" for ch in safe):  # not encodable: escape them
+            safe = "".join(ch.encode("unicode_escape").decode("ascii")
+                           if "\ud800" <= ch <= "\udfff" else ch for ch in safe)
+        self._stream.write(safe)
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the stream written to."""
+        self._stream.flush()
+
+    def writable(self) -> bool:
+        """Return True: it is an output stream."""
+        return True
+
+    def isatty(self) -> bool:
+        """Return whether the stream written to is a terminal."""
+        return self._stream.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The encoding of the stream written to."""
+        return getattr(self._stream, "encoding", "utf-8")
 
 
 def check_arguments(args: argparse.Namespace) -> None:
