@@ -17,10 +17,12 @@ def main() -> int:
     """Run :func:`slack_sim.cli.main` and return its exit status (130 on Ctrl-C)."""
     try:
         from slack_sim.cli.main import main as run
+        from slack_sim.cli.main import quiet_unraisable
     except KeyboardInterrupt:
         print("slack-sim: interrupted (Ctrl-C) while starting; nothing was written",
               file=sys.stderr)
         return 130
+    sys.unraisablehook = quiet_unraisable  # also at exit, when the last objects go
     try:
         return run()
     except KeyboardInterrupt:  # between the import and the command's own handler

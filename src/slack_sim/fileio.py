@@ -61,7 +61,9 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> I
     ------
     OutputError
         Naming the destination, if the folder is missing or unwritable, the disk is full
-        or the rename fails. The temporary file is removed; the destination is untouched.
+        or the rename fails (an OSError of the writer, or lxml's IO error under openpyxl).
+        The temporary file is removed; the destination is untouched; any other error of
+        the writer is raised as it is.
     """
     dest = Path(path)
     if _is_special(dest):  # (through any link: /dev/stdout)
@@ -78,7 +80,14 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> I
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except Exception as exc:
+            # lxml (under openpyxl) reports a failed write (a full disk: IO_ENOSPC, a
+            # size limit: IO_EFBIG) as its own SerialisationError, not an OSError
+            if type(exc).__module__.startswith("lxml") and "IO_" in str(exc):
+                raise OutputError(f"cannot write {str(path)!r}: {exc}") from exc
+            raise
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         if dest.exists():
@@ -89,6 +98,10 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> I
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, dest)
+    except OutputError:  # already names the destination
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -29,15 +29,19 @@ def test_simulate_refuses_unbounded_control_values(kwargs, fragment):
     assert len(str(info.value).splitlines()) == 1
 
 
+OPTIMISE = ["optimise", "--lever", "Slack target=0.1:0.3", "--waiting-cap", "6"]
+
+
 @pytest.mark.parametrize(("argv", "fragment"), [
-    (["ensemble", "-n", "100001"], "100001 is outside the allowed range"),
-    (["ensemble", "-n", "0"], "0 is outside the allowed range"),
-    (["ensemble", "-n", "-1"], "-1 is outside the allowed range"),
-    (["sensitivity", "-n", "1000000"], "-n"),
+    (["ensemble", "-n", "100001"], "-n (the number of futures): expected a whole number "
+                                   "from 1 to 100,000, got 100001"),
+    (["ensemble", "-n", "0"], "got 0"),
+    (["ensemble", "-n", "-1"], "got -1"),
+    (["sensitivity", "-n", "1000000"], "give a smaller n"),
     (["tipping-map", "--x-values", "0:1:100000"], "--x-values"),
-    (["optimise", "--futures", "1000000"], "--futures"),
-    (["optimise", "--maxiter", "100000000"], "--maxiter"),
-    (["optimise", "--max-seconds", "inf"], "--max-seconds"),
+    ([*OPTIMISE, "--futures", "1000000"], "--futures"),
+    ([*OPTIMISE, "--popsize", "0"], "--popsize"),
+    ([*OPTIMISE, "--max-seconds", "inf"], "--max-seconds"),
     (["summary", "--base-year", "1e9"], "--base-year"),
     (["ensemble", "-n", "8", "--seed", "-1"], "--seed"),
 ])

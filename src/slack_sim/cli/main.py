@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import sys
 import warnings
@@ -23,7 +24,8 @@ from .commands import SUMMARY_COLUMNS
 from .options import CliError
 from .parser import build_parser
 
-__all__ = ["SUMMARY_COLUMNS", "TerminalText", "build_parser", "check_arguments", "main"]
+__all__ = ["SUMMARY_COLUMNS", "TerminalText", "build_parser", "check_arguments", "main",
+           "quiet_unraisable"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +49,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted (Ctrl-C) before starting; nothing was written")
         return 130
+    hook = sys.unraisablehook
+    sys.unraisablehook = quiet_unraisable
+    try:
+        return _run(args)
+    finally:
+        gc.collect()  # a failed writer's generators are finalised here, quietly
+        sys.unraisablehook = hook
+
+
+def quiet_unraisable(unraisable: object) -> None:
+    """Ignore an error raised while an object is finalised (``Exception ignored in ...``).
+
+    After a failed write (a full disk), the writer's half-finished objects (openpyxl's
+    worksheet generators, a ZipFile) raise again as they are collected; the failure has
+    already been reported in one line, so these multi-line reports are dropped.
+    """
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         check_arguments(args)
         with warnings.catch_warnings(record=True) as caught, \
