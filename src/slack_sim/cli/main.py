@@ -139,6 +139,13 @@ class TerminalText(io.TextIOBase):
         return getattr(self._stream, "encoding", "utf-8")
 
 
+#: Options whose empty value a command would take as "not given" (``args.preset or
+#: DEFAULT_PRESET``): given as empty text, they are refused instead.
+FALLBACK_OPTIONS = frozenset({"preset", "presets", "profile", "profile_file", "scenario",
+                              "scenario_files", "baseline", "name", "description", "out",
+                              "file"})
+
+
 def check_arguments(args: argparse.Namespace) -> None:
     """Refuse what every command would otherwise take silently, before it runs.
 
@@ -151,6 +158,8 @@ def check_arguments(args: argparse.Namespace) -> None:
         One line naming the option and the value given.
     """
     for key, value in vars(args).items():
+        if key not in FALLBACK_OPTIONS:  # the others refuse an empty value themselves
+            continue
         items = value if isinstance(value, list) else [value]
         for item in items:
             if isinstance(item, str) and not item.strip():
