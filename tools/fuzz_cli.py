@@ -109,7 +109,7 @@ def cases(tmp: Path) -> list[Case]:
         add(Case("value: in a file", ["run", "--scenario", _scenario(
             tmp, f"value{i}", _file(f'{{"Slack target": {v}}}')), "--out", "v.csv"]))
     for v in ["0.37", "2", "-1", "0.5", "nan"]:
-        add(Case("value: a switch", ["run", "--set", f"Switch firefighting loop={v}",
+        add(Case("value: a switch", ["run", "--set", f"Switch R2 burnout={v}",
                                      "--out", "v.csv"]))
     add(Case("value: repeated --set", ["run", "--set", "Slack target=0.2", "--set",
                                        "Slack target=0.3", "--out", "v.csv"]))

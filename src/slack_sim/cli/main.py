@@ -143,7 +143,7 @@ class TerminalText(io.TextIOBase):
 #: DEFAULT_PRESET``): given as empty text, they are refused instead.
 FALLBACK_OPTIONS = frozenset({"preset", "presets", "profile", "profile_file", "scenario",
                               "scenario_files", "baseline", "name", "description", "out",
-                              "file"})
+                              "file", "groups"})
 
 
 def check_arguments(args: argparse.Namespace) -> None:
