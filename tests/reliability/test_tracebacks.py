@@ -101,14 +101,14 @@ def test_ctrl_c_mid_run_exits_130_with_one_line(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     import psutil
 
-    child, deadline = psutil.Process(proc.pid), time.monotonic() + 120
-    while child.cpu_times().user < 4.0 and time.monotonic() < deadline:  # past the imports
-        time.sleep(0.2)
-    assert proc.poll() is None, "the run ended before the Ctrl-C"
-    seen = ""
-    proc.send_signal(signal.SIGINT)
-    err = seen + proc.stderr.read()
-    assert proc.wait(timeout=60) == 130
+    with proc:
+        child, deadline = psutil.Process(proc.pid), time.monotonic() + 120
+        while child.cpu_times().user < 4.0 and time.monotonic() < deadline:  # past imports
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run ended before the Ctrl-C"
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     last = [x for x in err.replace("\r", "\n").splitlines() if x.strip()][-1]
     assert last.startswith("slack-sim: interrupted"), err
