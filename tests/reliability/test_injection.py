@@ -96,6 +96,7 @@ def test_a_link_cannot_put_markup_on_the_page(query):
     "[Click here to fix](http://127.0.0.1:8713/phish)", "![x](http://127.0.0.1:8713/t.png)",
     "<img src=x onerror=alert(1)>", ":red[alarm] :material/warning:", "$\\frac{1}{0}$",
     "**bold** _it_ `code` ~~gone~~", "line\n# heading\n| a | b |", "www.example.com",
+    "http://127.0.0.1:8713/phish", "mail me@example.com", "WWW.EXAMPLE.COM",
 ])
 def test_plain_text_leaves_no_markup(text):
     pytest.importorskip("streamlit")
@@ -104,6 +105,7 @@ def test_plain_text_leaves_no_markup(text):
     out = plain_text(text)
     assert "\n" not in out
     assert not re.search(r"(?<!\\)[\[\]<>*_`~$:]", out), out
-    assert not re.search(r"www\.", out)
-    # what is shown, once Markdown's escapes are read, is the text as given
-    assert re.sub(r"\\(.)", r"\1", out) == text.replace("\n", " ")
+    shown = re.sub(r"\\(.)", r"\1", out)  # the text once Markdown's escapes are read
+    assert not re.search(r"://|www\.|@\w", shown, re.I), shown  # no bare address to link
+    # and it reads as given (the word joiners are invisible)
+    assert shown.replace("\u2060", "") == text.replace("\n", " ")

@@ -10,6 +10,7 @@ reload opens the same view. Nothing mutable is shared between sessions.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -66,13 +67,15 @@ def plain_text(text: object) -> str:
 
     The characters that make Markdown are escaped with a backslash (so ``[x](url)`` is no
     link, ``![x](url)`` no image, ``http://host`` and ``www.host`` no automatic link,
-    ``:red[x]`` no colour, ``<b>`` no tag, ``$x$`` no maths); line breaks and other
-    control characters become spaces. Rendered, the text reads as it was given.
+    ``:red[x]`` no colour, ``<b>`` no tag, ``$x$`` no maths); an invisible word joiner
+    (U+2060) after ``://``, ``www`` and ``@`` stops bare addresses becoming links; line
+    breaks and other control characters become spaces. Rendered, the text reads as it
+    was given.
 
     Examples
     --------
-    >>> plain_text("[Click](http://x)")
-    '\\[Click\\](http\\://x)'
+    >>> plain_text("[Click](x)")
+    '\\[Click\\](x)'
     """
     out = []
     for ch in str(text):
@@ -82,7 +85,10 @@ def plain_text(text: object) -> str:
             out.append(" ")
         else:
             out.append(ch)
-    return "".join(out).replace("www.", "www\\.").replace("WWW.", "WWW\\.")
+    # GFM turns bare addresses into links after escapes are read, so a word joiner
+    # (invisible) breaks them: "http://", "www." and "name@host" are not linked
+    text = "".join(out).replace("\\://", "\\:\u2060//").replace("@", "@\u2060")
+    return re.sub(r"(?i)(www)\.", "\\1\u2060.", text)
 
 
 def apply_scenario(scenario: Scenario, preset_name: str, baseline: str | None = None) -> None:
