@@ -9,9 +9,14 @@ Errors exit with status 2 and one clear line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import gc
+import io
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from ..report.text import terminal_safe
 from ..scenarios import ScenarioError, ScenarioVersionWarning
@@ -19,7 +24,8 @@ from .commands import SUMMARY_COLUMNS
 from .options import CliError
 from .parser import build_parser
 
-__all__ = ["SUMMARY_COLUMNS", "build_parser", "main"]
+__all__ = ["SUMMARY_COLUMNS", "TerminalText", "build_parser", "check_arguments", "main",
+           "quiet_unraisable"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,13 +41,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 on a user error, 130 on Ctrl-C, 1 on an internal error.
     """
-    parser = build_parser()
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error, already reported on one line
         return exc.code if isinstance(exc.code, int) else 2
+    except KeyboardInterrupt:
+        _say("interrupted (Ctrl-C) before starting; nothing was written")
+        return 130
+    hook = sys.unraisablehook
+    sys.unraisablehook = quiet_unraisable
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        return _run(args)
+    finally:
+        gc.collect()  # a failed writer's generators are finalised here, quietly
+        sys.unraisablehook = hook
+
+
+def quiet_unraisable(unraisable: object) -> None:
+    """Ignore an error raised while an object is finalised (``Exception ignored in ...``).
+
+    After a failed write (a full disk), the writer's half-finished objects (openpyxl's
+    worksheet generators, a ZipFile) raise again as they are collected; the failure has
+    already been reported in one line, so these multi-line reports are dropped.
+    """
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        check_arguments(args)
+        with warnings.catch_warnings(record=True) as caught, \
+                contextlib.redirect_stdout(TerminalText(sys.stdout)):
             warnings.simplefilter("always", ScenarioVersionWarning)
             args.func(args)
         for w in caught:
@@ -67,6 +97,79 @@ def main(argv: Sequence[str] | None = None) -> int:
              "command you ran)")
         return 1
     return 0
+
+
+class TerminalText(io.TextIOBase):
+    """A text stream that escapes control characters on their way to another one.
+
+    Every command's standard output goes through it, so text a user supplied (a
+    scenario's name or description, a file name) cannot recolour the terminal, move the
+    cursor or overwrite a line: ANSI escapes, carriage returns, bidirectional overrides
+    and lone surrogates are written as their Python escapes; newlines and tabs pass.
+    (A newline inside user text is escaped where the commands print it.)
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters escaped; return its length."""
+        safe = "\n".join(terminal_safe(part) for part in text.split("\n"))
+        if any("\ud800" <= ch <= "\udfff" for ch in safe):  # not encodable: escape them
+            safe = "".join(ch.encode("unicode_escape").decode("ascii")
+                           if "\ud800" <= ch <= "\udfff" else ch for ch in safe)
+        self._stream.write(safe)
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the stream written to."""
+        self._stream.flush()
+
+    def writable(self) -> bool:
+        """Return True: it is an output stream."""
+        return True
+
+    def isatty(self) -> bool:
+        """Return whether the stream written to is a terminal."""
+        return self._stream.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The encoding of the stream written to."""
+        return getattr(self._stream, "encoding", "utf-8")
+
+
+#: Options whose empty value a command would take as "not given" (``args.preset or
+#: DEFAULT_PRESET``): given as empty text, they are refused instead.
+FALLBACK_OPTIONS = frozenset({"preset", "presets", "profile", "profile_file", "scenario",
+                              "scenario_files", "baseline", "name", "description", "out",
+                              "file", "groups"})
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what every command would otherwise take silently, before it runs.
+
+    An option given as empty text (``--preset ''`` fell back to the default preset) and a
+    ``--set`` that names a variable twice (the last one won).
+
+    Raises
+    ------
+    CliError
+        One line naming the option and the value given.
+    """
+    for key, value in vars(args).items():
+        if key not in FALLBACK_OPTIONS:  # the others refuse an empty value themselves
+            continue
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str) and not item.strip():
+                option = key if key == "file" else "--" + key.replace("_", "-")
+                raise CliError(f"{option}: got {item!r}, an empty value; give one or leave "
+                               "the option out")
+    names = [item.partition("=")[0].strip() for item in getattr(args, "set", None) or []]
+    twice = [n for i, n in enumerate(names) if n in names[:i]]
+    if twice:
+        raise CliError(f"--set gives {twice[0]!r} more than once; give each variable once")
 
 
 def _say(message: str) -> None:

@@ -13,7 +13,8 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["cache_dir", "cache_dirs", "default_model_path", "fallback_cache_dir", "models_dir"]
+__all__ = ["cache_dir", "cache_dirs", "default_model_path", "fallback_cache_dir", "is_private",
+           "models_dir"]
 
 #: The ``models/`` folder at the top of the source tree.
 _SOURCE_MODELS = Path(__file__).resolve().parents[3] / "models"
@@ -32,15 +33,35 @@ def _private_temp() -> Path:
     return Path(tempfile.gettempdir()) / f"slack-sim-{uid}"
 
 
-def _is_private(path: Path) -> bool:
-    # a real folder owned by this user that nobody else can write (another user could
-    # otherwise plant generated code in it)
+def is_private(path: str | os.PathLike[str], *, folder: bool = True) -> bool:
+    """Return whether a cache entry can be trusted: this user's own, writable only by them.
+
+    A cache holds generated code that is executed; a folder or file another user could
+    write (theirs, or group- or world-writable, or a symbolic link) could plant code in
+    it, so nothing is read from such a place.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder (or a file, with ``folder=False``).
+    folder : bool
+        Whether ``path`` must be a folder (else a regular file).
+
+    Returns
+    -------
+    bool
+        False also when the path does not exist.
+    """
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except OSError:
         return False
     uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not st.st_mode & 0o022
+    kind = stat.S_ISDIR(st.st_mode) if folder else stat.S_ISREG(st.st_mode)
+    return kind and st.st_uid == uid and not st.st_mode & 0o022
+
+
+_is_private = is_private
 
 
 def fallback_cache_dir() -> Path:
@@ -69,12 +90,11 @@ def cache_dirs() -> list[Path]:
     """Return the folders a cache entry is looked for in, in order.
 
     :func:`cache_dir`, then the private fallback folder if an earlier process had to
-    write there.
+    write there; only folders that are :func:`is_private` (another user's folder, or one
+    others can write, is never read).
     """
-    folders = [cache_dir()]
-    if _is_private(_private_temp()):
-        folders.append(_private_temp())
-    return folders
+    folders = [cache_dir(), _private_temp()]
+    return [f for i, f in enumerate(folders) if is_private(f) and f not in folders[:i]]
 
 
 def models_dir() -> Path:

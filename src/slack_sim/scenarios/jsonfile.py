@@ -55,6 +55,12 @@ def read_scenario_json(text: str | bytes) -> dict[str, Any]:
     for key in ("profile", "values"):
         if key not in data:
             raise ScenarioError(f"scenario file: '{key}' missing")
+    for key in ("name", "description", "profile", "model_version", "profile_version"):
+        text = data.get(key)
+        if isinstance(text, str) and any(ch == "\0" or "\ud800" <= ch <= "\udfff"
+                                         for ch in text):
+            raise ScenarioError(f"scenario file: '{key}': not text (it holds a NUL or a lone "
+                                f"surrogate): {given_text(text)}")
     for block in ("values", "settings"):
         for name, value in (data.get(block) or {}).items():
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -65,8 +71,8 @@ def read_scenario_json(text: str | bytes) -> dict[str, Any]:
 
 #: The fields of a scenario file and their JSON types.
 _FIELDS: dict[str, type] = {"format": str, "format_version": int, "model_version": str,
-                            "name": str, "description": str, "profile": str, "values": dict,
-                            "settings": dict}
+                            "profile_version": str, "name": str, "description": str,
+                            "profile": str, "values": dict, "settings": dict}
 _KIND_NAMES = {str: "text", int: "a whole number", dict: "an object"}
 #: Most nesting a scenario file may have (it needs 2).
 MAX_DEPTH = 8

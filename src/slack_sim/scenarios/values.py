@@ -11,9 +11,13 @@ import numbers
 from typing import Any
 
 from ..model import SETTABLE_ROLES, Model, Variable
-from ..validation import Given, Interval, ValidationError
+from ..validation import Given, Interval, ValidationError, given_text
 
-__all__ = ["ScenarioError", "ScenarioVersionWarning", "check_value", "constraint"]
+__all__ = ["SWITCH_VALUES", "ScenarioError", "ScenarioVersionWarning", "check_value",
+           "constraint"]
+
+#: The values a loop switch takes: off and on.
+SWITCH_VALUES = (0.0, 1.0)
 
 
 class ScenarioError(ValidationError):
@@ -50,7 +54,8 @@ def check_value(model: Model, name: str, value: Any, *, where: str = "") -> floa
     Raises
     ------
     ScenarioError
-        Naming the variable, the value given, the allowed range and the units.
+        Naming the variable, the value given, the allowed range and the units; for a
+        loop switch, anything but 0 and 1.
     """
     prefix = f"{where}: " if where else ""
     if name not in model.variables or model.variables[name].role not in SETTABLE_ROLES:
@@ -70,6 +75,11 @@ def check_value(model: Model, name: str, value: Any, *, where: str = "") -> floa
         raise ScenarioError(f"{prefix}{name}: expected a number in {var.range_text}, "
                             f"got {value!r}")
     try:
-        return constraint(var).check(value, f"{prefix}{name}")
+        checked = constraint(var).check(value, f"{prefix}{name}")
     except ValidationError as exc:
         raise ScenarioError(str(exc)) from None
+    if var.role == "switch" and checked not in SWITCH_VALUES:
+        # a loop switch is on or off: the CLI once ran 0.37 as 0.37, the app as 0
+        raise ScenarioError(f"{prefix}{name}: expected 0 (loop off) or 1 (loop on), got "
+                            f"{given_text(value)}")
+    return checked

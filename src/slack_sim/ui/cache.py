@@ -1,10 +1,15 @@
-"""Every cached computation of the app, in one place (``st.cache_data``).
+"""Every cached computation of the app, in one place.
 
 Each function is pure: it reads no session state and no other global, takes plain values
 (a scenario is passed as its :func:`scenario_key`, one string naming its profile and
 values) and returns a copy, so nothing mutable is shared between browser sessions. The
 pages call these; what they compute lives in the package (:func:`slack_sim.simulate`,
 :func:`slack_sim.metrics.outcomes`, :mod:`slack_sim.ui.risk`, ...).
+
+Results that depend on a scenario (runs, outcomes, futures, maps, exports) share one
+cache bounded in bytes (:func:`slack_sim.ui.memo.shared`: 200 MB unless
+``SLACK_SIM_APP_CACHE_MB`` says otherwise), however many sessions and slider states there
+are; the few small tables of the model, presets and profiles use ``st.cache_data``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from ..report.compare import comparison, no_shock_runs
 from ..report.export import write_excel
 from ..scenarios import Scenario, preset, preset_info, presets, profile_info, profiles
 from ..teach import storyline
-from . import charts, diagram, headline, risk
+from . import charts, diagram, headline, memo, risk
 
 __all__ = [
     "comparison_table",
@@ -63,6 +68,10 @@ def scenario_from_key(key: str) -> Scenario:
     return Scenario.from_key(key)
 
 
+#: Decorator: cache a result function in the app's shared byte-bounded cache.
+_shared = memo.shared().memoise
+
+
 def _runner(scenario: Scenario) -> pd.DataFrame:
     """Run a scenario through the cache (for package functions that take a runner)."""
     return run_frame(scenario_key(scenario))
@@ -71,13 +80,13 @@ def _runner(scenario: Scenario) -> pd.DataFrame:
 # -- runs and outcomes ----------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@_shared
 def run_frame(key: str) -> pd.DataFrame:
     """Return the model output of a scenario (:func:`slack_sim.simulate`), by its key."""
     return simulate(scenario_from_key(key))
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@_shared
 def scenario_summary(key: str) -> dict[str, Any]:
     """Return :func:`slack_sim.metrics.outcomes` of a scenario, by its key."""
     scenario = scenario_from_key(key)
@@ -86,7 +95,7 @@ def scenario_summary(key: str) -> dict[str, Any]:
                     counterfactuals=counterfactuals)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@_shared
 def ensemble_summary(key: str, baseline: str, members: int,
                      groups: str = ",".join(DEFAULT_GROUPS)) -> risk.EnsembleView:
     """Return the uncertainty bands, outcomes and statements of a scenario.
@@ -115,7 +124,7 @@ def ensemble_summary(key: str, baseline: str, members: int,
         outputs=charts.band_outputs())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@_shared
 def comparison_table(pins_json: str, baseline: str) -> pd.DataFrame:
     """Return the formatted :func:`slack_sim.compare` table of pinned scenarios.
 
@@ -127,7 +136,7 @@ def comparison_table(pins_json: str, baseline: str) -> pd.DataFrame:
     return headline.format_comparison(table)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_shared
 def csv_text(key: str) -> str:
     """Return the model output as CSV: time in decimal years first, every variable."""
     buffer = io.StringIO()
@@ -135,7 +144,7 @@ def csv_text(key: str) -> str:
     return buffer.getvalue()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_shared
 def excel_bytes(scenario_json: str, baseline: str) -> bytes:
     """Return the Excel workbook of a scenario (its JSON, with its name) against a preset."""
     result = comparison([Scenario.from_json(scenario_json)], baseline=baseline, runner=_runner)
@@ -180,7 +189,7 @@ def preset_settings(preset_name: str, profile: str) -> dict[str, float]:
 # -- the Risk page --------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_shared
 def tipping_result(name: str, profile: str, key: str) -> dict[str, Any]:
     """Return one standard tipping map.
 
@@ -207,7 +216,7 @@ def tipping_result(name: str, profile: str, key: str) -> dict[str, Any]:
             "threshold": result.threshold(), "seconds": result.seconds}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@_shared
 def lever_performance(key: str, levers_json: str, futures: int, seed: int) -> dict[str, float]:
     """Return the scenario's mean NPV and percentile wait and harm over the futures.
 
@@ -246,7 +255,7 @@ def ranges_table(names: tuple[str, ...]) -> pd.DataFrame:
 # -- the Teach page -------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@_shared
 def step_result(step_key: str) -> storyline.StepResult:
     """Return the runs of a storyline step and the answer computed from them.
 
@@ -258,7 +267,7 @@ def step_result(step_key: str) -> storyline.StepResult:
 # -- the appraisal (issue 14: the finance cards and the committee workbook) ----------------------
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@_shared
 def appraisal_run(key: str, start: float, years: float, prices: str, rate: float,
                   long_rate: float, futures: int) -> Any:
     """Return the appraisal of a scenario against current policy (its key and the settings).
@@ -281,7 +290,7 @@ def appraisal_run(key: str, start: float, years: float, prices: str, rate: float
                              rate=rate, long_rate=long_rate, futures=futures)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@_shared
 def appraisal_workbook(pins_json: str, start: float, years: float, prices: str, rate: float,
                        long_rate: float, futures: int) -> bytes:
     """Return the committee workbook of the pinned scenarios, each under its pinned name.

@@ -10,6 +10,7 @@ reload opens the same view. Nothing mutable is shared between sessions.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -39,6 +40,7 @@ __all__ = [
     "load_shared",
     "notice",
     "own_profile",
+    "plain_text",
     "remember",
     "reset_to_preset",
     "sync_query_params",
@@ -54,8 +56,48 @@ PAGES = ("Scenario", "Risk", "Compare", "Council", "Model", "Teach", "Share and 
 
 
 def notice(level: str, text: str) -> None:
-    """Queue a message (``level`` an ``st`` call: "error", "warning", "success", ...)."""
-    st.session_state.setdefault("notices", []).append((level, text))
+    """Queue a message (``level`` an ``st`` call: "error", "warning", "success", ...).
+
+    The message is shown as plain text: it often quotes what a link or a file gave (a
+    parameter's name, a file name), and Streamlit draws these boxes as Markdown, so every
+    Markdown character in it is escaped (:func:`plain_text`); no link, image or colour
+    from a user reaches the page.
+    """
+    st.session_state.setdefault("notices", []).append((level, plain_text(text)))
+
+
+#: Characters that make Markdown in a Streamlit box (links and images, tags, emphasis,
+#: code, maths, colour and icon directives), each escaped with a backslash.
+_MARKDOWN = frozenset("\\`*_[]<>~$:")
+
+
+def plain_text(text: object) -> str:
+    r"""Return text for a Streamlit Markdown box that shows it as it is, not as Markdown.
+
+    The characters that make Markdown are escaped with a backslash (so ``[x](url)`` is no
+    link, ``![x](url)`` no image, ``http://host`` and ``www.host`` no automatic link,
+    ``:red[x]`` no colour, ``<b>`` no tag, ``$x$`` no maths); an invisible word joiner
+    (U+2060) after ``://``, ``www`` and ``@`` stops bare addresses becoming links; line
+    breaks and other control characters become spaces. Rendered, the text reads as it
+    was given.
+
+    Examples
+    --------
+    >>> plain_text("[Click](x)")
+    '\\[Click\\](x)'
+    """
+    out = []
+    for ch in str(text):
+        if ch in _MARKDOWN:
+            out.append("\\" + ch)
+        elif ch < " " or ch == "\x7f":
+            out.append(" ")
+        else:
+            out.append(ch)
+    # GFM turns bare addresses into links after escapes are read, so a word joiner
+    # (invisible) breaks them: "http://", "www." and "name@host" are not linked
+    text = "".join(out).replace("\\://", "\\:\u2060//").replace("@", "@\u2060")
+    return re.sub(r"(?i)(www)\.", "\\1\u2060.", text)
 
 
 def apply_scenario(scenario: Scenario, preset_name: str, baseline: str | None = None) -> None:

@@ -1,0 +1,269 @@
+"""The app's shared result cache: bounded in bytes, one computation per key, copies out.
+
+``st.cache_data`` bounds a cache by its number of entries; a model run is about 1.3 MB,
+so 512 entries of it alone could hold 650 MB, and every function had its own bound. Here
+every result cache of the app shares one budget in bytes (:data:`DEFAULT_BUDGET_MB`,
+``SLACK_SIM_APP_CACHE_MB`` overrides it). Each result is stored compactly, as the bytes of
+its pickle (made here, from our own results; nothing read from a user is unpickled), so
+its size is exactly known and no Python objects are kept for it; a hit returns a fresh
+copy (as ``st.cache_data`` does), so no session can change what another sees. The least
+recently used entries are dropped when the budget is exceeded, entries unused for ten
+minutes are dropped too (so a server whose sessions have closed comes back down), and
+when two sessions ask for the same key at once it is computed once, the other waiting.
+
+The module is plain Python (no streamlit), so it can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import functools
+import os
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+__all__ = ["DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS", "ByteBudgetCache",
+           "CacheStats", "shared", "trim_memory"]
+
+#: Default budget of the shared result cache, in MB (about 150 model runs).
+DEFAULT_BUDGET_MB = 200.0
+#: Seconds an entry may go unused before the sweep drops it (10 minutes).
+DEFAULT_IDLE_SECONDS = 600.0
+#: Seconds between sweeps of the shared cache.
+SWEEP_SECONDS = 30.0
+#: Largest single result kept, as a share of the budget (a bigger one is returned, not kept).
+MAX_ENTRY_SHARE = 0.25
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What the cache holds, and its hits, misses and evictions since it was made.
+
+    ``bytes`` counts the stored pickles; ``budget`` is the most it may hold.
+    """
+
+    entries: int
+    bytes: int
+    budget: int
+    hits: int
+    misses: int
+    evictions: int
+
+
+class ByteBudgetCache:
+    """A thread-safe least-recently-used cache bounded by the bytes of what it stores.
+
+    Parameters
+    ----------
+    budget_bytes : int
+        Most bytes of stored results (pickles) kept at once.
+    """
+
+    def __init__(self, budget_bytes: int) -> None:
+        if budget_bytes < 0:
+            raise ValueError(f"budget_bytes must be at least 0, got {budget_bytes}")
+        self.budget = int(budget_bytes)
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._used: dict[Hashable, float] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self._pending: dict[Hashable, threading.Lock] = {}
+        self._hits = self._misses = self._evictions = 0
+
+    def stats(self) -> CacheStats:
+        """Return the cache's :class:`CacheStats`."""
+        with self._lock:
+            return CacheStats(len(self._entries), self._bytes, self.budget, self._hits,
+                              self._misses, self._evictions)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._used.clear()
+            self._bytes = 0
+
+    def expire(self, idle_seconds: float) -> int:
+        """Drop the entries not used for ``idle_seconds``; return how many bytes went.
+
+        With no sessions asking for them, results expire and the server's memory comes
+        back down (:func:`shared` does this every :data:`SWEEP_SECONDS`).
+        """
+        cutoff = time.monotonic() - idle_seconds
+        freed = 0
+        with self._lock:
+            for key in [k for k, t in self._used.items() if t < cutoff]:
+                blob = self._entries.pop(key, None)
+                self._used.pop(key, None)
+                if blob is not None:
+                    self._bytes -= len(blob)
+                    freed += len(blob)
+                    self._evictions += 1
+        return freed
+
+    def activity(self) -> int:
+        """Return the number of lookups so far (hits plus misses): a clock of use."""
+        with self._lock:
+            return self._hits + self._misses
+
+    def _lookup(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            blob = self._entries.get(key)
+            if blob is not None:
+                self._entries.move_to_end(key)
+                self._used[key] = time.monotonic()
+                self._hits += 1
+            return blob
+
+    def _store(self, key: Hashable, blob: bytes) -> None:
+        if len(blob) > self.budget * MAX_ENTRY_SHARE:
+            return
+        dropped = 0
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old)
+            self._entries[key] = blob
+            self._used[key] = time.monotonic()
+            self._bytes += len(blob)
+            while self._bytes > self.budget and self._entries:
+                gone_key, gone = self._entries.popitem(last=False)
+                self._used.pop(gone_key, None)
+                self._bytes -= len(gone)
+                self._evictions += 1
+                dropped += len(gone)
+        if dropped >= 16 * 2**20:  # give freed memory back to the system now and then
+            trim_memory()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """Return a copy of the result for ``key``, computing it (once) if absent.
+
+        Parameters
+        ----------
+        key : hashable
+            What identifies the result (the function's name and arguments).
+        compute : callable
+            Makes the result; called at most once at a time per key.
+
+        Returns
+        -------
+        object
+            A fresh copy of the stored result (callers may change it freely).
+        """
+        blob = self._lookup(key)
+        if blob is not None:
+            return pickle.loads(blob)  # noqa: S301 (our own pickle, made just below)
+        with self._lock:
+            gate = self._pending.setdefault(key, threading.Lock())
+        with gate:  # a second caller of the same key waits for the first one's result
+            blob = self._lookup(key)
+            if blob is not None:
+                return pickle.loads(blob)  # noqa: S301
+            with self._lock:
+                self._misses += 1
+            try:
+                value = compute()
+                blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                self._store(key, blob)
+            finally:
+                with self._lock:
+                    self._pending.pop(key, None)
+        return pickle.loads(blob)  # noqa: S301 (a copy: the caller never holds the original)
+
+    def memoise(self, func: Callable[P, R]) -> Callable[P, R]:
+        """Decorate a pure function of hashable arguments to cache its results here."""
+        name = f"{func.__module__}.{func.__qualname__}"
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            key = (name, args, tuple(sorted(kwargs.items())))
+            return self.get_or_compute(key, lambda: func(*args, **kwargs))
+
+        wrapper.cache = self  # type: ignore[attr-defined]
+        return wrapper
+
+
+def _budget_from_env() -> int:
+    text = os.environ.get("SLACK_SIM_APP_CACHE_MB", "").strip()
+    try:
+        mb = float(text) if text else DEFAULT_BUDGET_MB
+    except ValueError:
+        mb = DEFAULT_BUDGET_MB
+    if not 0 <= mb <= 1e6:
+        mb = DEFAULT_BUDGET_MB
+    return int(mb * 2**20)
+
+
+def _idle_from_env() -> float:
+    text = os.environ.get("SLACK_SIM_APP_CACHE_IDLE_S", "").strip()
+    try:
+        seconds = float(text) if text else DEFAULT_IDLE_SECONDS
+    except ValueError:
+        seconds = DEFAULT_IDLE_SECONDS
+    return seconds if 0 < seconds <= 86_400 else DEFAULT_IDLE_SECONDS
+
+
+@functools.cache
+def shared() -> ByteBudgetCache:
+    """Return the one result cache the app's sessions share (its budget read once).
+
+    A daemon thread sweeps it every :data:`SWEEP_SECONDS`: entries unused for
+    :data:`DEFAULT_IDLE_SECONDS` (``SLACK_SIM_APP_CACHE_IDLE_S`` overrides it) are
+    dropped, and after any activity freed memory is given back to the system
+    (:func:`trim_memory`), so a server whose sessions have closed comes back down.
+    """
+    store = ByteBudgetCache(_budget_from_env())
+    idle = _idle_from_env()
+
+    def sweep() -> None:
+        seen = -1
+        while True:
+            time.sleep(min(SWEEP_SECONDS, idle))
+            freed = store.expire(idle)
+            now = store.activity()
+            if freed or now != seen:
+                trim_memory()
+            seen = now
+
+    threading.Thread(target=sweep, name="slack-sim-cache-sweep", daemon=True).start()
+    return store
+
+
+@functools.cache
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    with contextlib.suppress(OSError):
+        lib = ctypes.CDLL(name)
+        if hasattr(lib, "malloc_trim"):
+            return lib
+    return None
+
+
+def trim_memory() -> bool:
+    """Return freed heap memory to the system (glibc's ``malloc_trim``), where available.
+
+    Freed Python objects stay in the process's heap arenas until trimmed, so a server's
+    memory would not come back down after its sessions close without it.
+
+    Returns
+    -------
+    bool
+        Whether a trim was done.
+    """
+    lib = _libc()
+    if lib is None:
+        return False
+    lib.malloc_trim(0)
+    return True
