@@ -56,12 +56,7 @@ def test_no_escape_sequence_reaches_the_terminal(argv, tmp_path, capsys):
     assert not re.search("[\x1b\r\u202e]", shown), shown
 
 
-@pytest.mark.parametrize("argv", [
-    pytest.param(a, marks=pytest.mark.xfail(
-        strict=True, reason="run_command and summary print scenario.name unescaped "
-        "(cli/commands.py: the edit in the lead's note)"))
-    if a[0] in ("run", "summary") and "--out" in a or a[0] == "summary" else a
-    for a in ARGVS])
+@pytest.mark.parametrize("argv", ARGVS)
 def test_no_line_is_forged(argv, tmp_path, capsys):
     shown = _run(argv, tmp_path, capsys)
     assert not any(line.startswith("slack-sim: error: forged") for line in shown.splitlines())

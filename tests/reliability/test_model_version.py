@@ -147,8 +147,6 @@ def test_the_cli_names_the_changed_profile(models_copy, tmp_path, capsys):
     assert "WARNING" in err and "profile 'generic'" in err and "Referrals 2010" in err
 
 
-@pytest.mark.xfail(strict=True, reason="engine/inputs.py keys its cache of profile values on "
-                   "the profile's TOML only: the edit to it in the lead's note fixes this")
 def test_a_running_process_sees_an_edited_council_row(models_copy):
     before = ss.simulate(ss.preset(profile="kent"))["Children looked after"].iloc[0]
     _edit_csv(models_copy / "profiles" / "councils.csv", lambda t: t["slug"] == "kent",
@@ -157,8 +155,6 @@ def test_a_running_process_sees_an_edited_council_row(models_copy):
     assert after == pytest.approx(2 * before)
 
 
-@pytest.mark.xfail(strict=True, reason="links carry the profile's version once ui/sharing.py "
-                   "takes the edit in the lead's note")
 def test_a_link_made_for_another_version_of_the_profile_is_stale():
     pytest.importorskip("streamlit")
     from slack_sim.ui import sharing

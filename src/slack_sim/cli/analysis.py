@@ -23,7 +23,7 @@ from ..analysis.optimise import check_search, optimise
 from ..analysis.sensitivity import sensitivity
 from ..analysis.tipping import STANDARD_MAPS, check_axis, rb3_scenario, tipping_map
 from ..model.calendar import START_YEAR
-from ..report.text import cell, money, ordinal, statement
+from ..report.text import cell, money, ordinal, statement, terminal_safe
 from ..scenarios import DEFAULT_PROFILE, preset
 from ..validation import Interval
 from .commands import money_line
@@ -141,15 +141,15 @@ def ensemble_command(args: argparse.Namespace) -> None:
                    baseline=baseline)
     how = (f"{ens.method}, seed {ens.seed}" if ens.source == "plausible futures"
            else f"drawn with seed {ens.seed}")
-    print(f"{scenario.name} on {scenario.profile}: {ens.n:,} {ens.source} ({how}), "
+    print(f"{terminal_safe(scenario.name)} on {scenario.profile}: {ens.n:,} {ens.source} ({how}), "
           f"{len(ens.samples.columns)} uncertainties")
     print(money_line(START_YEAR) + "\n")
     print(_format_ensemble_summary(ens.summary()))
     print()
     print(statement(ens, "did_not_recover", ">", 0.5))
     if baseline is not None:
-        print(f"{statement(ens, 'net_present_saving', '>', 0)} (against {baseline.name}, "
-              "same futures)")
+        print(f"{statement(ens, 'net_present_saving', '>', 0)} (against "
+              f"{terminal_safe(baseline.name)}, same futures)")
     if args.out:
         frame = ens.outcomes if args.what == "outcomes" else ens.bands
         if args.what == "bands":
@@ -178,8 +178,9 @@ def sensitivity_command(args: argparse.Namespace) -> None:
                         progress=progress_line(f"{args.method} runs"))
     end_progress()
     key = "ST" if args.method == "sobol" else "mu_star"
-    print(f"{args.method} sensitivity of {scenario.name} ({table.attrs['runs']:,} runs over "
-          f"the {table.attrs['ranges']}); top {args.top} by {key}:")
+    print(f"{args.method} sensitivity of {terminal_safe(scenario.name)} "
+          f"({table.attrs['runs']:,} runs over the {table.attrs['ranges']}); top {args.top} "
+          f"by {key}:")
     for output, part in table.groupby("output", sort=False):
         print(f"\n{output}")
         for _, row in part.head(args.top).iterrows():

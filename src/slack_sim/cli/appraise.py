@@ -168,7 +168,7 @@ def appraise_command(args: argparse.Namespace) -> None:
     suffix = Path(args.out).suffix.lower()
     if suffix == ".xlsx":
         write_appraisal_workbook({scenario.name: run}, args.out)
-        print(f"wrote {args.out}")
+        print(f"wrote {terminal_safe(args.out)}")
     else:
         write(args.out, a.by_year, {
             "scenario": scenario.name, "against": run.counterfactual.name, "notes": a.notes,

@@ -132,7 +132,8 @@ def run_command(args: argparse.Namespace) -> None:
     frame = simulate(scenario, engine=args.engine, backend="numpy")
     out = Path(args.out or f"{safe_filename(scenario.name)}.csv")  # a name is never a path
     atomic_write(out, csv_text(frame))
-    print(f"{scenario.name} on {scenario.profile}: {scenario.description}".rstrip(": "))
+    print(terminal_safe(f"{scenario.name} on {scenario.profile}: {scenario.description}"
+                        .rstrip(": ")))
     print(_format_summary(_summary(frame)))
     # the last row is the closing state: the run covers the months up to the one before it
     last = month_text(float(frame.index[-1]) - 1.0 / MONTHS_PER_YEAR)
@@ -150,11 +151,12 @@ def summary_command(args: argparse.Namespace) -> None:
         print(json.dumps(out, indent=2, allow_nan=False))
         return
     comp = comparison([scenario], baseline=args.baseline, base_year=base_year)
-    print(f"{scenario.name} on {scenario.profile}: {scenario.description}".rstrip(": "))
+    print(terminal_safe(f"{scenario.name} on {scenario.profile}: {scenario.description}"
+                        .rstrip(": ")))
     if comp.baseline is not None:
         print(f"against baseline {comp.baseline!r}")
     print(money_line(base_year) + "\n")
-    print(_format_table(comp.table))
+    print(_format_table(comp.table.rename(columns=terminal_safe)))  # columns: user names
     label = comp.labels[-1]
     ledger = comp.summaries[label].get("ledger")
     if ledger and label != comp.baseline:
@@ -175,9 +177,9 @@ def compare_command(args: argparse.Namespace) -> None:
         raise CliError(f"--out must end in .xlsx or .csv, got {args.out!r}")
     base_year = check(args.base_year, BASE_YEAR, "--base-year")
     comp = comparison(scenarios, baseline=args.baseline, base_year=base_year)
-    print(_format_table(comp.table))
+    print(_format_table(comp.table.rename(columns=terminal_safe)))  # columns: user names
     for path in export(comp, args.out):
-        print(f"wrote {path}")
+        print(f"wrote {terminal_safe(path)}")
 
 
 def doc_command(args: argparse.Namespace) -> None:
@@ -194,7 +196,7 @@ def doc_command(args: argparse.Namespace) -> None:
             text = doc[cols].fillna("").to_string(index=False)
     if args.out:
         atomic_write(args.out, text)
-        print(f"wrote {len(doc)} variables to {args.out}")
+        print(f"wrote {len(doc)} variables to {terminal_safe(args.out)}")
     else:
         print(text)
 
@@ -207,7 +209,8 @@ def save_command(args: argparse.Namespace) -> None:
             name=args.name or scenario.name, description=args.description or scenario.description
         )
     path = save_scenario(scenario, args.out)
-    print(f"saved scenario {scenario.name!r} ({len(scenario.values)} values) to {path}")
+    print(f"saved scenario {terminal_safe(repr(scenario.name))} ({len(scenario.values)} values) "
+          f"to {terminal_safe(path)}")
 
 
 def show_command(args: argparse.Namespace) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..fileio import atomic_write
+from ..report.text import terminal_safe
 from ..scenarios import DEFAULT_PRESET, DEFAULT_PROFILE, Scenario, load_scenario, preset
 from ..scenarios.profile_file import profile_file_scenario
 from ..validation import Interval, ValidationError, number
@@ -193,7 +194,7 @@ def write(out: str, frame: pd.DataFrame | None, payload: Mapping[str, Any]) -> N
         atomic_write(path, frame.to_csv())
     else:
         raise CliError(f"--out must end in .csv or .json, got {out!r}")
-    print(f"wrote {path}")
+    print(f"wrote {terminal_safe(path)}")
 
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["ParameterSource", "parameters", "profile_base", "profile_row", "range_of",
            "scenario_row"]
 
-_PROFILE_BASES: dict[tuple[str, str, int], dict[str, float]] = {}
-_PROFILE_ROWS: dict[tuple[str, str, int, int], np.ndarray] = {}
+_PROFILE_BASES: dict[tuple[object, ...], dict[str, float]] = {}
+_PROFILE_ROWS: dict[tuple[object, ...], np.ndarray] = {}
 
 
 def profile_base(model: Model, profile: str) -> dict[str, float]:
@@ -54,9 +54,13 @@ def profile_base(model: Model, profile: str) -> dict[str, float]:
     return dict(_PROFILE_BASES[key])
 
 
-def _profile_key(model: Model, profile: str) -> tuple[str, str, int]:
-    path = models_dir() / "profiles" / f"{profile}.toml"
-    return (model.version, profile, path.stat().st_mtime_ns if path.is_file() else -1)
+def _profile_key(model: Model, profile: str) -> tuple[object, ...]:
+    # a profile's values come from its TOML or its row of councils.csv, plus its row of
+    # calibration.csv: an edit to any of them is a new key
+    folder = models_dir() / "profiles"
+    files = (folder / f"{profile}.toml", folder / "councils.csv", folder / "calibration.csv")
+    stamps = tuple(str(p.stat().st_mtime_ns) if p.is_file() else "-" for p in files)
+    return (model.version, profile, *stamps)
 
 
 def profile_row(model: Model, compiled: CompiledModel, profile: str) -> np.ndarray:

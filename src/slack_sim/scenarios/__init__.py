@@ -12,7 +12,7 @@ from .library import (
     profile_values,
     profiles,
 )
-from .scenario import Scenario, preset
+from .scenario import Scenario, preset, profile_version
 from .values import ScenarioError, ScenarioVersionWarning, check_value, constraint
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "presets",
     "profile_info",
     "profile_values",
+    "profile_version",
     "profiles",
     "save_scenario",
     "scenario_from_json",

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..fileio import atomic_write
 from .jsonfile import MAX_SCENARIO_BYTES
 from .scenario import Scenario
-from .values import ScenarioError
+from .userfile import read_user_file
 
 __all__ = ["load_scenario", "save_scenario", "scenario_from_json"]
 
@@ -47,14 +47,6 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     ScenarioError
         If the file is missing, too large, malformed or holds invalid values.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise ScenarioError(f"scenario file {str(p)!r} is a directory, not a JSON file")
-    if not p.is_file():
-        raise ScenarioError(f"scenario file {str(p)!r} not found")
-    size = p.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(
-            f"scenario file {str(p)!r} too large ({size} bytes; at most {MAX_SCENARIO_BYTES})"
-        )
-    return Scenario.from_json(p.read_bytes())
+    raw = read_user_file(path, kind="scenario file", expected="a JSON file",
+                         limit=MAX_SCENARIO_BYTES)
+    return Scenario.from_json(raw)

@@ -31,6 +31,7 @@ from ..scenarios import (
     ScenarioVersionWarning,
     preset,
     presets,
+    profile_version,
     profiles,
 )
 
@@ -52,8 +53,8 @@ __all__ = [
 DEFAULT_BASELINE = "baseline"
 #: Query parameters that are not model variables (``view`` is the app's page, read by the
 #: app itself so that a reload stays on the page; it is not part of the scenario).
-RESERVED = ("preset", "profile", "baseline", "model", "view", "page", "step", "session",
-            "present", "compact")
+RESERVED = ("preset", "profile", "baseline", "model", "pv", "view", "page", "step",
+            "session", "present", "compact")
 #: Most query parameters a link may carry (the model has fewer settable constants).
 MAX_PARAMS = 200
 #: Longest parameter name or value accepted, in characters.
@@ -164,6 +165,7 @@ def encode_query(
         "profile": scenario.profile,
         "baseline": baseline,
         "model": model.version,
+        "pv": profile_version(scenario.profile, model=model),
     }
     for name in model.settable:
         if settings[name] != base[name]:
@@ -244,6 +246,12 @@ def decode_query(params: Mapping[str, Any], *, model: Model) -> Shared | None:
             f"{model.version!r}. The model has changed since, so the same settings may "
             "give different results."
         )
+    linked, now = texts.get("pv"), profile_version(profile, model=model)
+    if linked is not None and linked != now:
+        stale = ((stale + " ") if stale else "") + (
+            f"The profile {profile!r} has changed since the link was made (its values were "
+            f"version {linked!r}, now {now!r}), so the same settings may give different "
+            "results.")
     return Shared(scenario=scenario, preset=preset_name, baseline=baseline, stale=stale)
 
 
