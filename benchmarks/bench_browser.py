@@ -31,15 +31,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from appserver import start_server, stop_server  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_engine import DOC, machine, write_section  # noqa: E402
@@ -114,40 +113,6 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port in 8600-8699")
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    """Start the app on 127.0.0.1:``port`` and wait for its health check."""
-    streamlit = shutil.which("streamlit", path=os.path.dirname(sys.executable)) or "streamlit"
-    out = open(log, "w")  # noqa: SIM115 - the server's log, open while it runs
-    proc = subprocess.Popen(
-        [streamlit, "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                        timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop_server(proc)
-                raise RuntimeError(f"streamlit did not start; see {log}") from None
-            time.sleep(0.2)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Stop the server's own process group, by its PID."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def first_load(browser, url: str) -> float:  # noqa: ANN001 - a Playwright Browser

@@ -23,20 +23,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from appserver import start_server, stop_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -82,40 +80,6 @@ class Sampler(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
-
-
-def start_server(root: Path, port: int, cache: Path, log: Path) -> subprocess.Popen:
-    streamlit = shutil.which("streamlit", path=os.path.dirname(sys.executable)) or "streamlit"
-    env = {**os.environ, "PYTHONPATH": str(root / "src"), "SLACK_SIM_CACHE": str(cache),
-           "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
-    proc = subprocess.Popen(
-        [streamlit, "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                        timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop_server(proc)
-                raise RuntimeError(f"streamlit did not start; see {log}") from None
-            time.sleep(0.3)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group, by its PID
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 async def open_sessions(urls: list[str], timeout_s: float) -> list[float | None]:
@@ -164,7 +128,9 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as tmp:
-        proc = start_server(root, port, cache, Path(tmp) / "streamlit.log")
+        proc = start_server(port, Path(tmp) / "streamlit.log", root=root, timeout=120,
+                            env={"PYTHONPATH": str(root / "src"),
+                                 "SLACK_SIM_CACHE": str(cache)})
         try:
             sampler = Sampler(proc.pid)
             start_rss = sampler.rss()
