@@ -1,0 +1,123 @@
+"""The compiled-kernel cache: a generated module is executed only once it is verified.
+
+:func:`write_verified` writes a generated module and its SHA-256 into a folder private to
+this user; :func:`read_verified` returns a cached module's bytes only when the folder and
+file are this user's, nobody else can write them and the bytes match their digest;
+:func:`load_verified` executes those verified bytes as the kernel module. Used by
+:func:`slack_sim.engine.compiled.compile_model`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+from ..model.files import is_private
+
+__all__ = ["DIGEST_FILE", "KERNEL_FILE", "load_verified", "read_verified", "write_verified"]
+
+
+#: The generated module's file name, and the file of its SHA-256 beside it.
+KERNEL_FILE = "slack_kernel.py"
+DIGEST_FILE = "slack_kernel.sha256"
+
+
+def read_verified(path: Path) -> tuple[bytes | None, str]:
+    """Return a cached module's bytes if they can be trusted, else ``None`` and why.
+
+    Trusted: the folder and its parent are :func:`~slack_sim.model.files.is_private`, the
+    file is a regular file of this user's that nobody else can write, and its SHA-256 is
+    the one in :data:`DIGEST_FILE` beside it. The bytes are read once, from the file
+    descriptor that was checked, so what is executed is what was verified.
+    """
+    folder = path.parent
+    if not (is_private(folder) and is_private(folder.parent)):
+        return None, ("its folder is not private to this user (another user's, or "
+                      "writable by others)")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        return None, f"cannot read it ({exc.strerror})"
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+        if st.st_uid != uid or st.st_mode & 0o022:
+            return None, "the file is another user's or writable by others"
+        data = fh.read()
+    try:
+        expected = (folder / DIGEST_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None, f"it has no {DIGEST_FILE} to check it against"
+    if hashlib.sha256(data).hexdigest() != expected:
+        return None, "its contents do not match their SHA-256 (truncated or changed)"
+    return data, ""
+
+
+def write_verified(folder: Path, source: bytes) -> Path:
+    """Write a generated module and its SHA-256 into a private folder; return its path.
+
+    The folder is created with mode 0700 and must then be
+    :func:`~slack_sim.model.files.is_private`; each file is written to a temporary file
+    and renamed. A module already there with the same bytes is kept (numba's machine
+    code beside it stays valid); only its digest is written.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be created or written, or is not private.
+    """
+    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if not (is_private(folder) and is_private(folder.parent)):
+        raise OSError(f"{folder} is not private to this user")
+    target = folder / KERNEL_FILE
+    try:
+        same = is_private(target, folder=False) and target.read_bytes() == source
+    except OSError:
+        same = False
+    if not same:
+        _replace(target, source)
+    _replace(folder / DIGEST_FILE, hashlib.sha256(source).hexdigest().encode("ascii") + b"\n")
+    return target
+
+
+def _replace(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load_verified(path: Path, key: str, source: bytes) -> ModuleType | None:
+    """Execute verified source as the kernel module (its ``__file__`` the cached path)."""
+    name = f"_slack_sim_kernel_{key.replace('-', '_')}"
+    module = sys.modules.get(name)
+    if module is None or getattr(module, "__file__", None) != str(path):
+        module = ModuleType(name)
+        module.__file__ = str(path)
+        try:
+            code = compile(source, str(path), "exec")
+        except (SyntaxError, ValueError):
+            return None
+        sys.modules[name] = module  # numba's cache finds functions through their module
+        try:
+            exec(code, module.__dict__)  # noqa: S102 (our own generated code, verified)
+        except Exception:
+            sys.modules.pop(name, None)
+            return None
+    if getattr(module, "CODEGEN_KEY", None) != key:
+        sys.modules.pop(name, None)
+        return None
+    return module
