@@ -226,16 +226,19 @@ STORYLINE: tuple[Step, ...] = (
         },
         rule=PeakTiming("covid", "Crisis queue", shock=1, noun="children",
                         reference="baseline"),
-        loops=("B1",),
+        loops=("B2", "B1"),
         explanation=(
             "The queue is a stock, like water in a bath: it rises in every month that more "
             "children arrive than are served, and it peaks where inflow and outflow cross, "
             "not when the shock is at its worst. Part of the inflow comes late: need held "
-            "back in lockdown (hidden need) returns after it. The plug hole is widened by "
-            "loop B1 (hiring): planners fund posts for the demand they expect, averaged over "
-            "a year, and recruiting takes months more, so capacity catches up late. A "
-            "backlog does not clear when demand is 'back to normal'; it clears only when "
-            "capacity runs above demand for long enough."),
+            "back in lockdown (hidden need) returns after it. The plug hole widens first "
+            "through loop B2 (working harder): staff take on more than their sustainable "
+            "pace, which drains the queue until fatigue and stress wear the effort down; "
+            "it is the loop in charge of the queue from the shock to 2026 (Loops that "
+            "Matter, Model page). Loop B1 (hiring) comes later: planners fund posts for "
+            "the demand they expect, averaged over a year, and recruiting takes months "
+            "more. A backlog does not clear when demand is 'back to normal'; it clears only "
+            "when capacity runs above demand for long enough."),
         notes={"during": "Here the queue turns while the shock is still on: capacity "
                          "catches up with the inflow before the shock ends."},
         notebook="01-stocks-and-flows",
@@ -366,7 +369,8 @@ STORYLINE: tuple[Step, ...] = (
         },
         rule=BothOrEither("surge 0.3", "surge 2.0", test="recovers", shock=1,
                           within=12.0 * RECOVERY_YEARS),
-        loops=("R2", "R3"),
+        # R3 failure demand is in charge of the queue after B4 (Loops that Matter)
+        loops=("R3", "R2"),
         explanation=(
             "A big enough shock does not just take longer: the service flips into a lasting, "
             "worse state. The queue keeps pressure high; under pressure work is rushed and "
