@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from appserver import start_server, stop_server  # noqa: E402
+from appserver import free_port_between, start_server, stop_server  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_engine import DOC, machine, write_section  # noqa: E402
@@ -103,18 +102,6 @@ CARDS_READY = ("() => { const v = [...document.querySelectorAll("
                "v.every(e => e.innerText.trim().length > 0); }")
 
 
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1 in 8600-8699."""
-    for port in range(8600, 8700):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8600-8699")
-
-
 def first_load(browser, url: str) -> float:  # noqa: ANN001 - a Playwright Browser
     """Return seconds from ``goto`` to the five cards showing values, in a fresh context."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -168,7 +155,7 @@ def measure(moves: int, quiet: float) -> dict[str, object]:
     """Start the server, time the first loads and ``moves`` slider moves; stop it."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
+    port = free_port_between()
     log = ROOT / "test-artifacts" / "bench-browser-streamlit.log"
     log.parent.mkdir(exist_ok=True)
     proc = start_server(port, log)

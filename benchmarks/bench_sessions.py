@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import statistics
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from appserver import start_server, stop_server  # noqa: E402
+from appserver import free_port_between, start_server, stop_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -43,18 +42,6 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
 #: The five headline cards drawn (the finance cards below them are metrics too).
 CARDS = ("document.querySelectorAll('.st-key-cards [data-testid=\"stMetricValue\"]')"
          ".length === 5")
-
-
-def free_port() -> int:
-    """Return a free port in 8600-8699 on 127.0.0.1."""
-    for port in range(8600, 8700):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8600-8699")
 
 
 class Sampler(threading.Thread):
@@ -125,7 +112,7 @@ def main() -> None:
         sys.exit(f"bench_sessions: {CHROMIUM} is absent (apt-get install chromium)")
     root = args.root.resolve()
     cache = root / ".cache" / "slack-sim"  # the checkout's own cache: no recompile per run
-    port = free_port()
+    port = free_port_between()
     base = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as tmp:
         proc = start_server(port, Path(tmp) / "streamlit.log", root=root, timeout=120,

@@ -30,6 +30,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_between(low: int = 8600, high: int = 8700) -> int:
+    """Return a free TCP port on 127.0.0.1 in ``[low, high)`` (the benchmarks' range)."""
+    for port in range(low, high):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}-{high - 1}")
+
+
 def start_server(port: int, log: Path, *, root: Path = ROOT,
                  env: dict[str, str] | None = None,
                  timeout: float = 90.0) -> subprocess.Popen:
