@@ -281,3 +281,10 @@ def test_compare_unwritable_output(tmp_path, capsys):
     out = tmp_path / "missing-dir" / "x.xlsx"
     assert main(["compare", "--preset", "baseline", "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith("slack-sim: error:")
+
+
+def test_months_in_words():
+    from slack_sim.report.text import months
+
+    assert [months(v) for v in (0, 1, 1.4, 2, 12.6)] == [
+        "0 months", "1 month", "1 month", "2 months", "13 months"]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from ..metrics.finance import GREEN_BOOK_LONG_RATE, GREEN_BOOK_RATE, GREEN_BOOK_SWITCH_YEAR
 from ..model.calendar import month_text, start_year
 
-__all__ = ["STATEMENT_PHRASES", "cell", "money", "money_note", "ordinal", "percent",
+__all__ = ["STATEMENT_PHRASES", "cell", "money", "money_note", "months", "ordinal", "percent",
            "statement", "terminal_safe"]
 
 
@@ -135,6 +135,22 @@ def statement(
     share = ensemble.probability(outcome, op, threshold)
     text = phrase or STATEMENT_PHRASES.get((outcome, op)) or f"{outcome} {op} {threshold:g}"
     return f"{text} in {percent(share)} of futures"
+
+
+def months(value: float) -> str:
+    """Return a whole number of months in words: ``"1 month"``, ``"12 months"``.
+
+    Parameters
+    ----------
+    value : float
+        Months (rounded to a whole number).
+
+    Returns
+    -------
+    str
+    """
+    n = round(float(value))
+    return f"{n:.0f} month" + ("" if n == 1 else "s")
 
 
 def ordinal(value: float) -> str:

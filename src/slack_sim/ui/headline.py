@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..model.calendar import START_YEAR, label_text
 from ..report.text import money
+from ..report.text import months as month_words
 from .headline_notes import card_notes as card_notes
 from .headline_notes import probability_notes as probability_notes
 from .headline_notes import rank_note as rank_note
@@ -101,7 +102,7 @@ def _recovery(summary: Mapping[str, Any]) -> tuple[str, float | None]:
     months = shock.get("recovery_months")
     if months is None:
         return "never", None
-    return f"{months:.0f} months", float(months)
+    return month_words(months), float(months)
 
 
 def cards(
@@ -324,7 +325,7 @@ def central_cards(
 
     ordinal("recovery", _recovery_values(futures),
             _recovery_values(base) if base is not None else None,
-            lambda m: "never" if not np.isfinite(m) else f"{m:.0f} months", 1.0, "no shock",
+            lambda m: "never" if not np.isfinite(m) else month_words(m), 1.0, "no shock",
             months_span)
     ordinal("reserves", _runway_values(futures),
             _runway_values(base) if base is not None else None,
