@@ -233,3 +233,14 @@ def test_ensemble_draws_history_consistent_futures_when_the_profile_has_them(mon
     assert ss.ensemble(sc, n=5).source == "plausible futures"  # another model's futures: none
     with pytest.raises(ValueError, match="no history-consistent futures"):
         ss.ensemble(sc, n=5, futures="history")
+
+
+def test_the_calibration_prior_is_the_published_band():
+    """The prior in models/calibration.toml is Webb's band as the evidence module states it
+    (one figure, two places that must agree: the spec is data, the module its source)."""
+    from slack_sim.analysis.evidence import WEBB_BAND
+    from slack_sim.analysis.profiles import evidence_prior
+
+    prior = evidence_prior()
+    assert prior is not None and prior.series == "Children in need"
+    assert (prior.low, prior.high) == WEBB_BAND
