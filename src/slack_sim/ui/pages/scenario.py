@@ -255,9 +255,9 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
     settings = _settings_now("fin")
     try:
         with st.spinner("Appraising the futures..."):
-            run = cache.appraisal_run(scenario.key, settings.start, float(settings.years),
-                                      settings.prices, settings.rate, settings.long_rate,
-                                      settings.futures)
+            run = cache.appraisal_run(cache.scenario_key(scenario), settings.start,
+                                      float(settings.years), settings.prices, settings.rate,
+                                      settings.long_rate, settings.futures)
     except ValidationError as exc:
         st.error(str(exc))
         _settings_expander(model, settings)
