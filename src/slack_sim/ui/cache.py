@@ -15,6 +15,7 @@ are; the few small tables of the model, presets and profiles use ``st.cache_data
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import tempfile
@@ -28,6 +29,7 @@ import streamlit as st
 from ..analysis.ensemble import DEFAULT_GROUPS, uncertainty_ranges
 from ..analysis.optimise import model_objective
 from ..analysis.tipping import STANDARD_MAPS, rb3_scenario, tipping_map
+from ..engine.inputs import _profile_key
 from ..engine.run import simulate
 from ..metrics.core import outcomes
 from ..model.parse import load_model
@@ -42,6 +44,7 @@ from ..scenarios import (
     profile_version,
     profiles,
 )
+from ..scenarios.library import UNCALIBRATED
 from ..teach import storyline
 from . import charts, diagram, headline, memo, risk
 
@@ -86,8 +89,24 @@ def scenario_key(scenario: Scenario) -> str:
         Canonical JSON (sorted keys): ``profile``, ``profile_version`` and ``values``.
     """
     data = json.loads(scenario.key)
-    data["profile_version"] = profile_version(scenario.profile)
+    data["profile_version"] = _version(scenario.profile)
     return json.dumps(data, sort_keys=True)
+
+
+def _version(profile: str) -> str:
+    """Return :func:`profile_version`, read again only when the profile's files change.
+
+    Keyed as the engine keys its profile rows (the model version and the modification
+    times of the files a profile's values come from), so a rerun does not hash the
+    profile's values again for every key it makes.
+    """
+    base = profile.removesuffix(UNCALIBRATED)  # its values come from its base's files
+    return _version_of(profile, _profile_key(load_model(), base))
+
+
+@functools.lru_cache(maxsize=64)
+def _version_of(profile: str, stamp: tuple[object, ...]) -> str:
+    return profile_version(profile)
 
 
 def scenario_from_key(key: str) -> Scenario:
@@ -209,7 +228,7 @@ def calibration(profile: str) -> Any:
 
 def preset_settings(preset_name: str, profile: str) -> dict[str, float]:
     """Return every setting of a preset on a profile (cached by the profile's version)."""
-    return _preset_settings(preset_name, profile, profile_version(profile))
+    return _preset_settings(preset_name, profile, _version(profile))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
