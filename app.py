@@ -8,12 +8,13 @@ session state and URL (``state``), the sidebar (``sidebar``) and one module per 
 import streamlit as st
 
 from slack_sim import load_model
-from slack_sim.ui import sidebar, state
+from slack_sim.ui import preload, sidebar, state
 from slack_sim.ui.pages import compare, council, risk, scenario, share, teach
 from slack_sim.ui.pages import model as model_page
 
 st.set_page_config(page_title="slack-sim: austerity, shocks and slack", layout="wide",
                    initial_sidebar_state="expanded")
+preload.preload_charts()  # the browser fetches the chart code while the page is computed
 
 with st.spinner("Loading the model (a few seconds on the first visit)..."):
     model = load_model()

@@ -7,6 +7,7 @@ Usage::
     python benchmarks/bench_app.py --quick       # 10 moves per slider (CI)
     python benchmarks/bench_app.py --bands off   # the main view without the bands
     python benchmarks/bench_app.py --members 1000
+    python benchmarks/bench_app.py --quick --profile   # also: where a rerun's time goes
 
 Each move sets a value not seen before, so every rerun runs the model afresh (the cached
 baseline is reused, as in the app): the number is the full redraw of the main view --
@@ -21,8 +22,10 @@ without the bands, 300 ms with them); the browser's drawing comes on top.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import time
 from pathlib import Path
@@ -32,15 +35,55 @@ from streamlit.testing.v1 import AppTest
 
 #: Wall time of each execution of the app script itself (the server's work), in ms.
 SCRIPT_MS: list[float] = []
+#: The profiler of the script runs while ``--profile`` measures (``None``: not profiling).
+PROFILE: dict[str, cProfile.Profile | None] = {"on": None}
 _exec = script_runner.exec_func_with_error_handling
 
 
 def _timed_exec(func, ctx):  # noqa: ANN001, ANN202 - same signature as Streamlit's
     t = time.perf_counter()
+    prof = PROFILE["on"]
+    if prof is not None:
+        prof.enable()
     try:
         return _exec(func, ctx)
     finally:
+        if prof is not None:
+            prof.disable()
         SCRIPT_MS.append((time.perf_counter() - t) * 1000)
+
+
+#: The parts of a rerun reported by ``--profile``: label -> (file's ending, function).
+PARTS = {
+    "sidebar (widgets)": ("ui/sidebar.py", "sidebar"),
+    "URL sync": ("ui/state.py", "sync_query_params"),
+    "Scenario page": ("pages/scenario.py", "scenario_page"),
+    "  ensembles (bands, cards' central estimates)": ("ui/cache.py", "ensemble_summary"),
+    "  appraisal runs (finance cards)": ("ui/cache.py", "appraisal_run"),
+    "  single runs and outcomes": ("ui/cache.py", "scenario_summary"),
+    "  figures built": ("ui/charts.py", "scenario_figure"),
+    "  figures sent (plotly JSON)": ("elements/plotly_chart.py", "plotly_chart"),
+    "  appraisal panel (fragment)": ("pages/scenario.py", "appraisal_panel"),
+    "engine kernel (every batch)": ("slack_kernel.py", "kernel_numba"),
+    "percentile bands (sort)": ("analysis/ensemble.py", "_percentiles_over_members"),
+    "no-shock counterfactual runs": ("analysis/batch.py", "no_shock_queue"),
+    "cached results copied out (unpickle)": ("~", "<built-in method _pickle.loads>"),
+}
+
+
+def report_profile(prof: cProfile.Profile, reruns: int) -> None:
+    """Print the cumulative time per rerun of each of :data:`PARTS` (the script thread)."""
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    print(f"\nwhere a rerun's time goes (cProfile of the script thread over {reruns} "
+          "reruns, the page's prefetch threads off so that every computation is in it; "
+          "the engine's kernel too with SLACK_SIM_THREADS=1):")
+    print("| part (mean) | ms per rerun |\n|---|---:|")
+    mean = statistics.fmean(SCRIPT_MS[-reruns:])
+    print(f"| the app script (wall, profiled) | {mean:.0f} |")
+    for label, name in PARTS.items():  # cumulative: a part includes the parts under it
+        total = sum(v[3] for (file, _, func), v in stats.items()
+                    if file.endswith(name[0]) and func == name[1])
+        print(f"| {label} | {1000 * total / reruns:.0f} |")
 
 
 script_runner.exec_func_with_error_handling = _timed_exec
@@ -61,6 +104,10 @@ def main() -> None:
                              "(default: the app's default)")
     parser.add_argument("--members", type=int, choices=BANDS.choices, default=BANDS.members,
                         help="futures drawn for the bands (default: the app's default)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the reruns of new settings and print where their "
+                             "time goes (slower; run with SLACK_SIM_THREADS=1 to count the "
+                             "engine's kernel in the script's thread)")
     args = parser.parse_args()
     moves = 10 if args.quick else 40
     target = TARGET_MS[args.bands]
@@ -82,6 +129,11 @@ def main() -> None:
 
     rows = []
     cpu: list[float] = []
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:  # every computation in the profiled thread: no prefetch
+        from slack_sim.ui.pages import scenario as page
+
+        page.prefetch = lambda *a, **k: []
     for name in SLIDERS:
         s = at.slider(key=f"var:{name}")
         lo, hi, step = s.min, s.max, s.step
@@ -92,7 +144,9 @@ def main() -> None:
         for v in values:
             at.slider(key=f"var:{name}").set_value(round(v, 10))
             t, c = time.perf_counter(), time.process_time()
+            PROFILE["on"] = profiler
             at.run()
+            PROFILE["on"] = None
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.process_time() - c) * 1000)
             script.append(SCRIPT_MS[-1])
@@ -142,6 +196,8 @@ def main() -> None:
         verdict = "met" if value <= target else "MISSED"
         print(f"target (bands {args.bands}): {label} slider change at most {target:.0f} ms "
               f"server side: {value:.0f} ms, {verdict}")
+    if profiler is not None:
+        report_profile(profiler, len(every))
 
 
 if __name__ == "__main__":

@@ -102,15 +102,39 @@ CARDS_READY = ("() => { const v = [...document.querySelectorAll("
                "v.every(e => e.innerText.trim().length > 0); }")
 
 
-def first_load(browser, url: str) -> float:  # noqa: ANN001 - a Playwright Browser
-    """Return seconds from ``goto`` to the five cards showing values, in a fresh context."""
+#: Installed in a first-load context: the time of the server's last message so far.
+LOAD_PROBE = """
+(() => {
+  const t = window.__load = {last: 0};
+  const Native = window.WebSocket;
+  function Probed(...args) {
+    const ws = new Native(...args);
+    ws.addEventListener('message', () => { t.last = performance.now(); });
+    return ws;
+  }
+  Probed.prototype = Native.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Probed[k] = Native[k];
+  window.WebSocket = Probed;
+})();
+"""
+
+
+def first_load(browser, url: str) -> tuple[float, float]:  # noqa: ANN001 - a Playwright Browser
+    """Return seconds from ``goto`` to the five cards showing values, in a fresh context.
+
+    Also returns the seconds from ``goto`` to the server's last message before the cards
+    showed (the rest is the browser's: loading the frontend's code and drawing).
+    """
     context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(LOAD_PROBE)
     try:
         page = context.new_page()
         t = time.perf_counter()
         page.goto(url)
         page.wait_for_function(CARDS_READY, timeout=120_000, polling=20)
-        return time.perf_counter() - t
+        total = time.perf_counter() - t
+        times = page.evaluate("({last: __load.last, now: performance.now()})")
+        return total, max(0.0, total - (times["now"] - times["last"]) / 1000)
     finally:
         context.close()
 
@@ -151,21 +175,21 @@ def move(page, slider, quiet: float, timeout: float = 30.0) -> dict[str, float]:
             "runs": now["runs"] - before["runs"]}
 
 
-def measure(moves: int, quiet: float) -> dict[str, object]:
+def measure(moves: int, quiet: float, *, preload: bool = True) -> dict[str, object]:
     """Start the server, time the first loads and ``moves`` slider moves; stop it."""
     from playwright.sync_api import sync_playwright
 
     port = free_port_between()
     log = ROOT / "test-artifacts" / "bench-browser-streamlit.log"
     log.parent.mkdir(exist_ok=True)
-    proc = start_server(port, log)
+    proc = start_server(port, log, env=None if preload else {"SLACK_SIM_PRELOAD": "0"})
     url = f"http://127.0.0.1:{port}"
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                cold = first_load(browser, url)
-                warm = first_load(browser, url)
+                cold, cold_server = first_load(browser, url)
+                warm, warm_server = first_load(browser, url)
                 context = browser.new_context(viewport=VIEWPORT)
                 context.add_init_script(PROBE)
                 page = context.new_page()
@@ -189,7 +213,8 @@ def measure(moves: int, quiet: float) -> dict[str, object]:
                 browser.close()
     finally:
         stop_server(proc)
-    return {"cold": cold, "warm": warm, "rows": rows, "bands": bands, "value": value}
+    return {"cold": cold, "warm": warm, "cold_server": cold_server, "warm_server": warm_server,
+            "rows": rows, "bands": bands, "value": value}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,9 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", type=float, default=300.0,
                         help="ms without change that ends a move (not counted)")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--no-preload", action="store_true",
+                        help="serve the app with SLACK_SIM_PRELOAD=0 (no early fetch of the "
+                             "chart code: slack_sim.ui.preload), to compare")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
-    r = measure(args.moves, args.quiet)
+    r = measure(args.moves, args.quiet, preload=not args.no_preload)
     info = machine()
     ms = [row["ms"] for row in r["rows"]]
     median, p90 = statistics.median(ms), statistics.quantiles(ms, n=10)[-1]
@@ -243,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         f"| first load to the headline cards, a second visitor | {r['warm']:.2f} s | "
         f"{TARGETS['first load warm']:g} s "
         f"({verdict(r['warm'], TARGETS['first load warm'])}) |",
+        f"| of which: to the server's last message before the cards (first, second "
+        f"visitor) | {r['cold_server']:.2f} s, {r['warm_server']:.2f} s | |",
     ]
+    if args.no_preload:
+        lines.insert(3, "Served with `SLACK_SIM_PRELOAD=0` (`--no-preload`): the chart code "
+                        "is fetched when the first chart arrives.")
     print("\n".join(lines))
     print("\nper move, ms:", " ".join(f"{x:.0f}" for x in ms))
     if args.write_docs:

@@ -1,8 +1,9 @@
 """Every cached computation of the app, in one place.
 
 Each function is pure: it reads no session state and no other global, takes plain values
-(a scenario is passed as its :func:`scenario_key`, one string naming its profile and
-values) and returns a copy, so nothing mutable is shared between browser sessions. The
+(a scenario is passed as its :func:`scenario_key`, one string naming its profile, the
+version of that profile's values and the scenario's values) and returns a copy, so
+nothing mutable is shared between browser sessions. The
 pages call these; what they compute lives in the package (:func:`slack_sim.simulate`,
 :func:`slack_sim.metrics.outcomes`, :mod:`slack_sim.ui.risk`, ...).
 
@@ -14,6 +15,7 @@ are; the few small tables of the model, presets and profiles use ``st.cache_data
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import tempfile
@@ -27,12 +29,22 @@ import streamlit as st
 from ..analysis.ensemble import DEFAULT_GROUPS, uncertainty_ranges
 from ..analysis.optimise import model_objective
 from ..analysis.tipping import STANDARD_MAPS, rb3_scenario, tipping_map
+from ..engine.inputs import _profile_key
 from ..engine.run import simulate
 from ..metrics.core import outcomes
 from ..model.parse import load_model
 from ..report.compare import comparison, no_shock_runs
 from ..report.export import write_excel
-from ..scenarios import Scenario, preset, preset_info, presets, profile_info, profiles
+from ..scenarios import (
+    Scenario,
+    preset,
+    preset_info,
+    presets,
+    profile_info,
+    profile_version,
+    profiles,
+)
+from ..scenarios.library import UNCALIBRATED
 from ..teach import storyline
 from . import charts, diagram, headline, memo, risk
 
@@ -59,8 +71,42 @@ __all__ = [
 
 
 def scenario_key(scenario: Scenario) -> str:
-    """Return the cache key of a scenario (:attr:`Scenario.key`)."""
-    return scenario.key
+    """Return the cache key of a scenario: :attr:`Scenario.key` and its profile's version.
+
+    The profile's version (:func:`slack_sim.scenarios.profile_version`: a hash of every
+    value the profile sets, read again when its files change) is part of the key, so an
+    edited or recalibrated profile never serves the results computed on its old values
+    (issue 17, item 8).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    str
+        Canonical JSON (sorted keys): ``profile``, ``profile_version`` and ``values``.
+    """
+    data = json.loads(scenario.key)
+    data["profile_version"] = _version(scenario.profile)
+    return json.dumps(data, sort_keys=True)
+
+
+def _version(profile: str) -> str:
+    """Return :func:`profile_version`, read again only when the profile's files change.
+
+    Keyed as the engine keys its profile rows (the model version and the modification
+    times of the files a profile's values come from), so a rerun does not hash the
+    profile's values again for every key it makes.
+    """
+    base = profile.removesuffix(UNCALIBRATED)  # its values come from its base's files
+    return _version_of(profile, _profile_key(load_model(), base))
+
+
+@functools.lru_cache(maxsize=64)
+def _version_of(profile: str, stamp: tuple[object, ...]) -> str:
+    return profile_version(profile)
 
 
 def scenario_from_key(key: str) -> Scenario:
@@ -90,7 +136,7 @@ def run_frame(key: str) -> pd.DataFrame:
 def scenario_summary(key: str) -> dict[str, Any]:
     """Return :func:`slack_sim.metrics.outcomes` of a scenario, by its key."""
     scenario = scenario_from_key(key)
-    counterfactuals = no_shock_runs(scenario, lambda sc: run_frame(sc.key))
+    counterfactuals = no_shock_runs(scenario, lambda sc: run_frame(scenario_key(sc)))
     return outcomes(run_frame(key), settings=scenario.settings(),
                     counterfactuals=counterfactuals)
 
@@ -180,9 +226,13 @@ def calibration(profile: str) -> Any:
     return calibration_view(profile)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def preset_settings(preset_name: str, profile: str) -> dict[str, float]:
-    """Return every setting of a preset on a profile."""
+    """Return every setting of a preset on a profile (cached by the profile's version)."""
+    return _preset_settings(preset_name, profile, _version(profile))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _preset_settings(preset_name: str, profile: str, version: str) -> dict[str, float]:
     return preset(preset_name, profile=profile).settings()
 
 

@@ -107,7 +107,7 @@ def _appraisal_section(model: Model, pins: list[dict]) -> None:
             settings.long_rate, settings.futures)
     try:
         with st.spinner("Appraising the pinned scenarios..."):
-            runs = {pin["name"]: cache.appraisal_run(Scenario(**pin).key, *args)
+            runs = {pin["name"]: cache.appraisal_run(cache.scenario_key(Scenario(**pin)), *args)
                     for pin in pins}
             workbook = cache.appraisal_workbook(json.dumps(pins, sort_keys=True), *args)
     except ValidationError as exc:

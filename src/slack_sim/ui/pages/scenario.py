@@ -9,8 +9,10 @@ estimate over the futures with its 90% range and the sliders' own run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import streamlit as st
 
@@ -24,7 +26,7 @@ from .. import state as state_module
 from .teach import CHROME_CSS
 
 __all__ = ["CARDS_CSS", "appraisal_controls", "appraisal_panel", "appraisal_settings",
-           "scenario_page"]
+           "prefetch", "scenario_page"]
 
 #: The headline cards, scoped to their container (class ``st-key-cards``): a value size
 #: that fits five cards beside the sidebar at 1280 px, and labels and deltas that wrap
@@ -59,6 +61,50 @@ SETTINGS_KEY = "appraisal"
 _FIELDS = ("month", "year", "years", "prices", "rate", "long_rate", "futures")
 
 
+#: Threads that start the page's long computations at once (shared by every session).
+_PREFETCH = ThreadPoolExecutor(max_workers=3, thread_name_prefix="slack-sim-prefetch")
+
+
+def prefetch(scenario: Scenario, *, baseline: str, bands: tuple[int, str] | None,
+             appraisal: finance.AppraisalSettings | None) -> list[Future]:
+    """Start the page's independent computations on threads; return their futures.
+
+    The scenario's and the baseline's ensembles (the bands and the cards' central
+    estimates) and the appraisal (the finance cards) do not depend on each other, and
+    their runs release the GIL, so they run side by side while the page draws its
+    first elements. Each goes through its cached function in :mod:`slack_sim.ui.cache`
+    (one computation per key: a page that asks for a result being computed waits for
+    it), so the page then reads them as it always did; a failure here is left for the
+    page to meet and report where it asks.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The current scenario.
+    baseline : str
+        The baseline preset (on the scenario's profile).
+    bands : (int, str) or None
+        Futures and uncertainty groups of the bands, ``None`` when they are off.
+    appraisal : slack_sim.ui.finance.AppraisalSettings or None
+        The appraisal panel's settings, ``None`` to leave it.
+
+    Returns
+    -------
+    list of concurrent.futures.Future
+    """
+    key = cache.scenario_key(scenario)
+    jobs = []
+    if bands is not None:
+        base = state_module.baseline_scenario(baseline, scenario.profile)
+        for k in (key, cache.scenario_key(base)):
+            jobs.append(_PREFETCH.submit(cache.ensemble_summary, k, baseline, *bands))
+    if appraisal is not None:
+        jobs.append(_PREFETCH.submit(
+            cache.appraisal_run, key, appraisal.start, float(appraisal.years),
+            appraisal.prices, appraisal.rate, appraisal.long_rate, appraisal.futures))
+    return jobs
+
+
 def scenario_page(model: Model, scenario: Scenario) -> None:
     """Draw the main view: headline cards and the time-series charts.
 
@@ -71,16 +117,21 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     compact = st.toggle("Compact (projector)", key=state_module.COMPACT,
                         help="Hide the title, the page tabs and the sidebar; switch off here.")
     base_name = state["baseline"]
+    groups = ",".join(DEFAULT_GROUPS)
+    settings_now = None
+    with contextlib.suppress(ValidationError, ValueError, TypeError):
+        settings_now = _settings_now("fin")
+    prefetch(scenario, baseline=base_name,
+             bands=(int(state["bands_n"]), groups) if state.get("bands_on") else None,
+             appraisal=settings_now)
     base = state_module.baseline_scenario(base_name, scenario.profile)
     key, base_key = cache.scenario_key(scenario), cache.scenario_key(base)
     summary = cache.scenario_summary(key)
     base_summary = cache.scenario_summary(base_key)
-    view = (cache.ensemble_summary(key, base_name, int(state["bands_n"]),
-                                   ",".join(DEFAULT_GROUPS))
+    view = (cache.ensemble_summary(key, base_name, int(state["bands_n"]), groups)
             if state.get("bands_on") else None)
     if view is not None:
-        base_view = cache.ensemble_summary(base_key, base_name, int(state["bands_n"]),
-                                           ",".join(DEFAULT_GROUPS))
+        base_view = cache.ensemble_summary(base_key, base_name, int(state["bands_n"]), groups)
         # EnsembleView.source once the bands use the profile's history-consistent futures
         source = getattr(view, "source", FUTURES_SOURCE)
         shown = headline.central_cards(summary, view.outcomes,
@@ -255,9 +306,9 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
     settings = _settings_now("fin")
     try:
         with st.spinner("Appraising the futures..."):
-            run = cache.appraisal_run(scenario.key, settings.start, float(settings.years),
-                                      settings.prices, settings.rate, settings.long_rate,
-                                      settings.futures)
+            run = cache.appraisal_run(cache.scenario_key(scenario), settings.start,
+                                      float(settings.years), settings.prices, settings.rate,
+                                      settings.long_rate, settings.futures)
     except ValidationError as exc:
         st.error(str(exc))
         _settings_expander(model, settings)
