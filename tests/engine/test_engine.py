@@ -3,8 +3,8 @@
 Parity: every preset and 100 seeded random in-range draws equal the PySD run on every
 variable at every output time, within 1e-9 of each variable's scale, on the numba path
 and on the pure numpy fallback. Robustness: 10,000 seeded draws, no NaN, no infinity,
-no negative stock (``slack_sim.analysis.input_checks``). The PySD runs are stored once per model and PySD version
-(``pysd_reference.py``).
+no negative stock (``slack_sim.analysis.input_checks``). The PySD runs are stored once
+per model and PySD version (``pysd_reference.py``).
 """
 
 from __future__ import annotations
