@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from ..model.calendar import MONTHS_PER_YEAR, month_text
 from ..scenarios import Scenario
 from ..validation import Interval, validate
 from .ensemble import HISTORY_SOURCE, draw_futures
+from .run_memo import RunMemo
 
 __all__ = ["AppraisalRun", "appraise_scenario", "current_policy", "next_april"]
 
@@ -37,6 +39,8 @@ _LABELS = {
     "community_spending": "Community fund",
 }
 _RULES = {"futures": Interval("integer", 0, 5_000)}
+#: counterfactual runs (a lever moved in the app leaves current policy, so its runs, unchanged)
+_COUNTERFACTUALS = RunMemo(8)
 
 
 def next_april(today: dt.date | None = None) -> float:
@@ -132,7 +136,8 @@ def appraise_scenario(
         return {k: ds[k].to_numpy() for k in outputs}, ds["year"].to_numpy()
 
     pol, grid = run(scenario)
-    cf, _ = run(counterfactual)
+    cf, _ = _COUNTERFACTUALS.get(counterfactual, samples, what=json.dumps(outputs),
+                                 compute=lambda: run(counterfactual))
     result = appraise(pol, cf, years_index=grid,
                       categories={_LABELS[k]: v for k, v in SPENDING_CATEGORIES.items()},
                       prevention="Prevention", harm="Harm", reserves="Reserves",
