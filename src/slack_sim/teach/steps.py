@@ -22,11 +22,13 @@ from .outcome_rules import BothOrEither, CrossoverYear, HarmAgainst
 from .rules import Direction, FadeTime, PeakTiming, Rule, Shift, horizon_text
 
 __all__ = ["CLEAN_SHOCK", "CUT_YEARS", "FADE_YEARS", "RECOVERY_YEARS", "STORYLINE",
-           "TEACHING_PROFILE", "TIPPING_SHOCK", "Chart", "Run", "Step", "step"]
+           "TEACHING_PROFILE", "TIPPING_SHOCK", "Chart", "InCharge", "Run", "Step", "step"]
 
 #: The first year of the model run and its last month, as the step texts write them.
 _Y0 = int(START_YEAR)
 _END = horizon_text()
+#: The last calendar year of the run (of the same text).
+_END_YEAR = int(_END.split()[-1])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +117,49 @@ class Chart:
 
 
 @dataclasses.dataclass(frozen=True)
+class InCharge:
+    """What moves a step's chart over the years its answer is about, as the step states it.
+
+    A claim checked by Loops that Matter (:mod:`slack_sim.analysis.loops`) in
+    ``tests/teach/test_step_loops.py``, in one of three kinds:
+
+    ``"loop"``
+        The named loop :attr:`loop` dominates :attr:`variable` (the chart's variable)
+        in the step's last run over :attr:`years`.
+    ``"push"``
+        No loop: an input, :attr:`cause`, pushes :attr:`variable`. Its link carries the
+        change in the month it switches on, and knocking out the loops leaves the step's
+        answer and its size.
+    ``"accounting"``
+        No loop runs through the money: the chart adds up or multiplies other quantities,
+        and :attr:`cause` (a stock, or the lever's own spending line) carries most of
+        the change between the step's runs.
+
+    Attributes
+    ----------
+    kind : {"loop", "push", "accounting"}
+        The kind of claim.
+    variable : str
+        The chart's model variable the claim is about.
+    years : tuple of int
+        The calendar years it is about (first and last, inclusive).
+    loop : str or None
+        The named loop in charge (``kind="loop"``), else ``None``.
+    cause : str
+        The input (``"push"``) or the quantity (``"accounting"``) that moves it.
+    text : str
+        The claim in words, for the screen.
+    """
+
+    kind: Literal["loop", "push", "accounting"]
+    variable: str
+    years: tuple[int, int]
+    text: str
+    loop: str | None = None
+    cause: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Step:
     """One predict-then-run step of the storyline.
 
@@ -142,6 +187,9 @@ class Step:
         Extra sentence shown after the explanation for a given computed answer.
     notebook : str
         The notebook that goes deeper.
+    in_charge : InCharge or None
+        What moves the chart (a named loop, an input or accounting), checked by Loops
+        that Matter.
     """
 
     key: str
@@ -155,6 +203,7 @@ class Step:
     explanation: str
     notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
     notebook: str = ""
+    in_charge: InCharge | None = None
 
     def run(self, key: str) -> Run:
         """Return the run with a given key."""
@@ -242,6 +291,9 @@ STORYLINE: tuple[Step, ...] = (
         notes={"during": "Here the queue turns while the shock is still on: capacity "
                          "catches up with the inflow before the shock ends."},
         notebook="01-stocks-and-flows",
+        in_charge=InCharge("loop", "Crisis queue", (2020, 2024), loop="B2",
+                           text="Loop B2 (working harder) is in charge of the queue from the "
+                                "shock to 2026; B1 (hiring) after."),
     ),
     Step(
         key="austerity",
@@ -267,17 +319,27 @@ STORYLINE: tuple[Step, ...] = (
         },
         rule=Shift("austerity", "baseline", "Early help spending",
                    "Spending on children looked after", years=CUT_YEARS),
-        loops=("B3", "R1"),
+        loops=("B3", "R5", "R1"),
         explanation=(
             "Crises must be answered, so statutory spending is protected and the cut lands on "
             "what the council does not have to do: prevention and the rest of early help. "
             "With less prevention, loop B3 (prevention resolves needs before they become "
             "crises) weakens: more needs escalate, more children come into care, and care "
-            "spending rises while the budget falls. Loop R1, the firefighting trap, deepens "
+            "spending rises while the budget falls. No loop runs through the money itself: "
+            "care spending is the number in care times a unit cost, and the loop in charge "
+            "of that number is R5 (escalating severity: needs left longer arrive more "
+            "severe, which means more protection and care work). Loop R1, the firefighting "
+            "trap, deepens "
             "it: crisis pressure pulls prevention staff into crisis work and rising "
             "statutory costs squeeze the prevention budget again. Money moves 'from "
             "preventative to responsive, from discretionary to statutory' (RSA 2017)."),
         notebook="02-austerity-and-the-firefighting-trap",
+        in_charge=InCharge("accounting", "Spending on children looked after",
+                           (int(CUT_YEARS[0]), int(CUT_YEARS[1]) - 1),
+                           cause="Children looked after",
+                           text="No loop runs through the money: care spending is the number "
+                                "of children looked after times a unit cost, and loop R5 "
+                                "(escalating severity) is in charge of that number."),
     ),
     Step(
         key="saves-then-costs",
@@ -322,6 +384,11 @@ STORYLINE: tuple[Step, ...] = (
                         "(Prevention effectiveness and Prevention deadweight, in the effect "
                         "sizes) the same cut costs more than it saved within the run."},
         notebook="02-austerity-and-the-firefighting-trap",
+        in_charge=InCharge("accounting", "Total spending", (_Y0, _END_YEAR),
+                           cause="Prevention spending",
+                           text="No loop: accounting. Most of the saving is the prevention "
+                                "budget itself (the lever); the crises it lets through, in "
+                                "care and crisis staff, take back the rest."),
     ),
     Step(
         key="hidden-need",
@@ -343,6 +410,10 @@ STORYLINE: tuple[Step, ...] = (
             "plans posts on the demand it can see, so it cannot see the hidden need that is "
             "about to return."),
         notebook="03-covid-and-slack",
+        in_charge=InCharge("push", "Referrals", (2020, 2020), cause="Presentation suppression",
+                           text="No loop: the shock pushes it. Referrals drop in the month "
+                                "presentation is suppressed; with the loops knocked out they "
+                                "fall about as far."),
     ),
     Step(
         key="tipping-point",
@@ -369,17 +440,24 @@ STORYLINE: tuple[Step, ...] = (
         },
         rule=BothOrEither("surge 0.3", "surge 2.0", test="recovers", shock=1,
                           within=12.0 * RECOVERY_YEARS),
-        # R3 failure demand is in charge of the queue after B4 (Loops that Matter)
-        loops=("R3", "R2"),
+        # Loops that Matter on the 200% surge: B4 raising the bar is in charge of the queue
+        # 2020-2024 and 2029-2035, R3 failure demand 2025-2028
+        loops=("B4", "R3", "R2"),
         explanation=(
             "A big enough shock does not just take longer: the service flips into a lasting, "
-            "worse state. The queue keeps pressure high; under pressure work is rushed and "
-            "comes back as repeat referrals (loop R3, failure demand), and staff tire "
-            "(right-hand chart), leave and work more slowly (loop R2, burnout); both keep "
-            "the queue high. An A&E department can cope with a major incident, 'but not "
-            "continuously, night after night'. Where the tipping point lies depends on the "
-            "effect sizes; that there is one does not."),
+            "worse state. Pressure stays high for years, and the loop in charge of the "
+            "queue is B4 (raising the bar): the front door turns needs away, which holds the "
+            "queue down but leaves those needs waiting outside, to come back later and more "
+            "severe. Under pressure work is rushed and comes back as repeat referrals (loop "
+            "R3, failure demand, in charge of the queue for a few years after the shock), "
+            "and staff tire (right-hand chart), leave and work more slowly (loop R2, "
+            "burnout); both keep the queue high. An A&E department can cope with a major "
+            "incident, 'but not continuously, night after night'. Where the tipping point "
+            "lies depends on the effect sizes; that there is one does not."),
         notebook="03-covid-and-slack",
+        in_charge=InCharge("loop", "Crisis queue", (2020, 2030), loop="B4",
+                           text="Loop B4 (raising the bar) is in charge of the big surge's "
+                                "queue, with R3 (failure demand) from 2025 to 2028."),
     ),
     Step(
         key="slack",
@@ -403,17 +481,23 @@ STORYLINE: tuple[Step, ...] = (
             "more": "More harm",
         },
         rule=HarmAgainst("slack 0.30", "slack 0.20", shock=1),
-        loops=("R2", "R3"),
+        loops=("B4", "R3", "R2"),
         explanation=(
-            "Slack is what absorbs a surge. Both services are overwhelmed at first. With "
-            "more slack the queue peaks lower and pressure falls back sooner below the point "
-            "where rushed work returns as failure demand (loop R3) and tired staff leave "
-            "(loop R2, burnout), so fewer children wait and fewer needs go unmet; with less, "
-            "those loops hold the service in the worse state for longer. Whether the slack "
+            "Slack is what absorbs a surge. Both services are overwhelmed at first, and the "
+            "loop in charge of the queue from the shock on is B4 (raising the bar): pressure "
+            "raises the threshold at the front door, fewer referrals are accepted, and the "
+            "needs turned away wait outside as unmet need, which is harm too. With more "
+            "slack pressure is lower, so the bar rises less and comes down sooner, and less "
+            "rushed work returns as failure demand (loop R3) while tired staff leave (loop "
+            "R2, burnout); fewer children wait and fewer needs go unmet. With less slack "
+            "the bar stays high for longer. Whether the slack "
             "also pays for itself in cash is not settled: it does at the central effect "
             "sizes and in only about half of the plausible futures. The tipping point is not "
             "only in the shock; it is in the structure of the service, and in its slack."),
         notebook="03-covid-and-slack",
+        in_charge=InCharge("loop", "Crisis queue", (2020, 2030), loop="B4",
+                           text="Loop B4 (raising the bar) is in charge of the queue from the "
+                                "shock on, with R3 (failure demand) while pressure is highest."),
     ),
     Step(
         key="partnership",
@@ -444,6 +528,9 @@ STORYLINE: tuple[Step, ...] = (
             "and staff more productive, which gives back slack. A crisis spike fades unless "
             "someone reinforces it, as 'seize the moment' (the other line) does."),
         notebook="04-partnership-capital",
+        in_charge=InCharge("loop", "Partnership strength", (2020, 2030), loop="R4",
+                           text="Loop R4 (partnership) is in charge of partnership strength "
+                                "throughout."),
     ),
     Step(
         key="invest-to-save",
@@ -477,6 +564,11 @@ STORYLINE: tuple[Step, ...] = (
             "to pay back in cash and still prevent a lot of harm (child-months waiting or "
             "with unmet need). Which matters more is your judgement, not the model's."),
         notebook="05-invest-to-save",
+        in_charge=InCharge("accounting", "Total spending", (_Y0, _END_YEAR),
+                           cause="Prevention spending",
+                           text="No loop: accounting. Most of the difference is the extra "
+                                "prevention spending itself (the lever); the care and crisis "
+                                "costs it avoids, years later, are the rest."),
     ),
 )
 

@@ -351,14 +351,22 @@ def _verdict(item: storyline.Step, entry: storyline.LogEntry) -> None:
 
 
 def _loops_text(item: storyline.Step, model: Model, *, short: bool) -> str:
+    claim = item.in_charge
     if short:
-        return "Loop" + ("s" if len(item.loops) > 1 else "") + ": " + "; ".join(
+        named = "Loop" + ("s" if len(item.loops) > 1 else "") + ": " + "; ".join(
             f"**{lp} {model.loops[lp].name}** ({model.loops[lp].polarity})"
             for lp in item.loops)
-    return "\n".join(
+        return named if claim is None else f"{named}. {claim.text}"
+    named = "\n".join(
         f"- **{lp} {model.loops[lp].name}** ({model.loops[lp].polarity}): "
         f"{model.loops[lp].description}."
         for lp in item.loops)
+    if claim is None:
+        return named
+    years = (f"{claim.years[0]}" if claim.years[0] == claim.years[1]
+             else f"{claim.years[0]} to {claim.years[1]}")
+    return (f"{named}\n\n**In charge of {claim.variable.lower()}, {years}** (Loops that "
+            f"Matter): {claim.text}")
 
 
 def _details(item: storyline.Step, entry: storyline.LogEntry, model: Model) -> None:
