@@ -42,6 +42,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ...model.parse import Model, load_model
+from ...report.text import percent
 from ...teach import storyline
 from .. import charts, headline, session_store
 from .. import state as app_state
@@ -375,6 +376,14 @@ def _details(item: storyline.Step, entry: storyline.LogEntry, model: Model) -> N
     note = item.notes.get(result.verdict.answer, "")
     st.info(f"{item.explanation}{' ' + note if note else ''}\n\n"
             f"{_loops_text(item, model, short=False)}")
+    england = storyline.england_robustness(item.key)
+    if england is not None:
+        held = storyline.step_robustness(item.key)
+        st.markdown(f"This step runs on the round-number council, which has no history: its "
+                    f"answer {held.text()}, their effect sizes on this council. Run on "
+                    f"England's own profile instead (need and population growing as fitted, "
+                    f"so 'where it was' moves), the same experiment gives the same answer in "
+                    f"{percent(england.share)} of {england.n} {england.source}.")
     deeper = f" Notebook {item.notebook} goes deeper." if item.notebook else ""
     st.caption(f"How the model decides: {entry.method}.{deeper}")
 
