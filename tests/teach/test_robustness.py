@@ -47,8 +47,8 @@ def test_the_futures_are_shared_by_the_runs_and_keep_each_runs_settings():
     draws, source = futures_of(step, n=20, model=MODEL)
     assert len(draws) == 20 and source in ("plausible futures",
                                           "futures consistent with 2010-2020",
-                                          "futures consistent with England's 2010-2020 "
-                                          "(its effect sizes)")
+                                          "futures whose effect sizes are consistent "
+                                          "with England's 2010-2020")
     for run in step.runs:
         assert not set(run.scenario().values) & set(draws.columns)
     again, _ = futures_of(step, n=20, model=MODEL)
@@ -112,7 +112,7 @@ def test_the_teaching_councils_futures_are_englands_history_on_what_they_share()
     effects = set(uncertainty_ranges(default_parameters(model=MODEL), model=MODEL).index)
     for step in _teaching_steps():
         draws, source = futures_of(step, n=50, model=MODEL)
-        assert source == "futures consistent with England's 2010-2020 (its effect sizes)"
+        assert source == "futures whose effect sizes are consistent with England's 2010-2020"
         assert set(draws.columns) <= effects and len(draws.columns) >= len(effects) - 5
         assert "Need growth rate" not in draws.columns
         np.testing.assert_array_equal(draws.to_numpy(),

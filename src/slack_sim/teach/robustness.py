@@ -55,7 +55,7 @@ FUTURES = 500
 HOLDS_AT = 0.9
 
 _SOURCES = {"history": "futures consistent with 2010-2020",
-            "shared": "futures consistent with England's 2010-2020 (its effect sizes)",
+            "shared": "futures whose effect sizes are consistent with England's 2010-2020",
             "plausible": "plausible futures"}
 
 

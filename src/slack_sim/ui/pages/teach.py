@@ -354,10 +354,12 @@ def _verdict(item: storyline.Step, entry: storyline.LogEntry) -> None:
 def _loops_text(item: storyline.Step, model: Model, *, short: bool) -> str:
     claim = item.in_charge
     if short:
-        named = "Loop" + ("s" if len(item.loops) > 1 else "") + ": " + "; ".join(
-            f"**{lp} {model.loops[lp].name}** ({model.loops[lp].polarity})"
-            for lp in item.loops)
-        return named if claim is None else f"{named}. {claim.text}"
+        named = "; ".join(f"**{lp} {model.loops[lp].name}** ({model.loops[lp].polarity})"
+                          for lp in item.loops)
+        plural = "s" if len(item.loops) > 1 else ""
+        if claim is None:
+            return f"Loop{plural}: {named}"
+        return f"{claim.text} Loop{plural} in the explanation: {named}."
     named = "\n".join(
         f"- **{lp} {model.loops[lp].name}** ({model.loops[lp].polarity}): "
         f"{model.loops[lp].description}."
@@ -380,7 +382,7 @@ def _details(item: storyline.Step, entry: storyline.LogEntry, model: Model) -> N
     if england is not None:
         held = storyline.step_robustness(item.key)
         st.markdown(f"This step runs on the round-number council, which has no history: its "
-                    f"answer {held.text()}, their effect sizes on this council. Run on "
+                    f"answer {held.text()}, run on this council. Run on "
                     f"England's own profile instead (need and population growing as fitted, "
                     f"so 'where it was' moves), the same experiment gives the same answer in "
                     f"{percent(england.share)} of {england.n} {england.source}.")
