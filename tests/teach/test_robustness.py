@@ -150,3 +150,13 @@ def test_the_teaching_steps_are_also_checked_on_england_itself():
         assert result.source == "futures consistent with 2010-2020" and result.n == FUTURES
         verdicts, _ = member_verdicts(moved, model=MODEL)
         assert result.holds == sum(v.answer == stated for v in verdicts)
+
+
+def test_the_page_gives_both_shares_for_a_teaching_step_only():
+    from slack_sim.teach.explain import england_note
+
+    note = england_note("tipping-point")
+    assert step_robustness("tipping-point").text() in note
+    result = england_robustness("tipping-point")
+    assert f"{result.n} {result.source}." in note
+    assert england_note("austerity") == ""

@@ -42,8 +42,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ...model.parse import Model, load_model
-from ...report.text import percent
-from ...teach import storyline
+from ...teach import explain, storyline
 from .. import charts, headline, session_store
 from .. import state as app_state
 from ..cache import step_result
@@ -351,41 +350,15 @@ def _verdict(item: storyline.Step, entry: storyline.LogEntry) -> None:
                     "each future).")
 
 
-def _loops_text(item: storyline.Step, model: Model, *, short: bool) -> str:
-    claim = item.in_charge
-    if short:
-        named = "; ".join(f"**{lp} {model.loops[lp].name}** ({model.loops[lp].polarity})"
-                          for lp in item.loops)
-        plural = "s" if len(item.loops) > 1 else ""
-        if claim is None:
-            return f"Loop{plural}: {named}"
-        return f"{claim.text} Loop{plural} in the explanation: {named}."
-    named = "\n".join(
-        f"- **{lp} {model.loops[lp].name}** ({model.loops[lp].polarity}): "
-        f"{model.loops[lp].description}."
-        for lp in item.loops)
-    if claim is None:
-        return named
-    years = (f"{claim.years[0]}" if claim.years[0] == claim.years[1]
-             else f"{claim.years[0]} to {claim.years[1]}")
-    return (f"{named}\n\n**In charge of {claim.variable.lower()}, {years}** (Loops that "
-            f"Matter): {claim.text}")
-
-
 def _details(item: storyline.Step, entry: storyline.LogEntry, model: Model) -> None:
     result = step_result(item.key)
     st.markdown(entry.detail)
     note = item.notes.get(result.verdict.answer, "")
     st.info(f"{item.explanation}{' ' + note if note else ''}\n\n"
-            f"{_loops_text(item, model, short=False)}")
-    england = storyline.england_robustness(item.key)
-    if england is not None:
-        held = storyline.step_robustness(item.key)
-        st.markdown(f"This step runs on the round-number council, which has no history: its "
-                    f"answer {held.text()}, run on this council. Run on "
-                    f"England's own profile instead (need and population growing as fitted, "
-                    f"so 'where it was' moves), the same experiment gives the same answer in "
-                    f"{percent(england.share)} of {england.n} {england.source}.")
+            f"{explain.loops_text(item, model, short=False)}")
+    both = explain.england_note(item.key)
+    if both:
+        st.markdown(both)
     deeper = f" Notebook {item.notebook} goes deeper." if item.notebook else ""
     st.caption(f"How the model decides: {entry.method}.{deeper}")
 
@@ -484,7 +457,7 @@ def teach_page(model: Model) -> None:
                 else:
                     _verdict(item, entry)
                     with st.container(key="teach-loop"):
-                        st.markdown(_loops_text(item, model, short=True))
+                        st.markdown(explain.loops_text(item, model, short=True))
             with right:
                 if entry is not None:
                     _charts(item, model, present=True)
