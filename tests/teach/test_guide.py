@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from slack_sim.teach import storyline
-from slack_sim.teach.robustness import FUTURES, HOLDS_AT, step_robustness
+from slack_sim.teach.robustness import FUTURES, HOLDS_AT, england_robustness, step_robustness
 from slack_sim.teach.storyline import STORYLINE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,9 +19,17 @@ def _section(title: str) -> str:
     return GUIDE[start:end if end > 0 else None]
 
 
-def test_the_guide_gives_each_steps_share_of_futures():
-    rows = re.findall(r"^\| (\d) \| (.+?) \| (.+?) \|$", _section("### How sure each answer is"),
+def _table(header: str) -> list[tuple[str, str, str]]:
+    """Return the rows of the three-column table under ``header`` in the shares section."""
+    section = _section("### How sure each answer is")
+    start = section.index(header)
+    end = section.find("\n\n", start)
+    return re.findall(r"^\| (\d) \| (.+?) \| (.+?) \|$", section[start:end if end > 0 else None],
                       re.M)
+
+
+def test_the_guide_gives_each_steps_share_of_futures():
+    rows = _table("| step | the model says | holds in |")
     assert [int(n) for n, _, _ in rows] == list(range(1, len(STORYLINE) + 1))
     for (number, answer, held), step in zip(rows, STORYLINE, strict=True):
         result = step_robustness(step.key)
@@ -34,6 +42,17 @@ def test_the_guide_gives_each_steps_share_of_futures():
     assert "futures consistent with 2010-2020" in sources
     for source in sources:
         assert f"{FUTURES} {source}" in _section("### How sure each answer is")
+
+
+def test_the_guide_gives_the_teaching_steps_share_on_england_itself():
+    rows = _table("| step | the model says | on England's own profile |")
+    checked = [(n, step) for n, step in enumerate(STORYLINE, 1)
+               if england_robustness(step.key) is not None]
+    assert [int(n) for n, _, _ in rows] == [n for n, _ in checked]
+    for (number, answer, held), (_, step) in zip(rows, checked, strict=True):
+        result = england_robustness(step.key)
+        assert answer == step.answers[result.answer], f"step {number}"
+        assert f"holds in {held}" == result.text(), f"step {number}"
 
 
 def test_the_guide_quotes_the_session_store_and_the_presenter_screen():

@@ -286,7 +286,8 @@ def test_log_entry():
     assert entry.prediction == "Both are back within 3 years"
     assert entry.answer == "Only the 30% surge is back within 3 years"
     assert not entry.matched
-    assert entry.loops == ("R3 failure demand", "R2 burnout")  # in the order the step names them
+    # in the order the step names them
+    assert entry.loops == ("B4 raising the bar", "R3 failure demand", "R2 burnout")
     assert any("Shock 1 demand surge = 2" in s for s in entry.settings)
     assert _entry("bathtub", "after", "after").matched
     with pytest.raises(KeyError):
@@ -310,7 +311,7 @@ def test_session_markdown():
     assert "- **The model says:** Only the 30% surge is back within 3 years" in tipping
     assert "- **Matched:** no" in tipping
     assert "- **Numbers:** numbers for tipping-point" in tipping
-    assert "- **Feedback loops:** R3 failure demand, R2 burnout" in tipping
+    assert "- **Feedback loops:** B4 raising the bar, R3 failure demand, R2 burnout" in tipping
     assert "preset `baseline`, profile `generic`, with" in tipping
     assert "Shock 1 demand surge = 0.3" in tipping and "Shock 1 demand surge = 2" in tipping
     assert storyline.step("tipping-point").question in tipping

@@ -7,6 +7,10 @@ the model's answer, with the share of futures it holds in), the chart, the loop 
 Next button must each lie inside the viewport without scrolling, and every text of the
 chart must be at least 16 px. Debian's Chromium (``/usr/bin/chromium``) is driven by
 Playwright; the test is skipped, with the reason, where it is absent.
+
+One server, one browser and one tab serve every case (module fixtures); each case opens
+its step by its link, a new session of the app, and waits for the app to go idle and the
+boxes to keep still rather than for a fixed time.
 """
 
 import os
@@ -46,6 +50,37 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One projector-sized tab for every case: each opens its step by its own link, which
+    starts a new session of the app (nothing carries over from the case before)."""
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
+    yield context.new_page()
+    context.close()
+
+
+#: True once the app's script has finished its run (no rerun pending).
+_IDLE = ("() => { const app = document.querySelector('[data-testid=stApp]');"
+         " return app && app.dataset.testScriptState !== 'running'; }")
+#: Resolves once the boxes of BOXES have kept still for ten animation frames in a row
+#: (the chart's final layout drawn), instead of waiting a fixed time.
+_SETTLED = """keys => new Promise(done => {
+  let last = "", still = 0;
+  const tick = () => {
+    const now = JSON.stringify(keys.map(k => {
+      const e = document.querySelector(".st-key-" + k);
+      if (!e) return null;
+      const r = e.getBoundingClientRect();
+      return [r.x, r.y, r.width, r.height];
+    }));
+    still = now === last ? still + 1 : 0;
+    last = now;
+    if (still >= 10) done(true); else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
 def _box(page, key: str) -> dict:
     locator = page.locator(f".st-key-{key}").first
     locator.wait_for(state="visible", timeout=120_000)
@@ -53,40 +88,38 @@ def _box(page, key: str) -> dict:
 
 
 @pytest.mark.parametrize("number", range(1, len(STORYLINE) + 1))
-def test_each_step_fits_a_projector_screen(server, browser, number):
+def test_each_step_fits_a_projector_screen(server, tab, number):
     step = STORYLINE[number - 1]
-    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
-    page = context.new_page()
-    try:
-        page.goto(f"{server}/?page=teach&step={number}&present=1")
-        page.locator(".st-key-teach-question").wait_for(timeout=120_000)
-        # presenter mode hides the sidebar, the title and the page tabs
-        page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=120_000)
-        assert page.locator("h1").filter(has_text="austerity, shocks").first.is_hidden()
-        assert page.locator(".st-key-page").is_hidden(), "page tabs hidden"
-        page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.click()
-        page.locator(".st-key-teach-run button:not([disabled])").first.click(timeout=60_000)
-        page.locator(".st-key-teach-chart .js-plotly-plot").first.wait_for(timeout=180_000)
-        page.locator(".st-key-teach-verdict").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        assert page.evaluate("window.scrollY") == 0
-        for key in BOXES:
-            box = _box(page, key)
-            assert box["width"] > 0 and box["height"] > 0, key
-            assert box["x"] >= 0 and box["y"] >= 0, (step.key, key, box)
-            assert box["x"] + box["width"] <= VIEWPORT["width"] + 1, (step.key, key, box)
-            assert box["y"] + box["height"] <= VIEWPORT["height"] + 1, (step.key, key, box)
-        # the chart's title is not cut off at the chart's edge
-        chart = _box(page, "teach-chart")
-        for title in page.locator(".st-key-teach-chart .gtitle").all():
-            box = title.bounding_box()
-            assert box["x"] + box["width"] <= chart["x"] + chart["width"] + 1, step.key
-        sizes = page.eval_on_selector_all(
-            ".st-key-teach-chart svg text",
-            "els => els.filter(e => e.textContent.trim()).map("
-            "e => parseFloat(getComputedStyle(e).fontSize))")
-        assert sizes and min(sizes) >= 16, (step.key, sorted(sizes)[:5])
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}-{number}-{step.key}.png")
-    finally:
-        context.close()
+    page = tab
+    page.goto(f"{server}/?page=teach&step={number}&present=1")
+    page.locator(".st-key-teach-question").wait_for(timeout=120_000)
+    # presenter mode hides the sidebar, the title and the page tabs
+    page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=120_000)
+    assert page.locator("h1").filter(has_text="austerity, shocks").first.is_hidden()
+    assert page.locator(".st-key-page").is_hidden(), "page tabs hidden"
+    page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.click()
+    page.locator(".st-key-teach-run button:not([disabled])").first.click(timeout=60_000)
+    page.locator(".st-key-teach-chart .js-plotly-plot").first.wait_for(timeout=180_000)
+    page.locator(".st-key-teach-verdict").first.wait_for(timeout=60_000)
+    page.locator(".st-key-teach-chart svg text").first.wait_for(timeout=60_000)
+    page.wait_for_function(_IDLE, timeout=120_000)
+    page.evaluate(_SETTLED, list(BOXES))
+    assert page.evaluate("window.scrollY") == 0
+    for key in BOXES:
+        box = _box(page, key)
+        assert box["width"] > 0 and box["height"] > 0, key
+        assert box["x"] >= 0 and box["y"] >= 0, (step.key, key, box)
+        assert box["x"] + box["width"] <= VIEWPORT["width"] + 1, (step.key, key, box)
+        assert box["y"] + box["height"] <= VIEWPORT["height"] + 1, (step.key, key, box)
+    # the chart's title is not cut off at the chart's edge
+    chart = _box(page, "teach-chart")
+    for title in page.locator(".st-key-teach-chart .gtitle").all():
+        box = title.bounding_box()
+        assert box["x"] + box["width"] <= chart["x"] + chart["width"] + 1, step.key
+    sizes = page.eval_on_selector_all(
+        ".st-key-teach-chart svg text",
+        "els => els.filter(e => e.textContent.trim()).map("
+        "e => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes and min(sizes) >= 16, (step.key, sorted(sizes)[:5])
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}-{number}-{step.key}.png")

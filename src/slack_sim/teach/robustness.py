@@ -2,10 +2,22 @@
 
 A step's answer (:attr:`Step.rule`) is computed from one run of each of its scenarios at
 the model's central values. :func:`robustness` runs every scenario of the step again in
-each of ``n`` futures (the profile's history-consistent futures when it has them for this
-model version, else a Latin-hypercube draw over the plausible ranges of the effect sizes:
-the same choice :func:`slack_sim.analysis.ensemble.ensemble` makes), applies the *same*
-rule to each future's runs and counts the futures that give the same answer. Every run of
+each of ``n`` futures, applies the *same* rule to each future's runs and counts the
+futures that give the same answer. The futures (:func:`futures_of`) are consistent with
+history wherever the model has seen one:
+
+- a step on a calibrated profile (England) uses the profile's history-consistent futures;
+- a step on the round-number teaching council, which has no history of its own, uses the
+  default profile's history-consistent futures *conditioned on what the two share*: their
+  effect sizes (the 53 behavioural parameters, drawn jointly as England's 2010-2020 kept
+  them), not England's need growth, population, unit-cost growth, austerity or Covid,
+  which would break the flat council's equilibrium and are set by the step's experiment;
+- only a profile with neither falls back to a Latin-hypercube draw over the plausible
+  ranges of the effect sizes.
+
+:func:`on_england` is the second check of the teaching council's steps: the same
+experiment run on England's own profile over its history-consistent futures (need
+growing as fitted), counted against the answer the step states. Every run of
 a step sees the same futures (common random numbers), so a comparison between runs is a
 comparison under the same draws. An uncertainty a run sets itself keeps its value.
 
@@ -29,19 +41,22 @@ from ..analysis.ensemble import history_futures
 from ..analysis.ranges import default_parameters, sample, uncertainty_ranges
 from ..model.parse import Model, load_model
 from ..report.text import percent
+from ..scenarios import DEFAULT_PROFILE, preset
 from .rules import Verdict
 from .runner import run_step
 from .steps import Step, step
 
-__all__ = ["FUTURES", "HOLDS_AT", "Robustness", "futures_of", "member_verdicts", "robustness",
-           "step_robustness"]
+__all__ = ["FUTURES", "HOLDS_AT", "Robustness", "england_robustness", "futures_of",
+           "member_verdicts", "on_england", "robustness", "step_robustness"]
 
 #: Futures each step's answer is checked in (the app's and the tests').
 FUTURES = 500
 #: The share of futures in which a stated answer must hold.
 HOLDS_AT = 0.9
 
-_SOURCES = {"history": "futures consistent with 2010-2020", "plausible": "plausible futures"}
+_SOURCES = {"history": "futures consistent with 2010-2020",
+            "shared": "futures whose effect sizes are consistent with England's 2010-2020",
+            "plausible": "plausible futures"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,18 +109,23 @@ def futures_of(item: Step, *, n: int = FUTURES, seed: int = 0,
     """Return the futures a step is checked in (one row each) and where they come from.
 
     The history-consistent futures of the profile of the step's first run when it has
-    them for this model version (its first ``n``), else ``n`` Latin-hypercube draws
+    them for this model version (its first ``n``); else, for a profile without a history
+    (the teaching council), the first ``n`` of the default profile's, their effect-size
+    columns only (the parameters the two profiles share); else ``n`` Latin-hypercube draws
     (``seed``) over the plausible ranges of the effect sizes. Columns a run of the step
     sets itself are dropped, so every run keeps its own settings.
     """
     model = model or load_model()
     scenarios = [run.scenario() for run in item.runs]
     fixed = {name for scenario in scenarios for name in scenario.values}
+    table = uncertainty_ranges(default_parameters(model=model), model=model)
     kept = history_futures(scenarios[0])
+    shared = None if kept is not None else history_futures(preset(profile=DEFAULT_PROFILE))
     if kept is not None:
         draws, source = kept.head(n), _SOURCES["history"]
+    elif shared is not None and set(table.index) <= set(shared.columns):
+        draws, source = shared[list(table.index)].head(n), _SOURCES["shared"]
     else:
-        table = uncertainty_ranges(default_parameters(model=model), model=model)
         draws, source = sample(table, n=n, seed=seed), _SOURCES["plausible"]
     draws = draws.drop(columns=[c for c in draws.columns if c in fixed])
     return draws.reset_index(drop=True), source
@@ -178,3 +198,31 @@ def step_robustness(key: str, n: int = FUTURES) -> Robustness:
     server process serves every session.
     """
     return robustness(step(key), n=n)
+
+
+def on_england(item: Step) -> Step | None:
+    """Return the step with every run moved to the default profile (England), or ``None``.
+
+    ``None`` when the step already runs on a profile with history-consistent futures:
+    there is nothing to add. Otherwise the same experiment (presets and settings) on
+    England's own profile, whose need and population grow as fitted.
+    """
+    if history_futures(item.runs[0].scenario()) is not None:
+        return None
+    return dataclasses.replace(item, runs=tuple(
+        dataclasses.replace(run, profile=DEFAULT_PROFILE) for run in item.runs))
+
+
+@functools.lru_cache(maxsize=16)
+def england_robustness(key: str, n: int = FUTURES) -> Robustness | None:
+    """Return how often a teaching-council step's stated answer holds on England, cached.
+
+    The step's experiment on England's profile (:func:`on_england`) over England's
+    history-consistent futures, counted against the answer the step states (its answer on
+    its own council at central values); ``None`` for a step already on England.
+    """
+    item = step(key)
+    moved = on_england(item)
+    if moved is None:
+        return None
+    return robustness(moved, n=n, central=run_step(item).verdict)

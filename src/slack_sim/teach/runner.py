@@ -114,6 +114,20 @@ def validate(steps: Sequence[Step] = STORYLINE, *, model: Model | None = None) -
                                 f"({', '.join(model.loops)})")
             elif loop not in item.explanation:
                 problems.append(f"{where}: loop {loop} is not named in the explanation")
+        claim = item.in_charge
+        if claim is not None:
+            if claim.variable not in model.variables:
+                problems.append(f"{where}: in charge of {claim.variable!r}, not a model variable")
+            if (claim.kind == "loop") != (claim.loop is not None):
+                problems.append(f"{where}: a {claim.kind!r} claim "
+                                + ("names no loop" if claim.kind == "loop" else
+                                   f"names loop {claim.loop!r}"))
+            elif claim.loop is not None and claim.loop not in item.loops:
+                problems.append(f"{where}: the loop in charge, {claim.loop}, is not one of "
+                                f"the step's loops {list(item.loops)}")
+            if claim.kind != "loop" and claim.cause not in model.variables:
+                problems.append(f"{where}: {claim.kind} cause {claim.cause!r} is not a model "
+                                "variable")
     if problems:
         raise StorylineError("; ".join(problems))
 

@@ -5,163 +5,28 @@ and the firefighting trap; Covid, hidden need and the tipping point; partnership
 invest to save. A :class:`Step` names a one-idea question and its candidate answers, the
 scenarios it runs (:class:`Run`), what it draws (:class:`Chart`), the :class:`Rule`
 that computes the right answer from the runs, and an explanation tied to the model's
-named feedback loops. Nothing here runs the model; :mod:`slack_sim.teach.runner` does.
+named feedback loops (the types are :mod:`slack_sim.teach.step_types`'s). Nothing here
+runs the model; :mod:`slack_sim.teach.runner` does.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Mapping
-from typing import Literal
 
 from ..analysis.tipping import RB3_SHOCK
 from ..model.calendar import START_YEAR
-from ..scenarios import DEFAULT_PROFILE, Scenario, preset
 from .outcome_rules import BothOrEither, CrossoverYear, HarmAgainst
-from .rules import Direction, FadeTime, PeakTiming, Rule, Shift, horizon_text
+from .rules import Direction, FadeTime, PeakTiming, Shift, horizon_text
+from .step_types import Chart, InCharge, Run, Step
 
 __all__ = ["CLEAN_SHOCK", "CUT_YEARS", "FADE_YEARS", "RECOVERY_YEARS", "STORYLINE",
-           "TEACHING_PROFILE", "TIPPING_SHOCK", "Chart", "Run", "Step", "step"]
+           "TEACHING_PROFILE", "TIPPING_SHOCK", "Chart", "InCharge", "Run", "Step", "step"]
 
 #: The first year of the model run and its last month, as the step texts write them.
 _Y0 = int(START_YEAR)
 _END = horizon_text()
-
-
-@dataclasses.dataclass(frozen=True)
-class Run:
-    """One scenario a step runs.
-
-    Attributes
-    ----------
-    key : str
-        Identifier within the step (rules name runs by it).
-    label : str
-        Legend label.
-    preset : str
-        Preset name (``models/presets.toml``).
-    values : mapping of str to float
-        Lever, uncertainty, profile or switch settings on top of the preset, by model name.
-    profile : str
-        Calibration profile.
-    colour : int
-        Its line's colour, an index into the app's Okabe-Ito palette, the same for the
-        same scenario in every step and by role: 0 (blue) the reference (no shock, no
-        cut, the history), 1 (vermillion) the stressed or worse run, 2 (bluish green) the
-        better policy, 3 (reddish purple) a second policy, 4 (orange) a milder stress.
-    """
-
-    key: str
-    label: str
-    preset: str
-    values: Mapping[str, float] = dataclasses.field(default_factory=dict)
-    profile: str = DEFAULT_PROFILE
-    colour: int = 0
-
-    def scenario(self, overrides: Mapping[str, float] | None = None) -> Scenario:
-        """Return the run's scenario, with optional extra settings applied last.
-
-        Raises
-        ------
-        slack_sim.ScenarioError
-            For an unknown preset, profile or variable, or an out-of-range value.
-        """
-        base = preset(self.preset, profile=self.profile)
-        values = {**dict(self.values), **dict(overrides or {})}
-        return base.with_values(values, name=self.label) if values else base
-
-    def settings_text(self) -> str:
-        """Return the run's settings in words: preset, profile and changed values."""
-        extra = ", ".join(f"{k} = {v:g}" for k, v in self.values.items())
-        text = f"preset `{self.preset}`, profile `{self.profile}`"
-        return text + (f", with {extra}" if extra else "")
-
-
-@dataclasses.dataclass(frozen=True)
-class Chart:
-    """What a step draws once run.
-
-    Attributes
-    ----------
-    variables : tuple of str
-        Model variables, one chart each, every run a line (``kind="level"``).
-    kind : {"level", "cumulative-saving"}
-        ``"cumulative-saving"``: one chart of the cumulative discounted saving of each
-        run in ``policies`` against ``reference`` (reference minus policy spending).
-    policies : tuple of str
-        For ``"cumulative-saving"``: the runs drawn.
-    reference : str or None
-        For ``"cumulative-saving"``: the run they are measured against.
-    title : str
-        Title of a ``"cumulative-saving"`` chart.
-    labels : mapping of str to str
-        Legend labels by run key, replacing the runs' labels in this chart.
-    window : tuple of float or None
-        Years shown (start, end); ``None`` for the whole horizon.
-    present : int
-        The chart presenter mode shows (it has room for one): an index into
-        ``variables``; the one that settles the answer the room is likeliest to get wrong.
-    """
-
-    variables: tuple[str, ...] = ()
-    kind: Literal["level", "cumulative-saving"] = "level"
-    policies: tuple[str, ...] = ()
-    reference: str | None = None
-    title: str = ""
-    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    window: tuple[float, float] | None = None
-    present: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class Step:
-    """One predict-then-run step of the storyline.
-
-    Attributes
-    ----------
-    key : str
-        Stable identifier.
-    title : str
-        Short title for the screen.
-    question : str
-        The one-idea question participants predict.
-    runs : tuple of Run
-        The scenarios run.
-    chart : Chart
-        The output drawn.
-    answers : mapping of str to str
-        Candidate answers: key -> text; the keys are those of the rule.
-    rule : Rule
-        How the right answer is computed from the runs.
-    loops : tuple of str
-        Ids of the model's named feedback loops the explanation rests on (e.g. ``"R1"``).
-    explanation : str
-        What the result shows, in terms of the loops.
-    notes : mapping of str to str
-        Extra sentence shown after the explanation for a given computed answer.
-    notebook : str
-        The notebook that goes deeper.
-    """
-
-    key: str
-    title: str
-    question: str
-    runs: tuple[Run, ...]
-    chart: Chart
-    answers: Mapping[str, str]
-    rule: Rule
-    loops: tuple[str, ...]
-    explanation: str
-    notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    notebook: str = ""
-
-    def run(self, key: str) -> Run:
-        """Return the run with a given key."""
-        for run in self.runs:
-            if run.key == key:
-                return run
-        raise KeyError(key)
+#: The last calendar year of the run (of the same text).
+_END_YEAR = int(_END.split()[-1])
 
 
 #: The one-year shock of the tipping-point experiment (:data:`slack_sim.tipping.RB3_SHOCK`).
@@ -242,6 +107,9 @@ STORYLINE: tuple[Step, ...] = (
         notes={"during": "Here the queue turns while the shock is still on: capacity "
                          "catches up with the inflow before the shock ends."},
         notebook="01-stocks-and-flows",
+        in_charge=InCharge("loop", "Crisis queue", (2020, 2024), loop="B2",
+                           text="Loop B2 (working harder) is in charge of the queue from the "
+                                "shock to 2026; B1 (hiring) after."),
     ),
     Step(
         key="austerity",
@@ -267,17 +135,27 @@ STORYLINE: tuple[Step, ...] = (
         },
         rule=Shift("austerity", "baseline", "Early help spending",
                    "Spending on children looked after", years=CUT_YEARS),
-        loops=("B3", "R1"),
+        loops=("B3", "R5", "R1"),
         explanation=(
             "Crises must be answered, so statutory spending is protected and the cut lands on "
             "what the council does not have to do: prevention and the rest of early help. "
             "With less prevention, loop B3 (prevention resolves needs before they become "
             "crises) weakens: more needs escalate, more children come into care, and care "
-            "spending rises while the budget falls. Loop R1, the firefighting trap, deepens "
+            "spending rises while the budget falls. No loop runs through the money itself: "
+            "care spending is the number in care times a unit cost, and the loop in charge "
+            "of that number is R5 (escalating severity: needs left longer arrive more "
+            "severe, which means more protection and care work). Loop R1, the firefighting "
+            "trap, deepens "
             "it: crisis pressure pulls prevention staff into crisis work and rising "
             "statutory costs squeeze the prevention budget again. Money moves 'from "
             "preventative to responsive, from discretionary to statutory' (RSA 2017)."),
         notebook="02-austerity-and-the-firefighting-trap",
+        in_charge=InCharge("accounting", "Spending on children looked after",
+                           (int(CUT_YEARS[0]), int(CUT_YEARS[1]) - 1),
+                           cause="Children looked after",
+                           text="No loop runs through the money: care spending is the number "
+                                "of children looked after times a unit cost, and loop R5 "
+                                "(escalating severity) is in charge of that number."),
     ),
     Step(
         key="saves-then-costs",
@@ -322,6 +200,11 @@ STORYLINE: tuple[Step, ...] = (
                         "(Prevention effectiveness and Prevention deadweight, in the effect "
                         "sizes) the same cut costs more than it saved within the run."},
         notebook="02-austerity-and-the-firefighting-trap",
+        in_charge=InCharge("accounting", "Total spending", (_Y0, _END_YEAR),
+                           cause="Prevention spending",
+                           text="No loop: accounting. Most of the saving is the prevention "
+                                "budget itself (the lever); the crises it lets through, in "
+                                "care and crisis staff, take back the rest."),
     ),
     Step(
         key="hidden-need",
@@ -343,6 +226,10 @@ STORYLINE: tuple[Step, ...] = (
             "plans posts on the demand it can see, so it cannot see the hidden need that is "
             "about to return."),
         notebook="03-covid-and-slack",
+        in_charge=InCharge("push", "Referrals", (2020, 2020), cause="Presentation suppression",
+                           text="No loop: the shock pushes it. Referrals drop in the month "
+                                "presentation is suppressed; with the loops knocked out they "
+                                "fall about as far."),
     ),
     Step(
         key="tipping-point",
@@ -369,17 +256,24 @@ STORYLINE: tuple[Step, ...] = (
         },
         rule=BothOrEither("surge 0.3", "surge 2.0", test="recovers", shock=1,
                           within=12.0 * RECOVERY_YEARS),
-        # R3 failure demand is in charge of the queue after B4 (Loops that Matter)
-        loops=("R3", "R2"),
+        # Loops that Matter on the 200% surge: B4 raising the bar is in charge of the queue
+        # 2020-2024 and 2029-2035, R3 failure demand 2025-2028
+        loops=("B4", "R3", "R2"),
         explanation=(
             "A big enough shock does not just take longer: the service flips into a lasting, "
-            "worse state. The queue keeps pressure high; under pressure work is rushed and "
-            "comes back as repeat referrals (loop R3, failure demand), and staff tire "
-            "(right-hand chart), leave and work more slowly (loop R2, burnout); both keep "
-            "the queue high. An A&E department can cope with a major incident, 'but not "
-            "continuously, night after night'. Where the tipping point lies depends on the "
-            "effect sizes; that there is one does not."),
+            "worse state. Pressure stays high for years, and the loop in charge of the "
+            "queue is B4 (raising the bar): the front door turns needs away, which holds the "
+            "queue down but leaves those needs waiting outside, to come back later and more "
+            "severe. Under pressure work is rushed and comes back as repeat referrals (loop "
+            "R3, failure demand, in charge of the queue for a few years after the shock), "
+            "and staff tire (right-hand chart), leave and work more slowly (loop R2, "
+            "burnout); both keep the queue high. An A&E department can cope with a major "
+            "incident, 'but not continuously, night after night'. Where the tipping point "
+            "lies depends on the effect sizes; that there is one does not."),
         notebook="03-covid-and-slack",
+        in_charge=InCharge("loop", "Crisis queue", (2020, 2030), loop="B4",
+                           text="Loop B4 (raising the bar) is in charge of the big surge's "
+                                "queue, with R3 (failure demand) from 2025 to 2028."),
     ),
     Step(
         key="slack",
@@ -403,17 +297,23 @@ STORYLINE: tuple[Step, ...] = (
             "more": "More harm",
         },
         rule=HarmAgainst("slack 0.30", "slack 0.20", shock=1),
-        loops=("R2", "R3"),
+        loops=("B4", "R3", "R2"),
         explanation=(
-            "Slack is what absorbs a surge. Both services are overwhelmed at first. With "
-            "more slack the queue peaks lower and pressure falls back sooner below the point "
-            "where rushed work returns as failure demand (loop R3) and tired staff leave "
-            "(loop R2, burnout), so fewer children wait and fewer needs go unmet; with less, "
-            "those loops hold the service in the worse state for longer. Whether the slack "
+            "Slack is what absorbs a surge. Both services are overwhelmed at first, and the "
+            "loop in charge of the queue from the shock on is B4 (raising the bar): pressure "
+            "raises the threshold at the front door, fewer referrals are accepted, and the "
+            "needs turned away wait outside as unmet need, which is harm too. With more "
+            "slack pressure is lower, so the bar rises less and comes down sooner, and less "
+            "rushed work returns as failure demand (loop R3) while tired staff leave (loop "
+            "R2, burnout); fewer children wait and fewer needs go unmet. With less slack "
+            "the bar stays high for longer. Whether the slack "
             "also pays for itself in cash is not settled: it does at the central effect "
             "sizes and in only about half of the plausible futures. The tipping point is not "
             "only in the shock; it is in the structure of the service, and in its slack."),
         notebook="03-covid-and-slack",
+        in_charge=InCharge("loop", "Crisis queue", (2020, 2030), loop="B4",
+                           text="Loop B4 (raising the bar) is in charge of the queue from the "
+                                "shock on, with R3 (failure demand) while pressure is highest."),
     ),
     Step(
         key="partnership",
@@ -444,6 +344,9 @@ STORYLINE: tuple[Step, ...] = (
             "and staff more productive, which gives back slack. A crisis spike fades unless "
             "someone reinforces it, as 'seize the moment' (the other line) does."),
         notebook="04-partnership-capital",
+        in_charge=InCharge("loop", "Partnership strength", (2020, 2030), loop="R4",
+                           text="Loop R4 (partnership) is in charge of partnership strength "
+                                "throughout."),
     ),
     Step(
         key="invest-to-save",
@@ -477,6 +380,11 @@ STORYLINE: tuple[Step, ...] = (
             "to pay back in cash and still prevent a lot of harm (child-months waiting or "
             "with unmet need). Which matters more is your judgement, not the model's."),
         notebook="05-invest-to-save",
+        in_charge=InCharge("accounting", "Total spending", (_Y0, _END_YEAR),
+                           cause="Prevention spending",
+                           text="No loop: accounting. Most of the difference is the extra "
+                                "prevention spending itself (the lever); the care and crisis "
+                                "costs it avoids, years later, are the rest."),
     ),
 )
 

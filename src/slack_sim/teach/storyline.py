@@ -31,7 +31,14 @@ from __future__ import annotations
 from ..model.calendar import month_text
 from .log import LogEntry, log_entry, session_markdown
 from .outcome_rules import BothOrEither, CrossoverYear, HarmAgainst, RecoveryAndCost
-from .robustness import FUTURES, HOLDS_AT, Robustness, robustness, step_robustness
+from .robustness import (
+    FUTURES,
+    HOLDS_AT,
+    Robustness,
+    england_robustness,
+    robustness,
+    step_robustness,
+)
 from .rules import (
     CutDepth,
     Direction,
@@ -43,7 +50,7 @@ from .rules import (
     Verdict,
 )
 from .runner import StepResult, chart_series, run_step, validate
-from .steps import CLEAN_SHOCK, STORYLINE, TEACHING_PROFILE, Chart, Run, Step, step
+from .steps import CLEAN_SHOCK, STORYLINE, TEACHING_PROFILE, Chart, InCharge, Run, Step, step
 
 __all__ = [
     "CLEAN_SHOCK",
@@ -57,6 +64,7 @@ __all__ = [
     "Direction",
     "FadeTime",
     "HarmAgainst",
+    "InCharge",
     "LogEntry",
     "PeakTiming",
     "RecoveryAndCost",
@@ -70,6 +78,7 @@ __all__ = [
     "TEACHING_PROFILE",
     "Verdict",
     "chart_series",
+    "england_robustness",
     "log_entry",
     "month_text",
     "robustness",

@@ -19,7 +19,8 @@ from collections import defaultdict, deque
 from ..model.parse import Model
 from .diagram_layout import HUB_LOOPS as HUB_LOOPS
 from .diagram_layout import LABEL_WIDTH as LABEL_WIDTH
-from .diagram_layout import LEVER_OFFSET as LEVER_OFFSET
+from .diagram_layout import LEVER_OFFSETS as LEVER_OFFSETS
+from .diagram_layout import OVERVIEW_MAX_WIDTH as OVERVIEW_MAX_WIDTH
 from .diagram_layout import OVERVIEW_RADII as OVERVIEW_RADII
 from .diagram_layout import PALETTE, _node_type
 from .diagram_layout import SVG_FONT_PX as SVG_FONT_PX

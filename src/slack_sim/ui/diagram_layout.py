@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,8 @@ import numpy as np
 from ..model.parse import Model
 
 __all__ = [
-    "HUB_LOOPS", "LABEL_WIDTH", "LEVER_OFFSET", "OVERVIEW_RADII", "PALETTE", "SVG_FONT_PX",
+    "HUB_LOOPS", "LABEL_WIDTH", "LEVER_OFFSETS", "OVERVIEW_MAX_WIDTH", "OVERVIEW_RADII", "PALETTE",
+    "SVG_FONT_PX",
     "Edge", "Layout", "Marker", "Node", "lever_links", "loop_layout", "overview_layout", "wrap"]
 
 #: Okabe-Ito colours (colour-blind safe) by node type.
@@ -51,9 +52,14 @@ SVG_FONT_PX = 16
 LABEL_WIDTH = 16
 #: Named loops' cycles a variable must be on to count as a hub of the whole-model view.
 HUB_LOOPS = 3
-#: Half axes (px) of the whole-model view's ring, and how far outside it the levers sit.
+#: Half axes (px) of the whole-model view's widest ring (it is narrowed to fit, then made taller).
 OVERVIEW_RADII = (300.0, 250.0)
-LEVER_OFFSET = 130.0
+#: The widest whole-model view (px): the Model page's column at a 1280 px window is about
+#: 820 px, so the view fits it at full size (labels :data:`SVG_FONT_PX`) without scrolling.
+OVERVIEW_MAX_WIDTH = 780.0
+#: How far outside the ring the levers start across and down (px); each then moves out
+#: until its label clears the others.
+LEVER_OFFSETS = (70.0, 120.0)
 _CHAR_PX = 0.56  # width of a character of Helvetica at 1 px, on average
 
 
@@ -210,14 +216,17 @@ def _framed(nodes: list[Node], edges: Sequence[Edge], markers: Sequence[Marker],
 
 
 def overview_layout(model: Model, loops: Sequence[Any],
-                    polarities: Mapping[tuple[str, str], int]) -> Layout:
+                    polarities: Mapping[tuple[str, str], int], *,
+                    max_width: float = OVERVIEW_MAX_WIDTH) -> Layout:
     """Lay the whole model out: its named loops through their key variables, and the levers.
 
     The key variables are the stocks on a named loop, the variables on at least
     :data:`HUB_LOOPS` named loops, and those whose name says "slack"; they sit on a ring,
     ordered so that linked variables sit close. Each named loop's cycles are contracted
     onto them (a dashed arrow stands for the variables between two shown), and each lever
-    joins the first key variable it reaches, with the sign of that chain.
+    joins the first key variable it reaches, with the sign of that chain. The ring is the
+    widest that keeps the whole view within ``max_width`` px with no two labels touching
+    (narrowed and made taller as needed), so it fits the page's column at full size.
 
     Parameters
     ----------
@@ -227,6 +236,8 @@ def overview_layout(model: Model, loops: Sequence[Any],
         The loops (only the named ones are drawn).
     polarities : mapping
         Link polarities, levers' links included.
+    max_width : float
+        The widest the view may be, in px (margins included).
 
     Returns
     -------
@@ -248,40 +259,32 @@ def overview_layout(model: Model, loops: Sequence[Any],
             if old is None or (len(e.hidden) < len(old.hidden)):
                 edges[(e.cause, e.effect)] = e
     order = _ring_order([n for n in model.variables if n in keep], list(edges))
-    n = len(order)
     tagged = {v for lp in model.loops.values() for v in lp.variables}
-    for scale in np.arange(1.0, 1.6, 0.05):  # the smallest ring whose labels do not touch
-        rx, ry = OVERVIEW_RADII[0] * scale, OVERVIEW_RADII[1] * scale
-        pos = {}
-        nodes = []
-        for i, name in enumerate(order):
-            a = -math.pi / 2 + 2 * math.pi * i / n
-            pos[name] = (rx * math.cos(a), ry * math.sin(a))
-            nodes.append(Node(name, *pos[name], _kind(model, name, tagged), wrap(name)))
-        if not _overlapping(nodes):
-            break
     graph = _effects(model)
-    lever_edges = []
-    targets: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    targets: list[tuple[str, list[str]]] = []
     for lever in model.levers:
         chain = _first_reached(graph, lever, keep)
         if chain is not None:
-            targets[chain[-1]].append((lever, chain))
-    placed = sorted(((math.atan2(pos[t][1] / ry, pos[t][0] / rx), lever, chain)
-                     for t, items in targets.items() for lever, chain in items),
-                    key=lambda item: item[0])
-    if placed:  # levers on an outer ring, evenly spaced, in the order of their targets
-        n_lv = len(placed)
-        slots = [2 * math.pi * k / n_lv for k in range(n_lv)]
-        shift = min((sum(abs(math.remainder(a - (slots[k] + off), 2 * math.pi))
-                         for k, (a, _, _) in enumerate(placed)), off)
-                    for off in np.linspace(-math.pi, math.pi, 73))[1]
-        for k, (_, lever, chain) in enumerate(placed):
-            a = slots[k] + shift
-            nodes.append(Node(lever, (rx + LEVER_OFFSET) * math.cos(a),
-                              (ry + LEVER_OFFSET * 0.6) * math.sin(a), "lever", wrap(lever)))
-            lever_edges.append(Edge(lever, chain[-1], _sign_of(chain, polarities),
-                                    tuple(chain[1:-1]), bend=0.0, lever=True))
+            targets.append((lever, chain))
+    # each ring width made just tall enough for its labels to part; of those that fit
+    # max_width the shortest (else the narrowest)
+    best = None
+    for rx, heights in _ring_sizes():
+        for ry in heights:
+            pos, nodes = _ring(model, order, tagged, rx, ry)
+            levers = _levers(targets, pos, rx, ry, *LEVER_OFFSETS, polarities, ring=nodes)
+            drawn = [*nodes, *(nd for nd, _ in levers)]
+            if not _overlapping(drawn):
+                break
+        else:
+            continue
+        size = (_extent(drawn) > max_width, _extent(drawn, axis=1))
+        if best is None or size < best[0]:
+            best = (size, rx, ry, pos, nodes, levers)
+    assert best is not None, "no ring size keeps the labels apart"
+    _, rx, ry, pos, nodes, levers = best
+    nodes = [*nodes, *(nd for nd, _ in levers)]
+    lever_edges = [e for _, e in levers]
     markers = []
     for loop_id, loop in model.loops.items():
         members = [n for lp in named if lp.named == loop_id for n in lp.variables
@@ -300,9 +303,84 @@ def overview_layout(model: Model, loops: Sequence[Any],
     return _framed(nodes, [*bent, *lever_edges], markers, "")
 
 
-def _overlapping(nodes: Sequence[Node], pad: float = 4.0) -> bool:
-    """Whether any two label boxes overlap (with ``pad`` px between them)."""
-    for i, a in enumerate(nodes):
+def _ring_sizes() -> Iterator[tuple[float, Sequence[float]]]:
+    """Ring half widths to try, widest first, each with its half heights, smallest first.
+
+    From the round ring of :data:`OVERVIEW_RADII` to a ring less than half as wide.
+    """
+    heights = tuple(float(h) for h in np.arange(OVERVIEW_RADII[1], 651.0, 25.0))
+    for half_width in np.arange(OVERVIEW_RADII[0], 119.0, -20.0):
+        yield float(half_width), heights
+
+
+def _ring(model: Model, order: Sequence[str], tagged: set[str], rx: float,
+          ry: float) -> tuple[dict[str, tuple[float, float]], list[Node]]:
+    """Place ``order`` round an ellipse of half axes ``rx``, ``ry`` from the top.
+
+    Evenly spaced along the curve (by arc length), so a tall ring does not crowd its top
+    and bottom.
+    """
+    n = len(order)
+    grid = np.linspace(-math.pi / 2, 3 * math.pi / 2, 721)
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(rx * np.cos(grid)),
+                                                    np.diff(ry * np.sin(grid))))])
+    angles = np.interp(np.arange(n) / n * arc[-1], arc, grid)
+    pos = {}
+    nodes = []
+    for name, a in zip(order, angles, strict=True):
+        pos[name] = (rx * math.cos(a), ry * math.sin(a))
+        nodes.append(Node(name, *pos[name], _kind(model, name, tagged), wrap(name)))
+    return pos, nodes
+
+
+def _levers(targets: Sequence[tuple[str, list[str]]], pos: Mapping[str, tuple[float, float]],
+            rx: float, ry: float, ox: float, oy: float,
+            polarities: Mapping[tuple[str, str], int],
+            ring: Sequence[Node] | None = None) -> list[tuple[Node, Edge]]:
+    """Levers on an outer ring, evenly spaced, in the order of the variables they reach.
+
+    With ``ring`` (the ring's nodes) each lever moves out along its ray until its label
+    clears the ring's and the levers' before it.
+    """
+    placed = sorted(((math.atan2(pos[chain[-1]][1] / ry, pos[chain[-1]][0] / rx), lever, chain)
+                     for lever, chain in targets), key=lambda item: item[0])
+    if not placed:
+        return []
+    n_lv = len(placed)
+    slots = [2 * math.pi * k / n_lv for k in range(n_lv)]
+    shift = min((sum(abs(math.remainder(a - (slots[k] + off), 2 * math.pi))
+                     for k, (a, _, _) in enumerate(placed)), off)
+                for off in np.linspace(-math.pi, math.pi, 73))[1]
+    out: list[tuple[Node, Edge]] = []
+    for k, (_, lever, chain) in enumerate(placed):
+        a = slots[k] + shift
+        node = Node(lever, (rx + ox) * math.cos(a), (ry + oy) * math.sin(a), "lever",
+                    wrap(lever))
+        if ring is not None:  # out along its ray until it clears the labels placed so far
+            for _ in range(40):
+                if not _overlapping([node, *ring, *(nd for nd, _ in out)], first=True):
+                    break
+                node = dataclasses.replace(node, x=node.x + 10 * math.cos(a),
+                                           y=node.y + 10 * math.sin(a))
+        out.append((node, Edge(lever, chain[-1], _sign_of(chain, polarities),
+                               tuple(chain[1:-1]), bend=0.0, lever=True)))
+    return out
+
+
+def _extent(nodes: Sequence[Node], margin: float = 24.0, *, axis: int = 0) -> float:
+    """Return the width (``axis=0``) or height (1) in px of ``nodes``' label boxes, margins in."""
+    at = [(nd.x, nd.y)[axis] for nd in nodes]
+    half = [nd.half[axis] for nd in nodes]
+    return (max(a + h for a, h in zip(at, half, strict=True))
+            - min(a - h for a, h in zip(at, half, strict=True)) + 2 * margin)
+
+
+def _overlapping(nodes: Sequence[Node], pad: float = 4.0, *, first: bool = False) -> bool:
+    """Whether any two label boxes overlap (with ``pad`` px between them).
+
+    ``first``: only whether the first box overlaps any of the others.
+    """
+    for i, a in enumerate(nodes[:1] if first else nodes):
         for b in nodes[i + 1:]:
             if (abs(a.x - b.x) < a.half[0] + b.half[0] + pad
                     and abs(a.y - b.y) < a.half[1] + b.half[1] + pad):

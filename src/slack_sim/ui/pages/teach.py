@@ -42,7 +42,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ...model.parse import Model, load_model
-from ...teach import storyline
+from ...teach import explain, storyline
 from .. import charts, headline, session_store
 from .. import state as app_state
 from ..cache import step_result
@@ -350,23 +350,15 @@ def _verdict(item: storyline.Step, entry: storyline.LogEntry) -> None:
                     "each future).")
 
 
-def _loops_text(item: storyline.Step, model: Model, *, short: bool) -> str:
-    if short:
-        return "Loop" + ("s" if len(item.loops) > 1 else "") + ": " + "; ".join(
-            f"**{lp} {model.loops[lp].name}** ({model.loops[lp].polarity})"
-            for lp in item.loops)
-    return "\n".join(
-        f"- **{lp} {model.loops[lp].name}** ({model.loops[lp].polarity}): "
-        f"{model.loops[lp].description}."
-        for lp in item.loops)
-
-
 def _details(item: storyline.Step, entry: storyline.LogEntry, model: Model) -> None:
     result = step_result(item.key)
     st.markdown(entry.detail)
     note = item.notes.get(result.verdict.answer, "")
     st.info(f"{item.explanation}{' ' + note if note else ''}\n\n"
-            f"{_loops_text(item, model, short=False)}")
+            f"{explain.loops_text(item, model, short=False)}")
+    both = explain.england_note(item.key)
+    if both:
+        st.markdown(both)
     deeper = f" Notebook {item.notebook} goes deeper." if item.notebook else ""
     st.caption(f"How the model decides: {entry.method}.{deeper}")
 
@@ -465,7 +457,7 @@ def teach_page(model: Model) -> None:
                 else:
                     _verdict(item, entry)
                     with st.container(key="teach-loop"):
-                        st.markdown(_loops_text(item, model, short=True))
+                        st.markdown(explain.loops_text(item, model, short=True))
             with right:
                 if entry is not None:
                     _charts(item, model, present=True)
