@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -48,6 +48,7 @@ from .ranges import (
 
 __all__ = [
     "BAND_OUTPUTS",
+    "CHUNK_MEMBERS",
     "DEFAULT_GROUPS",
     "HEADLINE_OUTCOMES",
     "OUTCOME_OUTPUTS",
@@ -82,6 +83,10 @@ BAND_OUTPUTS: tuple[str, ...] = (
 )
 #: Outputs the headline outcomes need (:data:`slack_sim.metrics.headline.HEADLINE_OUTPUTS`).
 OUTCOME_OUTPUTS: tuple[str, ...] = HEADLINE_OUTPUTS
+#: Members run in one call of the engine (about a second of a core with the outcomes):
+#: a larger ensemble runs in near-equal chunks of at most this many, reporting progress
+#: and answering Ctrl-C between them; the app's 500 futures are one chunk.
+CHUNK_MEMBERS = 2_048
 
 
 # -- the ensemble ------------------------------------------------------------------------------
@@ -248,6 +253,56 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
     return run
 
 
+def _chunks(n: int, size: int) -> list[slice]:
+    """Split ``range(n)`` into near-equal consecutive slices of at most ``size``.
+
+    Near-equal, so no chunk is a handful of members (the engine runs a batch of one or two
+    members on another code path than a block of lanes).
+    """
+    k = max(1, -(-n // size))
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _run_in_chunks(
+    scenario: Scenario,
+    draws: pd.DataFrame,
+    *,
+    outputs: Sequence[str],
+    baseline: Scenario | None,
+    base_year: float,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[Any, pd.DataFrame]:
+    """Run the members chunk by chunk (:data:`CHUNK_MEMBERS`); their data and outcomes.
+
+    Every member's numbers are those of one call over all of them: members are
+    independent lanes of the engine, the draws are made once before the chunks, and the
+    chunks are put back together in the members' order.
+    """
+    import xarray as xr
+
+    parts = _chunks(len(draws), CHUNK_MEMBERS)
+    datas, tables = [], []
+    for part in parts:
+        chunk = draws.iloc[part]
+        base_data = None
+        if baseline is not None:  # one chunk (the app's): cached across slider moves
+            base_data = (_baseline_run(baseline, chunk) if len(parts) == 1 else run_members(
+                baseline, chunk.drop(columns=[c for c in chunk.columns
+                                              if c in baseline.values]), ["Total spending"]))
+        run = run_batch(scenario, chunk, outputs=outputs, baseline=base_data,
+                        base_year=base_year)
+        datas.append(run.data)
+        tables.append(run.outcomes)
+        if progress is not None:
+            progress(part.stop, len(draws))
+    if len(parts) == 1:
+        return datas[0], tables[0]
+    return (xr.concat(datas, dim="scenario", data_vars="all", coords="different",
+                      compat="equals", combine_attrs="drop_conflicts"),
+            pd.concat(tables))
+
+
 def history_futures(scenario: Scenario) -> pd.DataFrame | None:
     """Return the history-consistent futures of a scenario's profile, or ``None``.
 
@@ -361,6 +416,7 @@ def ensemble(
     percentiles: Sequence[float] = PERCENTILES,
     base_year: float = START_YEAR,
     futures: Literal["auto", "history", "plausible"] = "auto",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Ensemble:
     r"""Run a scenario under ``n`` draws of its uncertainties (Monte Carlo, Latin hypercube).
 
@@ -399,6 +455,10 @@ def ensemble(
         history when the profile has been history-matched for this model version and
         neither ``parameters`` nor ``ranges`` is given, else plausible. ``.source`` says
         which ("futures consistent with 2010-2020").
+    progress : callable, optional
+        Called as ``progress(done, n)`` after each chunk of members
+        (:data:`CHUNK_MEMBERS`; the command line's progress line). The chunks do not
+        change the result: it is the same, bit for bit, as one call over every member.
 
     Returns
     -------
@@ -425,13 +485,10 @@ def ensemble(
     draws, table, source = draw_futures(scenario, n=n, seed=seed, method=method,
                                         parameters=parameters, ranges=ranges,
                                         futures=futures)
-    base_data = None
-    if baseline is not None:
-        if baseline.profile != scenario.profile:
-            raise ScenarioError("the baseline must be on the scenario's profile")
-        base_data = _baseline_run(baseline, draws)
-    run = run_batch(scenario, draws, outputs=outputs, baseline=base_data, base_year=base_year)
-    data, outcomes = run.data, run.outcomes
+    if baseline is not None and baseline.profile != scenario.profile:
+        raise ScenarioError("the baseline must be on the scenario's profile")
+    data, outcomes = _run_in_chunks(scenario, draws, outputs=outputs, baseline=baseline,
+                                    base_year=base_year, progress=progress)
     return Ensemble(
         scenario=scenario,
         baseline=baseline,
