@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 __all__ = ["DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS", "ByteBudgetCache",
-           "CacheStats", "shared", "trim_memory"]
+           "CacheStats", "shared", "sweep_once", "trim_memory"]
 
 #: Default budget of the shared result cache, in MB (about 150 model runs).
 DEFAULT_BUDGET_MB = 200.0
@@ -67,12 +67,16 @@ class ByteBudgetCache:
     ----------
     budget_bytes : int
         Most bytes of stored results (pickles) kept at once.
+    clock : callable
+        Returns the time in seconds, for :meth:`expire` (tests pass a fake one).
     """
 
-    def __init__(self, budget_bytes: int) -> None:
+    def __init__(self, budget_bytes: int, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if budget_bytes < 0:
             raise ValueError(f"budget_bytes must be at least 0, got {budget_bytes}")
         self.budget = int(budget_bytes)
+        self._clock = clock
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._used: dict[Hashable, float] = {}
         self._bytes = 0
@@ -99,7 +103,7 @@ class ByteBudgetCache:
         With no sessions asking for them, results expire and the server's memory comes
         back down (:func:`shared` does this every :data:`SWEEP_SECONDS`).
         """
-        cutoff = time.monotonic() - idle_seconds
+        cutoff = self._clock() - idle_seconds
         freed = 0
         with self._lock:
             for key in [k for k, t in self._used.items() if t < cutoff]:
@@ -121,7 +125,7 @@ class ByteBudgetCache:
             blob = self._entries.get(key)
             if blob is not None:
                 self._entries.move_to_end(key)
-                self._used[key] = time.monotonic()
+                self._used[key] = self._clock()
                 self._hits += 1
             return blob
 
@@ -134,7 +138,7 @@ class ByteBudgetCache:
             if old is not None:
                 self._bytes -= len(old)
             self._entries[key] = blob
-            self._used[key] = time.monotonic()
+            self._used[key] = self._clock()
             self._bytes += len(blob)
             while self._bytes > self.budget and self._entries:
                 gone_key, gone = self._entries.popitem(last=False)
@@ -213,6 +217,24 @@ def _idle_from_env() -> float:
     return seconds if 0 < seconds <= 86_400 else DEFAULT_IDLE_SECONDS
 
 
+def sweep_once(store: ByteBudgetCache, *, idle: float, seen: int) -> int:
+    """One sweep of a cache: drop entries idle ``idle`` seconds, then give memory back.
+
+    Memory is trimmed (:func:`trim_memory`) when entries went or the cache was used since
+    the last sweep (its :meth:`~ByteBudgetCache.activity` differs from ``seen``).
+
+    Returns
+    -------
+    int
+        The activity now, the ``seen`` of the next sweep.
+    """
+    freed = store.expire(idle)
+    now = store.activity()
+    if freed or now != seen:
+        trim_memory()
+    return now
+
+
 @functools.cache
 def shared() -> ByteBudgetCache:
     """Return the one result cache the app's sessions share (its budget read once).
@@ -229,11 +251,7 @@ def shared() -> ByteBudgetCache:
         seen = -1
         while True:
             time.sleep(min(SWEEP_SECONDS, idle))
-            freed = store.expire(idle)
-            now = store.activity()
-            if freed or now != seen:
-                trim_memory()
-            seen = now
+            seen = sweep_once(store, idle=idle, seen=seen)
 
     threading.Thread(target=sweep, name="slack-sim-cache-sweep", daemon=True).start()
     return store
