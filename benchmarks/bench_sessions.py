@@ -122,7 +122,16 @@ def main() -> None:
     ap.add_argument("--same", action="store_true", help="every session the default link")
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose app.py is run")
     ap.add_argument("--timeout", type=float, default=300.0, help="per-session timeout, s")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an environment variable of the server (repeatable), e.g. "
+                         "MALLOC_ARENA_MAX=2 to compare allocator settings")
     args = ap.parse_args()
+    extra = {}
+    for item in args.env:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            ap.error(f"--env: expected NAME=VALUE, got {item!r}")
+        extra[name.strip()] = value
     if not 1 <= args.sessions <= 100:
         ap.error(f"--sessions: {args.sessions} is outside [1, 100]")
     if not Path(CHROMIUM).exists():
@@ -134,7 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         proc = start_server(port, Path(tmp) / "streamlit.log", root=root, timeout=120,
                             env={"PYTHONPATH": str(root / "src"),
-                                 "SLACK_SIM_CACHE": str(cache)})
+                                 "SLACK_SIM_CACHE": str(cache), **extra})
         try:
             sampler = Sampler(proc.pid)
             start_rss = sampler.rss()
@@ -156,7 +165,8 @@ def main() -> None:
             stop_server(proc)
     ok = sorted(x for x in times if x is not None)
     print(f"app: {root}  port {port}  sessions {args.sessions} "
-          f"({'the same link' if args.same else 'distinct links'})")
+          f"({'the same link' if args.same else 'distinct links'})"
+          + "".join(f"  {k}={v}" for k, v in extra.items()))
     print(f"warm-up session (model load, engine from cache): {warm:.1f} s to first card")
     if ok:
         print(f"time to first card: median {statistics.median(ok):.1f} s, min {ok[0]:.1f} s, "

@@ -29,8 +29,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS", "ByteBudgetCache",
-           "CacheStats", "shared", "sweep_once", "trim_memory"]
+__all__ = ["ALLOCATOR", "DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS",
+           "ByteBudgetCache", "CacheStats", "shared", "sweep_once", "trim_memory",
+           "tune_allocator"]
 
 #: Default budget of the shared result cache, in MB (about 150 model runs).
 DEFAULT_BUDGET_MB = 200.0
@@ -242,8 +243,10 @@ def shared() -> ByteBudgetCache:
     A daemon thread sweeps it every :data:`SWEEP_SECONDS`: entries unused for
     :data:`DEFAULT_IDLE_SECONDS` (``SLACK_SIM_APP_CACHE_IDLE_S`` overrides it) are
     dropped, and after any activity freed memory is given back to the system
-    (:func:`trim_memory`), so a server whose sessions have closed comes back down.
+    (:func:`trim_memory`), so a server whose sessions have closed comes back down; the
+    allocator is set for a server first (:func:`tune_allocator`).
     """
+    tune_allocator()
     store = ByteBudgetCache(_budget_from_env())
     idle = _idle_from_env()
 
@@ -255,6 +258,51 @@ def shared() -> ByteBudgetCache:
 
     threading.Thread(target=sweep, name="slack-sim-cache-sweep", daemon=True).start()
     return store
+
+
+#: glibc's ``mallopt`` parameters: ``M_TRIM_THRESHOLD``, ``M_MMAP_THRESHOLD``, ``M_ARENA_MAX``.
+_MALLOPT = {"trim_threshold": -1, "mmap_threshold": -3, "arena_max": -8}
+#: The environment variable that sets each of them at start-up (it wins when set).
+_MALLOC_ENV = {"trim_threshold": "MALLOC_TRIM_THRESHOLD_",
+               "mmap_threshold": "MALLOC_MMAP_THRESHOLD_", "arena_max": "MALLOC_ARENA_MAX"}
+#: The app server's allocator settings (glibc). By default glibc raises its mmap and trim
+#: thresholds as large blocks are freed (up to 32 and 64 MB) and gives each thread its
+#: own heap: a server whose sessions ran in 20 threads then keeps hundreds of MB of freed
+#: memory that ``malloc_trim`` does not return (measured by
+#: ``benchmarks/bench_sessions.py``). Fixed thresholds give a freed model run (blocks of
+#: 256 kB and more) straight back and shrink a heap's free top past 1 MB; four heaps
+#: bound how many hold free space at once.
+ALLOCATOR = {"mmap_threshold": 256 * 1024, "trim_threshold": 1 << 20, "arena_max": 4}
+
+
+def tune_allocator(settings: dict[str, int] | None = None) -> dict[str, int]:
+    """Set glibc's allocator for a long-running server (:data:`ALLOCATOR`); what was set.
+
+    Called once by :func:`shared` (so by the app, before its session threads start). A
+    setting whose ``MALLOC_*`` environment variable is set is left as the environment
+    says; elsewhere than glibc nothing is done.
+
+    Parameters
+    ----------
+    settings : dict, optional
+        Settings to apply instead of :data:`ALLOCATOR` (keys ``mmap_threshold``,
+        ``trim_threshold``, ``arena_max``).
+
+    Returns
+    -------
+    dict
+        The settings applied (empty without glibc's ``mallopt``).
+    """
+    lib = _libc()
+    if lib is None or not hasattr(lib, "mallopt"):
+        return {}
+    done = {}
+    for name, value in (ALLOCATOR if settings is None else settings).items():
+        if os.environ.get(_MALLOC_ENV[name]):
+            continue
+        if lib.mallopt(_MALLOPT[name], int(value)) == 1:
+            done[name] = int(value)
+    return done
 
 
 @functools.cache
