@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import shutil
 import tempfile
 import threading
@@ -64,7 +65,7 @@ def _verified(model: Model) -> tuple[Path, bytes]:
     name = _folder_name(model)
     for base in cache_dirs():
         target = base / name / PYSD_FILE
-        if not target.exists() and not target.is_symlink():
+        if not os.path.lexists(target):
             continue
         data, why = read_verified(target)
         if data is not None:
