@@ -279,10 +279,9 @@ def _run_in_chunks(
     independent lanes of the engine, the draws are made once before the chunks, and the
     chunks are put back together in the members' order.
     """
-    import xarray as xr
-
     parts = _chunks(len(draws), CHUNK_MEMBERS)
-    datas, tables = [], []
+    filler = _MemberFiller(len(draws)) if len(parts) > 1 else None
+    data, tables = None, []
     for part in parts:
         chunk = draws.iloc[part]
         base_data = None
@@ -292,15 +291,56 @@ def _run_in_chunks(
                                               if c in baseline.values]), ["Total spending"]))
         run = run_batch(scenario, chunk, outputs=outputs, baseline=base_data,
                         base_year=base_year)
-        datas.append(run.data)
+        if filler is None:
+            data = run.data
+        else:
+            filler.add(part, run.data)  # copied into place: no chunk is kept
         tables.append(run.outcomes)
+        del run, base_data
         if progress is not None:
             progress(part.stop, len(draws))
-    if len(parts) == 1:
-        return datas[0], tables[0]
-    return (xr.concat(datas, dim="scenario", data_vars="all", coords="different",
-                      compat="equals", combine_attrs="drop_conflicts"),
-            pd.concat(tables))
+    if filler is not None:
+        data = filler.dataset()
+    return data, (tables[0] if len(tables) == 1 else pd.concat(tables))
+
+
+class _MemberFiller:
+    """The members' data of an ensemble run in chunks, filled in place chunk by chunk.
+
+    One array per output is allocated at the first chunk and each chunk copied into its
+    rows, so a large ensemble holds its data once (putting the chunks together at the end
+    would hold it twice); :meth:`dataset` is what one call over every member returns.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.template: Any = None
+        self.arrays: dict[str, np.ndarray] = {}
+        self.coords: dict[str, list[np.ndarray]] = {}
+
+    def add(self, part: slice, data: Any) -> None:
+        if self.template is None:
+            self.template = data.isel(scenario=slice(0, 0))
+            self.arrays = {name: np.empty((self.n, *data[name].shape[1:]),
+                                          dtype=data[name].dtype)
+                           for name in data.data_vars}
+            self.coords = {name: [] for name, c in data.coords.items()
+                           if c.dims == ("scenario",)}
+        for name, array in self.arrays.items():
+            array[part] = data[name].values
+        for name, values in self.coords.items():
+            values.append(data[name].values)
+
+    def dataset(self) -> Any:
+        import xarray as xr
+
+        t = self.template
+        coords = {name: c for name, c in t.coords.items() if "scenario" not in c.dims}
+        for name, values in self.coords.items():
+            coords[name] = (("scenario",), np.concatenate(values), t[name].attrs)
+        variables = {name: (t[name].dims, self.arrays[name], t[name].attrs)
+                     for name in t.data_vars}
+        return xr.Dataset(variables, coords=coords, attrs=t.attrs)
 
 
 def history_futures(scenario: Scenario) -> pd.DataFrame | None:
