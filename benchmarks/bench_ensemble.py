@@ -37,12 +37,15 @@ t = time.perf_counter()
 ens = E.ensemble(ss.preset(), n=n, parameters=E.default_parameters(),
                  progress=lambda d, total: calls.append(d))
 seconds = time.perf_counter() - t
-h = hashlib.sha256()
-for name in ens.data.data_vars:
-    h.update(np.ascontiguousarray(ens.data[name].values).tobytes())
-h.update(ens.outcomes.to_numpy().tobytes())
-h.update(ens.bands.to_numpy().tobytes())
-print(json.dumps({"seconds": seconds, "calls": len(calls), "digest": h.hexdigest(),
+digest = {}
+for part, arrays in (("data", [ens.data[v].values for v in ens.data.data_vars]),
+                     ("outcomes", [ens.outcomes.to_numpy(dtype=float)]),
+                     ("bands", [ens.bands.to_numpy(dtype=float)])):
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+    digest[part] = h.hexdigest()
+print(json.dumps({"seconds": seconds, "calls": len(calls), "digest": digest,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -66,7 +69,10 @@ def main() -> None:
     for label, r in (("in chunks", chunks), ("one call ", one)):
         print(f"{args.n:,} futures {label}: {r['seconds']:.1f} s, peak RSS "
               f"{r['peak_mb']:,.0f} MB, {r['calls']} progress call(s)")
-    print(f"identical results: {chunks['digest'] == one['digest']}")
+    same = [k for k in chunks["digest"] if chunks["digest"][k] == one["digest"][k]]
+    print(f"identical (bit for bit): {', '.join(same) or 'nothing'}"
+          + (f"; DIFFERENT: {', '.join(k for k in chunks['digest'] if k not in same)}"
+             if len(same) < len(chunks["digest"]) else ""))
     print("(timings are on whatever else the machine runs; re-run on a quiet one)")
 
 
