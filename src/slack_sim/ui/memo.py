@@ -269,11 +269,11 @@ _MALLOC_ENV = {"trim_threshold": "MALLOC_TRIM_THRESHOLD_",
 #: thresholds as large blocks are freed (up to 32 and 64 MB) and gives each thread its
 #: own heap: a server whose sessions ran in 20 threads then keeps hundreds of MB of freed
 #: memory that ``malloc_trim`` does not return (measured by
-#: ``benchmarks/bench_sessions.py``). Fixed thresholds give blocks of 4 MB and more
-#: straight back and shrink a heap's free top past 1 MB; four heaps bound how many hold
-#: free space at once. (An mmap threshold of 256 kB returned as much but cost about 12%
-#: more run time than glibc's default, 4 MB about 7%, on a busy machine.)
-ALLOCATOR = {"mmap_threshold": 4 << 20, "trim_threshold": 1 << 20, "arena_max": 4}
+#: ``benchmarks/bench_sessions.py``). Fixed thresholds give a freed model run (blocks of
+#: 256 kB and more) straight back and shrink a heap's free top past 1 MB; four heaps
+#: bound how many hold free space at once. (A 4 MB mmap threshold cost less run time but
+#: kept up to 38 MB of 160 MB freed by four threads, from run to run; 256 kB kept none.)
+ALLOCATOR = {"mmap_threshold": 256 * 1024, "trim_threshold": 1 << 20, "arena_max": 4}
 
 
 def tune_allocator(settings: dict[str, int] | None = None) -> dict[str, int]:
