@@ -60,7 +60,7 @@ def test_one_chunk_reports_once_and_changes_nothing():
 
 def test_chunks_cover_every_member_once_and_none_is_tiny():
     for n in (1, 7, 2048, 2049, 5000, 100_000):
-        parts = ensemble_module._chunks(n, 2048)
+        parts = ensemble_module.member_chunks(n, 2048)
         members = np.concatenate([np.arange(n)[p] for p in parts])
         assert np.array_equal(members, np.arange(n))
         sizes = [p.stop - p.start for p in parts]

@@ -59,6 +59,7 @@ __all__ = [
     "ranges_markdown",
     "ensemble",
     "main_shock",
+    "member_chunks",
     "run_members",
     "sample",
     "uncertainty_ranges",
@@ -253,11 +254,24 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
     return run
 
 
-def _chunks(n: int, size: int) -> list[slice]:
+def member_chunks(n: int, size: int = CHUNK_MEMBERS) -> list[slice]:
     """Split ``range(n)`` into near-equal consecutive slices of at most ``size``.
 
     Near-equal, so no chunk is a handful of members (the engine runs a batch of one or two
-    members on another code path than a block of lanes).
+    members on another code path than a block of lanes). The chunks of every long batch
+    (an ensemble, a tipping map) that reports progress.
+
+    Parameters
+    ----------
+    n : int
+        Members.
+    size : int
+        Most members in a chunk (default :data:`CHUNK_MEMBERS`).
+
+    Returns
+    -------
+    list of slice
+        Consecutive, covering ``range(n)`` once.
     """
     k = max(1, -(-n // size))
     bounds = [round(i * n / k) for i in range(k + 1)]
@@ -279,7 +293,7 @@ def _run_in_chunks(
     independent lanes of the engine, the draws are made once before the chunks, and the
     chunks are put back together in the members' order.
     """
-    parts = _chunks(len(draws), CHUNK_MEMBERS)
+    parts = member_chunks(len(draws), CHUNK_MEMBERS)
     filler = _MemberFiller(len(draws)) if len(parts) > 1 else None
     data, tables = None, []
     for part in parts:
