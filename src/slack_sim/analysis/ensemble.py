@@ -37,6 +37,7 @@ from ..scenarios import Scenario, ScenarioError
 from ..scenarios.councils import calibration_record, kept_futures
 from ..validation import validate_params
 from .batch import batch_outcomes, run_batch, run_members
+from .chunks import CHUNK_MEMBERS, MemberFiller, member_chunks
 from .ranges import (
     DEFAULT_GROUPS,
     SAMPLING,
@@ -84,10 +85,6 @@ BAND_OUTPUTS: tuple[str, ...] = (
 )
 #: Outputs the headline outcomes need (:data:`slack_sim.metrics.headline.HEADLINE_OUTPUTS`).
 OUTCOME_OUTPUTS: tuple[str, ...] = HEADLINE_OUTPUTS
-#: Members run in one call of the engine (about a second of a core with the outcomes):
-#: a larger ensemble runs in near-equal chunks of at most this many, reporting progress
-#: and answering Ctrl-C between them; the app's 500 futures are one chunk.
-CHUNK_MEMBERS = 2_048
 
 
 # -- the ensemble ------------------------------------------------------------------------------
@@ -254,30 +251,6 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
     return run
 
 
-def member_chunks(n: int, size: int = CHUNK_MEMBERS) -> list[slice]:
-    """Split ``range(n)`` into near-equal consecutive slices of at most ``size``.
-
-    Near-equal, so no chunk is a handful of members (the engine runs a batch of one or two
-    members on another code path than a block of lanes). The chunks of every long batch
-    (an ensemble, a tipping map) that reports progress.
-
-    Parameters
-    ----------
-    n : int
-        Members.
-    size : int
-        Most members in a chunk (default :data:`CHUNK_MEMBERS`).
-
-    Returns
-    -------
-    list of slice
-        Consecutive, covering ``range(n)`` once.
-    """
-    k = max(1, -(-n // size))
-    bounds = [round(i * n / k) for i in range(k + 1)]
-    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
 def _run_in_chunks(
     scenario: Scenario,
     draws: pd.DataFrame,
@@ -294,7 +267,7 @@ def _run_in_chunks(
     chunks are put back together in the members' order.
     """
     parts = member_chunks(len(draws), CHUNK_MEMBERS)
-    filler = _MemberFiller(len(draws)) if len(parts) > 1 else None
+    filler = MemberFiller(len(draws)) if len(parts) > 1 else None
     data, tables = None, []
     for part in parts:
         chunk = draws.iloc[part]
@@ -316,45 +289,6 @@ def _run_in_chunks(
     if filler is not None:
         data = filler.dataset()
     return data, (tables[0] if len(tables) == 1 else pd.concat(tables))
-
-
-class _MemberFiller:
-    """The members' data of an ensemble run in chunks, filled in place chunk by chunk.
-
-    One array per output is allocated at the first chunk and each chunk copied into its
-    rows, so a large ensemble holds its data once (putting the chunks together at the end
-    would hold it twice); :meth:`dataset` is what one call over every member returns.
-    """
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.template: Any = None
-        self.arrays: dict[str, np.ndarray] = {}
-        self.coords: dict[str, list[np.ndarray]] = {}
-
-    def add(self, part: slice, data: Any) -> None:
-        if self.template is None:
-            self.template = data.isel(scenario=slice(0, 0))
-            self.arrays = {name: np.empty((self.n, *data[name].shape[1:]),
-                                          dtype=data[name].dtype)
-                           for name in data.data_vars}
-            self.coords = {name: [] for name, c in data.coords.items()
-                           if c.dims == ("scenario",)}
-        for name, array in self.arrays.items():
-            array[part] = data[name].values
-        for name, values in self.coords.items():
-            values.append(data[name].values)
-
-    def dataset(self) -> Any:
-        import xarray as xr
-
-        t = self.template
-        coords = {name: c for name, c in t.coords.items() if "scenario" not in c.dims}
-        for name, values in self.coords.items():
-            coords[name] = (("scenario",), np.concatenate(values), t[name].attrs)
-        variables = {name: (t[name].dims, self.arrays[name], t[name].attrs)
-                     for name in t.data_vars}
-        return xr.Dataset(variables, coords=coords, attrs=t.attrs)
 
 
 def history_futures(scenario: Scenario) -> pd.DataFrame | None:
