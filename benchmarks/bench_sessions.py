@@ -97,15 +97,41 @@ async def open_sessions(urls: list[str], timeout_s: float) -> list[float | None]
     return list(times)
 
 
+def settle(sampler: Sampler, seconds: float, *, every: float) -> list[tuple[float, float]]:
+    """Wait ``seconds`` after the sessions close; the RSS (MB) every ``every`` seconds.
+
+    Each sample is printed as it is taken (so a long settle shows when memory falls).
+    """
+    timeline: list[tuple[float, float]] = []
+    t0 = time.monotonic()
+    while (left := seconds - (time.monotonic() - t0)) > 0:
+        time.sleep(min(every, left))
+        timeline.append((time.monotonic() - t0, sampler.rss()))
+        print(f"  settle {timeline[-1][0]:4.0f} s: RSS {timeline[-1][1]:.0f} MB",
+              file=sys.stderr, flush=True)
+    return timeline
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=20, help="concurrent sessions (20)")
     ap.add_argument("--settle", type=float, default=150.0,
                     help="seconds to wait after the sessions close (150)")
+    ap.add_argument("--every", type=float, default=30.0,
+                    help="seconds between the RSS samples printed while settling (30)")
     ap.add_argument("--same", action="store_true", help="every session the default link")
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose app.py is run")
     ap.add_argument("--timeout", type=float, default=300.0, help="per-session timeout, s")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an environment variable of the server (repeatable), e.g. "
+                         "MALLOC_ARENA_MAX=2 to compare allocator settings")
     args = ap.parse_args()
+    extra = {}
+    for item in args.env:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            ap.error(f"--env: expected NAME=VALUE, got {item!r}")
+        extra[name.strip()] = value
     if not 1 <= args.sessions <= 100:
         ap.error(f"--sessions: {args.sessions} is outside [1, 100]")
     if not Path(CHROMIUM).exists():
@@ -117,7 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         proc = start_server(port, Path(tmp) / "streamlit.log", root=root, timeout=120,
                             env={"PYTHONPATH": str(root / "src"),
-                                 "SLACK_SIM_CACHE": str(cache)})
+                                 "SLACK_SIM_CACHE": str(cache), **extra})
         try:
             sampler = Sampler(proc.pid)
             start_rss = sampler.rss()
@@ -132,14 +158,15 @@ def main() -> None:
             times = asyncio.run(open_sessions(urls, args.timeout))
             wall = time.perf_counter() - t
             closed = sampler.rss()
-            time.sleep(args.settle)
+            timeline = settle(sampler, args.settle, every=args.every)
             sampler.stop()
             after = sampler.rss()
         finally:
             stop_server(proc)
     ok = sorted(x for x in times if x is not None)
     print(f"app: {root}  port {port}  sessions {args.sessions} "
-          f"({'the same link' if args.same else 'distinct links'})")
+          f"({'the same link' if args.same else 'distinct links'})"
+          + "".join(f"  {k}={v}" for k, v in extra.items()))
     print(f"warm-up session (model load, engine from cache): {warm:.1f} s to first card")
     if ok:
         print(f"time to first card: median {statistics.median(ok):.1f} s, min {ok[0]:.1f} s, "
@@ -151,6 +178,7 @@ def main() -> None:
           f"peak {max(sampler.peak, closed):.0f} MB, when they closed {closed:.0f} MB, "
           f"{args.settle:.0f} s later {after:.0f} MB "
           f"({after - before:+.0f} MB against before)")
+    print("RSS while settling: " + ", ".join(f"{t:.0f} s {m:.0f} MB" for t, m in timeline))
     print("(timings are on whatever else the machine runs; re-run on a quiet one)")
 
 

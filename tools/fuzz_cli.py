@@ -32,6 +32,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -228,6 +229,16 @@ def cases(tmp: Path) -> list[Case]:
 # -- running a case -------------------------------------------------------------------------------
 
 
+#: A progress line of the command line (``progress_line``: ``label: done/total``), which
+#: ``str.splitlines`` cuts at each ``\r``.
+_PROGRESS = re.compile(r"[A-Za-z][\w' ]*: [\d,]+/[\d,]+")
+
+
+def is_progress(line: str) -> bool:
+    """Return whether a line of stderr is a progress line (not an error or a message)."""
+    return bool(_PROGRESS.fullmatch(line.strip())) or "progress" in line
+
+
 def _alarm(signum, frame):  # noqa: ANN001, ARG001
     raise _Timeout
 
@@ -260,7 +271,7 @@ def run_case(case: Case, main) -> tuple[str, str]:  # noqa: ANN001
             "clear", "escaped")
     lines = [line for line in text.splitlines() if line.strip()
              and not line.startswith(("slack-sim: compiling", "slack-sim: WARNING"))
-             and "progress" not in line]
+             and not is_progress(line)]
     first = lines[0] if lines else ""
     if escaped is not None or "Traceback" in text or code == 1:
         return "traceback", escaped or first
@@ -341,7 +352,7 @@ def ctrl_c(tmp: Path, tries: int) -> str:
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=120)
         lines = [x for x in err.decode(errors="replace").splitlines() if x.strip()
-                 and not x.startswith("slack-sim: compiling") and "\r" not in x]
+                 and not x.startswith("slack-sim: compiling") and not is_progress(x)]
         tb = "Traceback" in err.decode(errors="replace")
         results[f"exit {p.returncode}, {'traceback' if tb else f'{len(lines)} line(s)'}"] += 1
     return "Ctrl-C during ensemble: " + ", ".join(f"{v}x {k}" for k, v in results.items())

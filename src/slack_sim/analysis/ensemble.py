@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -37,6 +37,7 @@ from ..scenarios import Scenario, ScenarioError
 from ..scenarios.councils import calibration_record, kept_futures
 from ..validation import validate_params
 from .batch import batch_outcomes, run_batch, run_members
+from .chunks import CHUNK_MEMBERS, MemberFiller, member_chunks
 from .ranges import (
     DEFAULT_GROUPS,
     SAMPLING,
@@ -48,6 +49,7 @@ from .ranges import (
 
 __all__ = [
     "BAND_OUTPUTS",
+    "CHUNK_MEMBERS",
     "DEFAULT_GROUPS",
     "HEADLINE_OUTCOMES",
     "OUTCOME_OUTPUTS",
@@ -58,6 +60,7 @@ __all__ = [
     "ranges_markdown",
     "ensemble",
     "main_shock",
+    "member_chunks",
     "run_members",
     "sample",
     "uncertainty_ranges",
@@ -248,6 +251,46 @@ def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
     return run
 
 
+def _run_in_chunks(
+    scenario: Scenario,
+    draws: pd.DataFrame,
+    *,
+    outputs: Sequence[str],
+    baseline: Scenario | None,
+    base_year: float,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[Any, pd.DataFrame]:
+    """Run the members chunk by chunk (:data:`CHUNK_MEMBERS`); their data and outcomes.
+
+    Every member's numbers are those of one call over all of them: members are
+    independent lanes of the engine, the draws are made once before the chunks, and the
+    chunks are put back together in the members' order.
+    """
+    parts = member_chunks(len(draws), CHUNK_MEMBERS)
+    filler = MemberFiller(len(draws)) if len(parts) > 1 else None
+    data, tables = None, []
+    for part in parts:
+        chunk = draws.iloc[part]
+        base_data = None
+        if baseline is not None:  # one chunk (the app's): cached across slider moves
+            base_data = (_baseline_run(baseline, chunk) if len(parts) == 1 else run_members(
+                baseline, chunk.drop(columns=[c for c in chunk.columns
+                                              if c in baseline.values]), ["Total spending"]))
+        run = run_batch(scenario, chunk, outputs=outputs, baseline=base_data,
+                        base_year=base_year)
+        if filler is None:
+            data = run.data
+        else:
+            filler.add(part, run.data)  # copied into place: no chunk is kept
+        tables.append(run.outcomes)
+        del run, base_data
+        if progress is not None:
+            progress(part.stop, len(draws))
+    if filler is not None:
+        data = filler.dataset()
+    return data, (tables[0] if len(tables) == 1 else pd.concat(tables))
+
+
 def history_futures(scenario: Scenario) -> pd.DataFrame | None:
     """Return the history-consistent futures of a scenario's profile, or ``None``.
 
@@ -361,6 +404,7 @@ def ensemble(
     percentiles: Sequence[float] = PERCENTILES,
     base_year: float = START_YEAR,
     futures: Literal["auto", "history", "plausible"] = "auto",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Ensemble:
     r"""Run a scenario under ``n`` draws of its uncertainties (Monte Carlo, Latin hypercube).
 
@@ -399,6 +443,10 @@ def ensemble(
         history when the profile has been history-matched for this model version and
         neither ``parameters`` nor ``ranges`` is given, else plausible. ``.source`` says
         which ("futures consistent with 2010-2020").
+    progress : callable, optional
+        Called as ``progress(done, n)`` after each chunk of members
+        (:data:`CHUNK_MEMBERS`; the command line's progress line). The chunks do not
+        change the result: it is the same, bit for bit, as one call over every member.
 
     Returns
     -------
@@ -425,13 +473,10 @@ def ensemble(
     draws, table, source = draw_futures(scenario, n=n, seed=seed, method=method,
                                         parameters=parameters, ranges=ranges,
                                         futures=futures)
-    base_data = None
-    if baseline is not None:
-        if baseline.profile != scenario.profile:
-            raise ScenarioError("the baseline must be on the scenario's profile")
-        base_data = _baseline_run(baseline, draws)
-    run = run_batch(scenario, draws, outputs=outputs, baseline=base_data, base_year=base_year)
-    data, outcomes = run.data, run.outcomes
+    if baseline is not None and baseline.profile != scenario.profile:
+        raise ScenarioError("the baseline must be on the scenario's profile")
+    data, outcomes = _run_in_chunks(scenario, draws, outputs=outputs, baseline=baseline,
+                                    base_year=base_year, progress=progress)
     return Ensemble(
         scenario=scenario,
         baseline=baseline,

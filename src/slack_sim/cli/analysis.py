@@ -138,7 +138,8 @@ def ensemble_command(args: argparse.Namespace) -> None:
     # it has them, as the API and the app
     ens = ensemble(scenario, n=args.n, seed=args.seed, method=args.method,
                    parameters=_parameters_arg(args), ranges=_ranges_arg(args) or None,
-                   baseline=baseline)
+                   baseline=baseline, progress=progress_line("futures"))
+    end_progress()
     how = (f"{ens.method}, seed {ens.seed}" if ens.source == "plausible futures"
            else f"drawn with seed {ens.seed}")
     print(f"{terminal_safe(scenario.name)} on {scenario.profile}: {ens.n:,} {ens.source} ({how}), "

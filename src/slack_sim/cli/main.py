@@ -21,11 +21,15 @@ from typing import TextIO
 from ..report.text import terminal_safe
 from ..scenarios import ScenarioError, ScenarioVersionWarning
 from .commands import SUMMARY_COLUMNS
-from .options import CliError
+from .options import CliError, end_progress
 from .parser import build_parser
 
 __all__ = ["SUMMARY_COLUMNS", "TerminalText", "build_parser", "check_arguments", "main",
            "quiet_unraisable"]
+
+
+#: The one line of a Ctrl-C during a command (exit 130).
+INTERRUPTED = "interrupted (Ctrl-C); nothing partial was left where an output was to be written"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,10 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     hook = sys.unraisablehook
     sys.unraisablehook = quiet_unraisable
     try:
-        return _run(args)
-    finally:
+        status = _run(args)
         gc.collect()  # a failed writer's generators are finalised here, quietly
+    except KeyboardInterrupt:  # a Ctrl-C as the command ends: still one line, never a traceback
+        _say(INTERRUPTED)
+        status = 130
+    finally:
         sys.unraisablehook = hook
+    return status
 
 
 def quiet_unraisable(unraisable: object) -> None:
@@ -81,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        _say("interrupted (Ctrl-C); nothing partial was left where an output was to be written")
+        _say(INTERRUPTED)
         return 130
     except (CliError, ScenarioError, OSError, ValueError) as exc:
         _say(f"error: {exc}")
@@ -174,6 +182,7 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def _say(message: str) -> None:
     """Print one line on stderr, prefixed ``slack-sim:``, with control characters escaped."""
+    end_progress()  # after a progress line cut short, on a line of its own
     print(f"slack-sim: {terminal_safe(message)}", file=sys.stderr)
 
 

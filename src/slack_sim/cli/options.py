@@ -156,17 +156,24 @@ def parse_ranges(items: Sequence[str] | None, option: str = "--range"
     return out
 
 
+#: Whether a progress line is drawn and not yet ended (a message then starts a new line).
+_LINE = {"open": False}
+
+
 def progress_line(label: str) -> Callable[[int, int], None]:
     """Return a progress callback that rewrites one line of stderr: ``label: done/total``."""
     def report(done: int, total: int) -> None:
         print(f"\r{label}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+        _LINE["open"] = True
 
     return report
 
 
 def end_progress() -> None:
-    """End the progress line."""
-    print("", file=sys.stderr, flush=True)
+    """End the progress line, if one is drawn (an error or Ctrl-C then reads on its own line)."""
+    if _LINE["open"]:
+        print("", file=sys.stderr, flush=True)
+        _LINE["open"] = False
 
 
 def check_out(args: argparse.Namespace) -> None:

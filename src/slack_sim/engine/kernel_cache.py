@@ -1,10 +1,13 @@
-"""The compiled-kernel cache: a generated module is executed only once it is verified.
+"""The cache of generated code: a generated module is executed only once it is verified.
 
-:func:`write_verified` writes a generated module and its SHA-256 into a folder private to
-this user; :func:`read_verified` returns a cached module's bytes only when the folder and
-file are this user's, nobody else can write them and the bytes match their digest;
-:func:`load_verified` executes those verified bytes as the kernel module. Used by
-:func:`slack_sim.engine.compiled.compile_model`.
+:func:`write_verified` writes a generated module and its SHA-256 (``<name>.sha256``
+beside it) into a folder private to this user; :func:`read_verified` returns a cached
+module's bytes only when the folder and file are this user's, nobody else can write them
+and the bytes match their digest; :func:`load_verified` executes those verified bytes as
+the kernel module; :func:`not_using` prints the one line saying why a cached module is
+regenerated. The one copy of the rule, used by
+:func:`slack_sim.engine.compiled.compile_model` (the compiled kernel) and
+:func:`slack_sim.engine.pysd.translated` (PySD's translation).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from types import ModuleType
 
 from ..model.files import is_private
 
-__all__ = ["DIGEST_FILE", "KERNEL_FILE", "load_verified", "read_verified", "write_verified"]
+__all__ = ["DIGEST_FILE", "KERNEL_FILE", "digest_path", "load_verified", "not_using",
+           "read_verified", "write_verified"]
 
 
 #: The generated module's file name, and the file of its SHA-256 beside it.
@@ -27,13 +31,25 @@ KERNEL_FILE = "slack_kernel.py"
 DIGEST_FILE = "slack_kernel.sha256"
 
 
+def digest_path(path: Path) -> Path:
+    """Return the file holding the SHA-256 of the cached module ``path`` (``<stem>.sha256``)."""
+    return path.with_suffix(".sha256")
+
+
+def not_using(what: str, path: Path, why: str) -> None:
+    """Print the one line saying a cached module is not used, and why, on stderr."""
+    print(f"slack-sim: not using the cached {what} {path}: {why}; regenerating it",
+          file=sys.stderr, flush=True)
+
+
 def read_verified(path: Path) -> tuple[bytes | None, str]:
     """Return a cached module's bytes if they can be trusted, else ``None`` and why.
 
     Trusted: the folder and its parent are :func:`~slack_sim.model.files.is_private`, the
     file is a regular file of this user's that nobody else can write, and its SHA-256 is
-    the one in :data:`DIGEST_FILE` beside it. The bytes are read once, from the file
-    descriptor that was checked, so what is executed is what was verified.
+    the one in :func:`digest_path` beside it (:data:`DIGEST_FILE` for the kernel). The
+    bytes are read once, from the file descriptor that was checked, so what is executed
+    is what was verified.
     """
     folder = path.parent
     if not (is_private(folder) and is_private(folder.parent)):
@@ -50,16 +66,19 @@ def read_verified(path: Path) -> tuple[bytes | None, str]:
             return None, "the file is another user's or writable by others"
         data = fh.read()
     try:
-        expected = (folder / DIGEST_FILE).read_text(encoding="ascii").strip()
+        expected = digest_path(path).read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
-        return None, f"it has no {DIGEST_FILE} to check it against"
+        return None, f"it has no {digest_path(path).name} to check it against"
     if hashlib.sha256(data).hexdigest() != expected:
         return None, "its contents do not match their SHA-256 (truncated or changed)"
     return data, ""
 
 
-def write_verified(folder: Path, source: bytes) -> Path:
+def write_verified(folder: Path, source: bytes, *, name: str = KERNEL_FILE) -> Path:
     """Write a generated module and its SHA-256 into a private folder; return its path.
+
+    ``name`` is the module's file name (the kernel's by default); its digest goes in
+    :func:`digest_path` beside it.
 
     The folder is created with mode 0700 and must then be
     :func:`~slack_sim.model.files.is_private`; each file is written to a temporary file
@@ -75,14 +94,14 @@ def write_verified(folder: Path, source: bytes) -> Path:
     folder.mkdir(mode=0o700, exist_ok=True)
     if not (is_private(folder) and is_private(folder.parent)):
         raise OSError(f"{folder} is not private to this user")
-    target = folder / KERNEL_FILE
+    target = folder / name
     try:
         same = is_private(target, folder=False) and target.read_bytes() == source
     except OSError:
         same = False
     if not same:
         _replace(target, source)
-    _replace(folder / DIGEST_FILE, hashlib.sha256(source).hexdigest().encode("ascii") + b"\n")
+    _replace(digest_path(target), hashlib.sha256(source).hexdigest().encode("ascii") + b"\n")
     return target
 
 

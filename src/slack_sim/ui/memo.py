@@ -29,8 +29,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS", "ByteBudgetCache",
-           "CacheStats", "shared", "trim_memory"]
+__all__ = ["ALLOCATOR", "DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS",
+           "ByteBudgetCache", "CacheStats", "shared", "sweep_once", "trim_memory",
+           "tune_allocator"]
 
 #: Default budget of the shared result cache, in MB (about 150 model runs).
 DEFAULT_BUDGET_MB = 200.0
@@ -67,12 +68,16 @@ class ByteBudgetCache:
     ----------
     budget_bytes : int
         Most bytes of stored results (pickles) kept at once.
+    clock : callable
+        Returns the time in seconds, for :meth:`expire` (tests pass a fake one).
     """
 
-    def __init__(self, budget_bytes: int) -> None:
+    def __init__(self, budget_bytes: int, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if budget_bytes < 0:
             raise ValueError(f"budget_bytes must be at least 0, got {budget_bytes}")
         self.budget = int(budget_bytes)
+        self._clock = clock
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._used: dict[Hashable, float] = {}
         self._bytes = 0
@@ -99,7 +104,7 @@ class ByteBudgetCache:
         With no sessions asking for them, results expire and the server's memory comes
         back down (:func:`shared` does this every :data:`SWEEP_SECONDS`).
         """
-        cutoff = time.monotonic() - idle_seconds
+        cutoff = self._clock() - idle_seconds
         freed = 0
         with self._lock:
             for key in [k for k, t in self._used.items() if t < cutoff]:
@@ -121,7 +126,7 @@ class ByteBudgetCache:
             blob = self._entries.get(key)
             if blob is not None:
                 self._entries.move_to_end(key)
-                self._used[key] = time.monotonic()
+                self._used[key] = self._clock()
                 self._hits += 1
             return blob
 
@@ -134,7 +139,7 @@ class ByteBudgetCache:
             if old is not None:
                 self._bytes -= len(old)
             self._entries[key] = blob
-            self._used[key] = time.monotonic()
+            self._used[key] = self._clock()
             self._bytes += len(blob)
             while self._bytes > self.budget and self._entries:
                 gone_key, gone = self._entries.popitem(last=False)
@@ -213,6 +218,24 @@ def _idle_from_env() -> float:
     return seconds if 0 < seconds <= 86_400 else DEFAULT_IDLE_SECONDS
 
 
+def sweep_once(store: ByteBudgetCache, *, idle: float, seen: int) -> int:
+    """One sweep of a cache: drop entries idle ``idle`` seconds, then give memory back.
+
+    Memory is trimmed (:func:`trim_memory`) when entries went or the cache was used since
+    the last sweep (its :meth:`~ByteBudgetCache.activity` differs from ``seen``).
+
+    Returns
+    -------
+    int
+        The activity now, the ``seen`` of the next sweep.
+    """
+    freed = store.expire(idle)
+    now = store.activity()
+    if freed or now != seen:
+        trim_memory()
+    return now
+
+
 @functools.cache
 def shared() -> ByteBudgetCache:
     """Return the one result cache the app's sessions share (its budget read once).
@@ -220,8 +243,10 @@ def shared() -> ByteBudgetCache:
     A daemon thread sweeps it every :data:`SWEEP_SECONDS`: entries unused for
     :data:`DEFAULT_IDLE_SECONDS` (``SLACK_SIM_APP_CACHE_IDLE_S`` overrides it) are
     dropped, and after any activity freed memory is given back to the system
-    (:func:`trim_memory`), so a server whose sessions have closed comes back down.
+    (:func:`trim_memory`), so a server whose sessions have closed comes back down; the
+    allocator is set for a server first (:func:`tune_allocator`).
     """
+    tune_allocator()
     store = ByteBudgetCache(_budget_from_env())
     idle = _idle_from_env()
 
@@ -229,14 +254,56 @@ def shared() -> ByteBudgetCache:
         seen = -1
         while True:
             time.sleep(min(SWEEP_SECONDS, idle))
-            freed = store.expire(idle)
-            now = store.activity()
-            if freed or now != seen:
-                trim_memory()
-            seen = now
+            seen = sweep_once(store, idle=idle, seen=seen)
 
     threading.Thread(target=sweep, name="slack-sim-cache-sweep", daemon=True).start()
     return store
+
+
+#: glibc's ``mallopt`` parameters: ``M_TRIM_THRESHOLD``, ``M_MMAP_THRESHOLD``, ``M_ARENA_MAX``.
+_MALLOPT = {"trim_threshold": -1, "mmap_threshold": -3, "arena_max": -8}
+#: The environment variable that sets each of them at start-up (it wins when set).
+_MALLOC_ENV = {"trim_threshold": "MALLOC_TRIM_THRESHOLD_",
+               "mmap_threshold": "MALLOC_MMAP_THRESHOLD_", "arena_max": "MALLOC_ARENA_MAX"}
+#: The app server's allocator settings (glibc). By default glibc raises its mmap and trim
+#: thresholds as large blocks are freed (up to 32 and 64 MB) and gives each thread its
+#: own heap: a server whose sessions ran in 20 threads then keeps hundreds of MB of freed
+#: memory that ``malloc_trim`` does not return (measured by
+#: ``benchmarks/bench_sessions.py``). Fixed thresholds give a freed model run (blocks of
+#: 256 kB and more) straight back and shrink a heap's free top past 1 MB; four heaps
+#: bound how many hold free space at once. (A 4 MB mmap threshold cost less run time but
+#: kept up to 38 MB of 160 MB freed by four threads, from run to run; 256 kB kept none.)
+ALLOCATOR = {"mmap_threshold": 256 * 1024, "trim_threshold": 1 << 20, "arena_max": 4}
+
+
+def tune_allocator(settings: dict[str, int] | None = None) -> dict[str, int]:
+    """Set glibc's allocator for a long-running server (:data:`ALLOCATOR`); what was set.
+
+    Called once by :func:`shared` (so by the app, before its session threads start). A
+    setting whose ``MALLOC_*`` environment variable is set is left as the environment
+    says; elsewhere than glibc nothing is done.
+
+    Parameters
+    ----------
+    settings : dict, optional
+        Settings to apply instead of :data:`ALLOCATOR` (keys ``mmap_threshold``,
+        ``trim_threshold``, ``arena_max``).
+
+    Returns
+    -------
+    dict
+        The settings applied (empty without glibc's ``mallopt``).
+    """
+    lib = _libc()
+    if lib is None or not hasattr(lib, "mallopt"):
+        return {}
+    done = {}
+    for name, value in (ALLOCATOR if settings is None else settings).items():
+        if os.environ.get(_MALLOC_ENV[name]):
+            continue
+        if lib.mallopt(_MALLOPT[name], int(value)) == 1:
+            done[name] = int(value)
+    return done
 
 
 @functools.cache
