@@ -108,3 +108,29 @@ def test_a_small_ensemble_ends_its_progress_line():
     assert proc.returncode == 0, err
     assert b"\rfutures: 50/50\n" in err
     assert b"50 futures" in stdout
+
+
+def test_a_tipping_map_in_chunks_is_bit_identical_and_reports_progress(monkeypatch):
+    from slack_sim.analysis import tipping
+
+    x = ("Slack target", [0.05, 0.1, 0.15, 0.2, 0.25])
+    y = ("Shock 1 demand surge", [0.2, 0.6, 1.0, 1.5])
+    one = tipping.tipping_map(tipping.rb3_scenario(), x=x, y=y)
+    calls = []
+    monkeypatch.setattr(tipping, "CHUNK_MEMBERS", 8)
+    chunked = tipping.tipping_map(tipping.rb3_scenario(), x=x, y=y,
+                                  progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(7, 20), (13, 20), (20, 20)]
+    pd.testing.assert_frame_equal(chunked.table, one.table, check_exact=True)
+    pd.testing.assert_frame_equal(chunked.recovery, one.recovery, check_exact=True)
+
+
+def test_the_tipping_map_command_shows_progress(tmp_path):
+    # the chunking itself is tested above (in process, small chunks); this is the wiring
+    out = tmp_path / "map.csv"
+    proc = _cli("tipping-map", "--x-values", "0.05:0.35:10", "--y-values", "0:2:10",
+                "--out", str(out))
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert b"\rgrid points: 100/100\n" in err
+    assert out.is_file()

@@ -19,7 +19,7 @@ experiment (:func:`rb3_scenario`, the ``[experiments.rb3]`` table of
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from ..scenarios import Scenario, check_value, preset
 from ..scenarios import experiment as scenario_experiment
 from ..validation import Interval, Options, validate
 from .batch import member_settings, no_shock_queue, run_batch
+from .chunks import CHUNK_MEMBERS, member_chunks
 
 __all__ = ["RB3_SHOCK", "STANDARD_MAPS", "TippingMap", "check_axis", "rb3_scenario",
            "standard_map", "tipping_map"]
@@ -211,6 +212,7 @@ def tipping_map(
     x: tuple[str, Sequence[float]],
     y: tuple[str, Sequence[float]],
     tolerance: float = RECOVERY_TOLERANCE,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TippingMap:
     r"""Return recovery time after the main shock over a grid of two settings.
 
@@ -226,6 +228,10 @@ def tipping_map(
     tolerance : float
         Recovery band above the no-shock counterfactual queue (default 5%, as in
         :func:`slack_sim.metrics.shock_response`).
+    progress : callable, optional
+        Called as ``progress(done, points)`` after each chunk of grid points
+        (:func:`~slack_sim.analysis.chunks.member_chunks`); the map is the same, bit
+        for bit, as one batch over every point.
 
     Returns
     -------
@@ -256,9 +262,15 @@ def tipping_map(
     number, start, length, window = main_shock(member_settings(scenario, samples))
     if not (number > 0).any():
         raise ValueError("the scenario has no shock to recover from: give Shock 1 length > 0")
-    run = run_batch(scenario, samples, outputs=["Crisis queue"], outcomes=False)
-    queue = np.asarray(run.data["Crisis queue"].values, dtype=float)
-    reference = no_shock_queue(scenario, samples, run.settings)
+    queues, references = [], []
+    for part in member_chunks(len(samples), CHUNK_MEMBERS):
+        chunk = samples.iloc[part]
+        run = run_batch(scenario, chunk, outputs=["Crisis queue"], outcomes=False)
+        queues.append(np.asarray(run.data["Crisis queue"].values, dtype=float))
+        references.append(no_shock_queue(scenario, chunk, run.settings))
+        if progress is not None:
+            progress(part.stop, len(samples))
+    queue, reference = np.concatenate(queues), np.concatenate(references)
     shock = shock_rows(queue, model_months(run.data["year"].values), start=start,
                        length=length, window_end=window, tolerance=tolerance,
                        reference=reference)

@@ -216,7 +216,9 @@ def tipping_command(args: argparse.Namespace) -> None:
         axes[axis] = (name, list(values))
     if axes["x"][0] == axes["y"][0]:
         raise CliError(f"--x and --y must be different settings, both are {axes['x'][0]!r}")
-    tmap = tipping_map(scenario, x=axes["x"], y=axes["y"])
+    tmap = tipping_map(scenario, x=axes["x"], y=axes["y"],
+                       progress=progress_line("grid points"))
+    end_progress()
     print(f"recovery after the shock (months after its end; '-' did not recover) on "
           f"{scenario.name}, {len(tmap.table)} runs in {tmap.seconds:.2f} s")
     grid = tmap.recovery

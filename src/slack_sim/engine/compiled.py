@@ -43,7 +43,7 @@ from ..model.files import cache_dir, cache_dirs, fallback_cache_dir
 from ..model.parse import load_model
 from ..model.variables import Model
 from .kernel_cache import DIGEST_FILE as DIGEST_FILE  # re-exported (tests, tools)
-from .kernel_cache import KERNEL_FILE, load_verified, read_verified, write_verified
+from .kernel_cache import KERNEL_FILE, load_verified, not_using, read_verified, write_verified
 from .schedule import Schedule, schedule
 from .support import LANES, SMALL_VENSIM, SUPPORTED_FUNCTIONS, UnsupportedFunctionError
 
@@ -416,8 +416,7 @@ def compile_model(model: Model | None = None, *, cache: bool = True) -> Compiled
             if module is not None:
                 break
             why = "it is not the engine of this model version"
-        print(f"slack-sim: not using the cached engine {target}: {why}; regenerating it",
-              file=sys.stderr, flush=True)
+        not_using("engine", target, why)
     if module is None:
         # the translator imports PySD: only when there is code to generate
         from .codegen import generate
