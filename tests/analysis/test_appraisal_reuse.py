@@ -121,6 +121,7 @@ def test_member_runs_follow_the_profile_and_drop_the_oldest(monkeypatch):
     assert store.take(sc.with_values({"Slack target": 0.1}), _samples([0.5]), ["x"]) is None
     assert store.take(sc.with_values({"Slack target": 0.3}), _samples([0.5]), ["x"])
     monkeypatch.setattr("slack_sim.analysis.run_memo.profile_version", lambda name: "edited")
+    monkeypatch.setattr("slack_sim.analysis.run_memo._stamp", lambda name: ("touched",))
     assert store.take(sc.with_values({"Slack target": 0.3}), _samples([0.5]), ["x"]) is None
 
 

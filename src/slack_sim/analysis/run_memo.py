@@ -19,6 +19,7 @@ profile version and sampled columns; a run is the same numbers whichever batch m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -29,9 +30,43 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..engine.inputs import _profile_key
+from ..model.parse import load_model
 from ..scenarios import Scenario, profile_version
+from ..scenarios.library import UNCALIBRATED
 
-__all__ = ["MemberRuns", "RunMemo"]
+__all__ = ["MemberRuns", "RunMemo", "current_profile_version"]
+
+
+def _stamp(profile: str) -> tuple[object, ...]:
+    """Return what a profile's values are read from: the model version, its files' times."""
+    # an uncalibrated build's values come from its base's files
+    return _profile_key(load_model(), profile.removesuffix(UNCALIBRATED))
+
+
+def current_profile_version(profile: str) -> str:
+    """Return :func:`slack_sim.scenarios.profile_version`, hashed again only on a change.
+
+    Keyed as the engine keys its profile rows (the model version and the modification
+    times of the files a profile's values come from), so a key made on every rerun does
+    not hash the profile's values again (a few ms each time).
+
+    Parameters
+    ----------
+    profile : str
+        A profile name.
+
+    Returns
+    -------
+    str
+        The profile's version.
+    """
+    return _version_of(profile, _stamp(profile))
+
+
+@functools.lru_cache(maxsize=64)
+def _version_of(profile: str, stamp: tuple[object, ...]) -> str:
+    return profile_version(profile)
 
 
 def _freeze(value: Any) -> None:
@@ -60,7 +95,7 @@ class RunMemo:
     @staticmethod
     def key(scenario: Scenario, samples: pd.DataFrame, *, what: str) -> str:
         """Return the key of ``scenario`` run over ``samples`` computing ``what``."""
-        head = json.dumps([scenario.key, profile_version(scenario.profile), what,
+        head = json.dumps([scenario.key, current_profile_version(scenario.profile), what,
                            list(samples.columns)])
         body = np.ascontiguousarray(samples.to_numpy(dtype=float)).tobytes()
         return hashlib.sha256(head.encode() + body).hexdigest()
@@ -121,7 +156,7 @@ class MemberRuns:
 
     @staticmethod
     def _head(scenario: Scenario, columns: list[str]) -> str:
-        return json.dumps([scenario.key, profile_version(scenario.profile), columns])
+        return json.dumps([scenario.key, current_profile_version(scenario.profile), columns])
 
     @staticmethod
     def _rows(samples: pd.DataFrame) -> np.ndarray:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis import ensemble as ensemble_module
 from ..analysis.appraise import APPRAISAL_OUTPUTS, POLICY_RUNS
 from ..analysis.ensemble import BAND_OUTPUTS, DEFAULT_GROUPS, default_parameters, ensemble
 from ..model.calendar import MONTHS_PER_YEAR
@@ -152,8 +153,10 @@ def ensemble_view(
     default = tuple(groups) == tuple(DEFAULT_GROUPS)
     shown = list(outputs or BAND_OUTPUTS)
     wanted = list(shown)
-    if default:  # the appraisal's futures are some of these: it takes their runs
-        wanted += [o for o in APPRAISAL_OUTPUTS if o not in wanted]
+    if default:  # the appraisal's futures are some of these: it takes their runs (the
+        # headline outcomes' outputs, harm and reserves among them, are run anyway)
+        wanted += [o for o in APPRAISAL_OUTPUTS
+                   if o not in wanted and o not in ensemble_module.OUTCOME_OUTPUTS]
     ens = ensemble(scenario, n=n, seed=seed, parameters=None if default else params,
                    baseline=baseline, outputs=wanted)
     if default:
