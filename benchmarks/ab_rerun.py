@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/ab_rerun.py --change reuse   # the appraisal taking the ensemble's runs
     python benchmarks/ab_rerun.py --change reuse --moves 30
+    python benchmarks/ab_rerun.py --change version  # the URL sync's link encoding
 
 One process, the variants alternating move by move (each first in turn) on slider values
 never seen before, so a busy machine slows both alike: compare the medians it prints, not
@@ -19,6 +20,10 @@ outputs and leaves them in ``analysis.appraise.POLICY_RUNS``; the appraisal runs
 alone); C is B with the proposed ``keep`` argument of ``analysis.ensemble.ensemble``
 (the appraisal's outputs run and kept but given no bands), emulated. The appraisal
 totals of each move are compared across the variants: they must be equal.
+
+``version``: the link the URL sync encodes on every rerun (``ui.sharing.encode_query``):
+A hashes the profile's values every time (``scenarios.profile_version``), B reads the
+version kept until the profile's files change (``analysis.run_memo.current_profile_version``).
 """
 
 from __future__ import annotations
@@ -84,11 +89,39 @@ def _move(scenario: ss.Scenario, baseline: ss.Scenario, settings) -> tuple[float
     return (t1 - t0) * 1e3, (t2 - t1) * 1e3, check
 
 
+def _version_ab(moves: int) -> None:
+    from slack_sim.scenarios import profile_version
+    from slack_sim.ui import sharing
+
+    model = ss.load_model()
+    base = ss.preset()
+    kept = sharing.current_profile_version
+    times: dict[str, list[float]] = {"A (before)": [], "B (this branch)": []}
+    links: dict[str, list[dict]] = {k: [] for k in times}
+    for i in range(moves):
+        sc = base.with_values({"Slack target": 0.12 + i / (10 * moves)})
+        for name in (list(times) if i % 2 == 0 else list(reversed(times))):
+            sharing.current_profile_version = (
+                kept if name.startswith("B") else (lambda p: profile_version(p, model=model)))
+            t = time.perf_counter()
+            links[name].append(sharing.encode_query(sc, preset_name="austerity-then-covid",
+                                                    baseline="baseline", model=model))
+            times[name].append((time.perf_counter() - t) * 1e3)
+    sharing.current_profile_version = kept
+    print(f"change version: {moves} links per variant, interleaved")
+    for name, ms in times.items():
+        print(f"  {name:16s} encode_query median {statistics.median(ms):5.2f} ms")
+    print(f"  links equal: {links['A (before)'] == links['B (this branch)']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--change", choices=["reuse"], default="reuse")
+    parser.add_argument("--change", choices=["reuse", "version"], default="reuse")
     parser.add_argument("--moves", type=int, default=20, help="moves per variant")
     args = parser.parse_args()
+    if args.change == "version":
+        _version_ab(args.moves)
+        return
     base = ss.preset()
     baseline = ss.preset("baseline")
     settings = finance.default_settings()
