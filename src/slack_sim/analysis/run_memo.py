@@ -173,12 +173,13 @@ class MemberRuns:
         samples : pandas.DataFrame
             One row per member, in the order of the outputs' rows.
         outputs : dict of str to numpy.ndarray
-            Each output, members x times (kept as given, made read-only).
+            Each output, members x times (copied: only these are kept).
         years : numpy.ndarray
             The output times (decimal years).
         """
         rows = self._rows(samples)
-        kept = {name: np.asarray(values, dtype=float) for name, values in outputs.items()}
+        # copies: a batch's outputs are views of one block holding every output it ran
+        kept = {name: np.array(values, dtype=float) for name, values in outputs.items()}
         for name, values in kept.items():
             if values.ndim != 2 or values.shape[0] != len(rows):
                 raise ValueError(f"outputs[{name!r}]: expected {len(rows)} members x times, "
