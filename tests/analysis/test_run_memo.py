@@ -40,6 +40,9 @@ def test_the_key_follows_the_profiles_values(monkeypatch):
     sc, samples = ss.preset(), _samples([0.1])
     before = RunMemo.key(sc, samples, what="x")
     monkeypatch.setattr("slack_sim.analysis.run_memo.profile_version", lambda name: "edited")
+    # the version is hashed again when the profile's files change (their times)
+    assert RunMemo.key(sc, samples, what="x") == before
+    monkeypatch.setattr("slack_sim.analysis.run_memo._stamp", lambda name: ("touched",))
     assert RunMemo.key(sc, samples, what="x") != before
 
 

@@ -8,6 +8,11 @@ counterfactual defaults to **current policy**: the same profile and the same ass
 model's default). The futures are the profile's history-consistent ones when it has been
 history-matched (``models/profiles/futures/``), else a Latin hypercube over the
 plausible ranges of the uncertainties; member 0 is always the scenario's own settings.
+
+A batch that has already run the scenario over those futures (the app's ensemble, whose
+500 futures the appraisal's are a seeded subset of) can leave its runs of
+:data:`APPRAISAL_OUTPUTS` in :data:`POLICY_RUNS`; the appraisal then takes its members
+from there and runs only member 0 (one lane), with the same numbers bit for bit.
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ from ..model.calendar import MONTHS_PER_YEAR, month_text
 from ..scenarios import Scenario
 from ..validation import Interval, validate
 from .ensemble import HISTORY_SOURCE, draw_futures
-from .run_memo import RunMemo
+from .run_memo import MemberRuns, RunMemo
 
-__all__ = ["AppraisalRun", "appraise_scenario", "current_policy", "next_april"]
+__all__ = ["APPRAISAL_OUTPUTS", "POLICY_RUNS", "AppraisalRun", "appraise_scenario",
+           "current_policy", "next_april"]
 
 _LABELS = {
     "crisis_staff_spending": "Social work staff",
@@ -41,6 +47,11 @@ _LABELS = {
 _RULES = {"futures": Interval("integer", 0, 5_000)}
 #: counterfactual runs (a lever moved in the app leaves current policy, so its runs, unchanged)
 _COUNTERFACTUALS = RunMemo(8)
+#: The outputs an appraisal runs (its spending categories, harm and reserves).
+APPRAISAL_OUTPUTS: tuple[str, ...] = (*SPENDING_CATEGORIES.values(), "Harm", "Reserves")
+#: Runs of a scenario's futures made by another batch (the app's ensemble puts its own
+#: here), from which an appraisal takes its members instead of running them
+POLICY_RUNS = MemberRuns(3)
 
 
 def next_april(today: dt.date | None = None) -> float:
@@ -123,7 +134,7 @@ def appraise_scenario(
     start = next_april() if start is None else float(start)
     counterfactual = against if against is not None else current_policy(scenario)
     samples, source = _futures(scenario, futures, seed)
-    outputs = [*SPENDING_CATEGORIES.values(), "Harm", "Reserves"]
+    outputs = list(APPRAISAL_OUTPUTS)
 
     def run(sc: Scenario) -> tuple[dict[str, np.ndarray], np.ndarray]:
         base = sc.settings()  # member 0: the scenario's own settings
@@ -132,6 +143,12 @@ def appraise_scenario(
         for name, value in sc.values.items():
             if name not in samples.columns:
                 table[name] = value
+        taken = POLICY_RUNS.take(sc, samples, outputs) if len(samples) else None
+        if taken is not None:  # the futures were run already: run member 0 only
+            own = simulate_many(table.iloc[:1], outputs, profile=sc.profile)
+            if np.array_equal(own["year"].to_numpy(), taken[1]):
+                return ({k: np.concatenate([own[k].to_numpy(), taken[0][k]]) for k in outputs},
+                        own["year"].to_numpy())
         ds = simulate_many(table, outputs, profile=sc.profile)
         return {k: ds[k].to_numpy() for k in outputs}, ds["year"].to_numpy()
 

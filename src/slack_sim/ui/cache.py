@@ -15,7 +15,6 @@ are; the few small tables of the model, presets and profiles use ``st.cache_data
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import tempfile
@@ -28,8 +27,8 @@ import streamlit as st
 
 from ..analysis.ensemble import DEFAULT_GROUPS, uncertainty_ranges
 from ..analysis.optimise import model_objective
+from ..analysis.run_memo import current_profile_version
 from ..analysis.tipping import STANDARD_MAPS, rb3_scenario, tipping_map
-from ..engine.inputs import _profile_key
 from ..engine.run import simulate
 from ..metrics.core import outcomes
 from ..model.parse import load_model
@@ -41,10 +40,8 @@ from ..scenarios import (
     preset_info,
     presets,
     profile_info,
-    profile_version,
     profiles,
 )
-from ..scenarios.library import UNCALIBRATED
 from ..teach import storyline
 from . import charts, diagram, headline, memo, risk
 
@@ -96,17 +93,12 @@ def scenario_key(scenario: Scenario) -> str:
 def _version(profile: str) -> str:
     """Return :func:`profile_version`, read again only when the profile's files change.
 
-    Keyed as the engine keys its profile rows (the model version and the modification
-    times of the files a profile's values come from), so a rerun does not hash the
-    profile's values again for every key it makes.
+    :func:`slack_sim.analysis.run_memo.current_profile_version`: keyed as the engine keys
+    its profile rows (the model version and the modification times of the files a
+    profile's values come from), so a rerun does not hash the profile's values again for
+    every key it makes.
     """
-    base = profile.removesuffix(UNCALIBRATED)  # its values come from its base's files
-    return _version_of(profile, _profile_key(load_model(), base))
-
-
-@functools.lru_cache(maxsize=64)
-def _version_of(profile: str, stamp: tuple[object, ...]) -> str:
-    return profile_version(profile)
+    return current_profile_version(profile)
 
 
 def scenario_from_key(key: str) -> Scenario:

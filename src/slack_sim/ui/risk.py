@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis import ensemble as ensemble_module
+from ..analysis.appraise import APPRAISAL_OUTPUTS, POLICY_RUNS
 from ..analysis.ensemble import BAND_OUTPUTS, DEFAULT_GROUPS, default_parameters, ensemble
 from ..model.calendar import MONTHS_PER_YEAR
 from ..model.parse import Model, load_model
@@ -117,6 +119,10 @@ def ensemble_view(
 ) -> EnsembleView:
     """Run :func:`slack_sim.ensemble` and keep what the app shows.
 
+    With the default groups its members' runs of the appraisal's outputs are left in
+    :data:`slack_sim.analysis.appraise.POLICY_RUNS`, so the scenario's appraisal over a
+    subset of the same futures takes them instead of running them again.
+
     Parameters
     ----------
     scenario : Scenario
@@ -145,11 +151,21 @@ def ensemble_view(
     # the default groups: the profile's history-consistent futures where it has them
     # (analysis.ensemble.draw_futures), else the plausible draws of those groups
     default = tuple(groups) == tuple(DEFAULT_GROUPS)
+    shown = list(outputs or BAND_OUTPUTS)
+    wanted = list(shown)
+    if default:  # the appraisal's futures are some of these: it takes their runs (the
+        # headline outcomes' outputs, harm and reserves among them, are run anyway)
+        wanted += [o for o in APPRAISAL_OUTPUTS
+                   if o not in wanted and o not in ensemble_module.OUTCOME_OUTPUTS]
     ens = ensemble(scenario, n=n, seed=seed, parameters=None if default else params,
-                   baseline=baseline, outputs=list(outputs or BAND_OUTPUTS))
+                   baseline=baseline, outputs=wanted)
+    if default:
+        POLICY_RUNS.put(scenario, ens.samples,
+                        outputs={o: ens.data[o].to_numpy() for o in APPRAISAL_OUTPUTS},
+                        years=ens.data["year"].to_numpy())
     outcomes = ens.outcomes
     return EnsembleView(
-        bands=ens.bands,
+        bands=ens.bands[shown] if len(wanted) > len(shown) else ens.bands,
         outcomes=outcomes,
         notes=headline.probability_notes(outcomes, baseline_label=baseline_label),
         members=ens.n,

@@ -22,7 +22,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from ..model.parse import Model
+from ..analysis.run_memo import current_profile_version
+from ..model.parse import Model, load_model
 from ..scenarios import (
     DEFAULT_PRESET,
     MAX_SCENARIO_BYTES,
@@ -165,7 +166,8 @@ def encode_query(
         "profile": scenario.profile,
         "baseline": baseline,
         "model": model.version,
-        "pv": profile_version(scenario.profile, model=model),
+        "pv": (current_profile_version(scenario.profile) if model.version == load_model().version
+               else profile_version(scenario.profile, model=model)),
     }
     for name in model.settable:
         if settings[name] != base[name]:

@@ -72,7 +72,9 @@ def prefetch(scenario: Scenario, *, baseline: str, bands: tuple[int, str] | None
     The scenario's and the baseline's ensembles (the bands and the cards' central
     estimates) and the appraisal (the finance cards) do not depend on each other, and
     their runs release the GIL, so they run side by side while the page draws its
-    first elements. Each goes through its cached function in :mod:`slack_sim.ui.cache`
+    first elements; the appraisal waits for the scenario's ensemble, whose runs of the
+    same futures it takes (:data:`slack_sim.analysis.appraise.POLICY_RUNS`). Each goes
+    through its cached function in :mod:`slack_sim.ui.cache`
     (one computation per key: a page that asks for a result being computed waits for
     it), so the page then reads them as it always did; a failure here is left for the
     page to meet and report where it asks.
@@ -99,10 +101,23 @@ def prefetch(scenario: Scenario, *, baseline: str, bands: tuple[int, str] | None
         for k in (key, cache.scenario_key(base)):
             jobs.append(_PREFETCH.submit(cache.ensemble_summary, k, baseline, *bands))
     if appraisal is not None:
-        jobs.append(_PREFETCH.submit(
-            cache.appraisal_run, key, appraisal.start, float(appraisal.years),
-            appraisal.prices, appraisal.rate, appraisal.long_rate, appraisal.futures))
+        args = (key, appraisal.start, float(appraisal.years), appraisal.prices,
+                appraisal.rate, appraisal.long_rate, appraisal.futures)
+        jobs.append(_PREFETCH.submit(_appraise_after, jobs[0] if jobs else None, args))
     return jobs
+
+
+def _appraise_after(first: Future | None, args: tuple) -> object:
+    """Appraise once the scenario's ensemble is done: it takes the ensemble's runs.
+
+    The appraisal's futures are some of the ensemble's (analysis.appraise.POLICY_RUNS), so
+    waiting for it runs no policy members twice; the ensemble was submitted first, so it
+    holds a thread before this one waits.
+    """
+    if first is not None:
+        with contextlib.suppress(Exception):  # its failure is the page's to report
+            first.result()
+    return cache.appraisal_run(*args)
 
 
 def scenario_page(model: Model, scenario: Scenario) -> None:

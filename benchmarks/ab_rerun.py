@@ -1,0 +1,164 @@
+"""Interleaved A/B of the Scenario page's server-side computations after a slider move.
+
+Usage::
+
+    python benchmarks/ab_rerun.py --change reuse   # the appraisal taking the ensemble's runs
+    python benchmarks/ab_rerun.py --change reuse --moves 30
+    python benchmarks/ab_rerun.py --change version  # the URL sync's link encoding
+
+One process, the variants alternating move by move (each first in turn) on slider values
+never seen before, so a busy machine slows both alike: compare the medians it prints, not
+the absolute figures. Each move computes what a rerun of the Scenario page computes for a
+new lever value with the bands on (the app's defaults): the scenario's ensemble view (500
+futures, bands, outcomes; the baseline's runs under the same draws cached, as in the app)
+and its appraisal against current policy (100 futures; the current-policy runs
+remembered across moves, as in the app), one after the other on the calling thread.
+
+``reuse``: A is the ensemble without the appraisal's outputs and an appraisal that runs
+its own 101 policy members; B is this branch (the ensemble also runs the appraisal's
+outputs and leaves them in ``analysis.appraise.POLICY_RUNS``; the appraisal runs member 0
+alone); C is B with the proposed ``keep`` argument of ``analysis.ensemble.ensemble``
+(the appraisal's outputs run and kept but given no bands), emulated. The appraisal
+totals of each move are compared across the variants: they must be equal.
+
+``version``: the link the URL sync encodes on every rerun (``ui.sharing.encode_query``):
+A hashes the profile's values every time (``scenarios.profile_version``), B reads the
+version kept until the profile's files change (``analysis.run_memo.current_profile_version``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+import slack_sim as ss
+from slack_sim.analysis import appraise
+from slack_sim.analysis import ensemble as ensemble_module
+from slack_sim.ui import charts, finance, risk
+
+
+@contextmanager
+def _before_reuse():
+    """Today's main before the change: no outputs added, nothing left for the appraisal."""
+    store = appraise.POLICY_RUNS
+    outputs = risk.APPRAISAL_OUTPUTS
+    risk.APPRAISAL_OUTPUTS = ()
+    store.put = lambda *a, **k: None
+    store.take = lambda *a, **k: None
+    try:
+        yield
+    finally:
+        risk.APPRAISAL_OUTPUTS = outputs
+        del store.put, store.take
+
+
+@contextmanager
+def _keep_unbanded():
+    """B with the proposed ``ensemble(keep=...)``: the appraisal's outputs are not banded.
+
+    Emulated here by banding only the charted outputs (analysis/ensemble.py's ``bands``
+    as its ``keep`` argument would call it), to measure that diff before it is merged.
+    """
+    real = ensemble_module.bands
+    shown = set(charts.band_outputs())
+
+    def banded(data, outputs, percentiles=ensemble_module.PERCENTILES):  # noqa: ANN001, ANN202
+        return real(data, [o for o in outputs if o in shown], percentiles)
+
+    ensemble_module.bands = banded
+    try:
+        yield
+    finally:
+        ensemble_module.bands = real
+
+
+def _move(scenario: ss.Scenario, baseline: ss.Scenario, settings) -> tuple[float, float, float]:
+    t0 = time.perf_counter()
+    risk.ensemble_view(scenario, baseline, n=risk.BANDS.members, seed=risk.BANDS.seed,
+                       outputs=charts.band_outputs(), baseline_label="baseline")
+    t1 = time.perf_counter()
+    run = appraise.appraise_scenario(scenario, start=settings.start, years=settings.years,
+                                     prices=settings.prices, rate=settings.rate,
+                                     long_rate=settings.long_rate, futures=settings.futures)
+    t2 = time.perf_counter()
+    check = float(np.nansum(run.appraisal.totals.select_dtypes("number").to_numpy()))
+    return (t1 - t0) * 1e3, (t2 - t1) * 1e3, check
+
+
+def _version_ab(moves: int) -> None:
+    from slack_sim.scenarios import profile_version
+    from slack_sim.ui import sharing
+
+    model = ss.load_model()
+    base = ss.preset()
+    kept = sharing.current_profile_version
+    times: dict[str, list[float]] = {"A (before)": [], "B (this branch)": []}
+    links: dict[str, list[dict]] = {k: [] for k in times}
+    for i in range(moves):
+        sc = base.with_values({"Slack target": 0.12 + i / (10 * moves)})
+        for name in (list(times) if i % 2 == 0 else list(reversed(times))):
+            sharing.current_profile_version = (
+                kept if name.startswith("B") else (lambda p: profile_version(p, model=model)))
+            t = time.perf_counter()
+            links[name].append(sharing.encode_query(sc, preset_name="austerity-then-covid",
+                                                    baseline="baseline", model=model))
+            times[name].append((time.perf_counter() - t) * 1e3)
+    sharing.current_profile_version = kept
+    print(f"change version: {moves} links per variant, interleaved")
+    for name, ms in times.items():
+        print(f"  {name:16s} encode_query median {statistics.median(ms):5.2f} ms")
+    print(f"  links equal: {links['A (before)'] == links['B (this branch)']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--change", choices=["reuse", "version"], default="reuse")
+    parser.add_argument("--moves", type=int, default=20, help="moves per variant")
+    args = parser.parse_args()
+    if args.change == "version":
+        _version_ab(args.moves)
+        return
+    base = ss.preset()
+    baseline = ss.preset("baseline")
+    settings = finance.default_settings()
+    variants = {"A (before)": _before_reuse, "B (this branch)": None,
+                "C (B + keep diff)": _keep_unbanded}
+    _move(base.with_values({"Slack target": 0.111}), baseline, settings)  # warm
+    with _before_reuse():
+        _move(base.with_values({"Slack target": 0.112}), baseline, settings)
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
+    checks: dict[str, list[float]] = {k: [] for k in variants}
+    values = np.linspace(0.12, 0.30, args.moves)
+    for i in range(args.moves):
+        order = list(variants)[i % 3:] + list(variants)[:i % 3]  # each first in turn
+        for name in order:
+            # both variants of a move run the same value (their checksums must be equal;
+            # A neither leaves nor takes runs, so B's do not help it)
+            sc = base.with_values({"Slack target": round(float(values[i]), 6)})
+            wrap = variants[name]
+            if wrap is None:
+                ens_ms, app_ms, check = _move(sc, baseline, settings)
+            else:
+                with wrap():
+                    ens_ms, app_ms, check = _move(sc, baseline, settings)
+            times[name].append((ens_ms, app_ms))
+            checks[name].append(check)
+    print(f"change {args.change}: {args.moves} moves per variant, interleaved "
+          f"(SLACK_SIM_THREADS={__import__('os').environ.get('SLACK_SIM_THREADS', 'all')})")
+    for name, rows in times.items():
+        ens = [r[0] for r in rows]
+        app = [r[1] for r in rows]
+        tot = [a + b for a, b in rows]
+        print(f"  {name:16s} ensemble median {statistics.median(ens):6.1f} ms, appraisal "
+              f"{statistics.median(app):6.1f} ms, both {statistics.median(tot):6.1f} ms "
+              f"(p90 {sorted(tot)[int(0.9 * (len(tot) - 1))]:6.1f})")
+    same = checks["A (before)"] == checks["B (this branch)"] == checks["C (B + keep diff)"]
+    print(f"  appraisal totals equal move by move (bit for bit): {same}")
+
+
+if __name__ == "__main__":
+    main()
