@@ -17,9 +17,9 @@ remembered across moves, as in the app), one after the other on the calling thre
 ``reuse``: A is the ensemble without the appraisal's outputs and an appraisal that runs
 its own 101 policy members; B is this branch (the ensemble also runs the appraisal's
 outputs and leaves them in ``analysis.appraise.POLICY_RUNS``; the appraisal runs member 0
-alone); C is B with the proposed ``keep`` argument of ``analysis.ensemble.ensemble``
-(the appraisal's outputs run and kept but given no bands), emulated. The appraisal
-totals of each move are compared across the variants: they must be equal.
+alone; they are run and kept by ``analysis.ensemble.ensemble(keep=...)``, given no
+bands). The appraisal totals of each move are compared across the variants: they must be
+equal.
 
 ``version``: the link the URL sync encodes on every rerun (``ui.sharing.encode_query``):
 A hashes the profile's values every time (``scenarios.profile_version``), B reads the
@@ -37,7 +37,6 @@ import numpy as np
 
 import slack_sim as ss
 from slack_sim.analysis import appraise
-from slack_sim.analysis import ensemble as ensemble_module
 from slack_sim.ui import charts, finance, risk
 
 
@@ -54,26 +53,6 @@ def _before_reuse():
     finally:
         risk.APPRAISAL_OUTPUTS = outputs
         del store.put, store.take
-
-
-@contextmanager
-def _keep_unbanded():
-    """B with the proposed ``ensemble(keep=...)``: the appraisal's outputs are not banded.
-
-    Emulated here by banding only the charted outputs (analysis/ensemble.py's ``bands``
-    as its ``keep`` argument would call it), to measure that diff before it is merged.
-    """
-    real = ensemble_module.bands
-    shown = set(charts.band_outputs())
-
-    def banded(data, outputs, percentiles=ensemble_module.PERCENTILES):  # noqa: ANN001, ANN202
-        return real(data, [o for o in outputs if o in shown], percentiles)
-
-    ensemble_module.bands = banded
-    try:
-        yield
-    finally:
-        ensemble_module.bands = real
 
 
 def _move(scenario: ss.Scenario, baseline: ss.Scenario, settings) -> tuple[float, float, float]:
@@ -125,8 +104,7 @@ def main() -> None:
     base = ss.preset()
     baseline = ss.preset("baseline")
     settings = finance.default_settings()
-    variants = {"A (before)": _before_reuse, "B (this branch)": None,
-                "C (B + keep diff)": _keep_unbanded}
+    variants = {"A (before)": _before_reuse, "B (this branch)": None}
     _move(base.with_values({"Slack target": 0.111}), baseline, settings)  # warm
     with _before_reuse():
         _move(base.with_values({"Slack target": 0.112}), baseline, settings)
@@ -134,7 +112,7 @@ def main() -> None:
     checks: dict[str, list[float]] = {k: [] for k in variants}
     values = np.linspace(0.12, 0.30, args.moves)
     for i in range(args.moves):
-        order = list(variants)[i % 3:] + list(variants)[:i % 3]  # each first in turn
+        order = list(variants)[i % 2:] + list(variants)[:i % 2]  # each first in turn
         for name in order:
             # both variants of a move run the same value (their checksums must be equal;
             # A neither leaves nor takes runs, so B's do not help it)

@@ -21,7 +21,6 @@ arrays); the run over the samples is :func:`slack_sim.analysis.batch.run_batch`.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -46,6 +45,7 @@ from .ranges import (
     sample,
     uncertainty_ranges,
 )
+from .run_memo import RunMemo
 
 __all__ = [
     "BAND_OUTPUTS",
@@ -220,35 +220,22 @@ def bands(data: Any, outputs: Sequence[str],
     return pd.DataFrame(np.hstack(blocks), index=index, columns=columns)
 
 
-_BASELINE_RUNS: dict[str, Any] = {}
-_BASELINE_CACHE_SIZE = 8
-_BASELINE_LOCK = threading.Lock()  # the app's sessions run in threads and share this cache
+#: the baseline's runs: the app's baseline rarely changes while the scenario does
+_BASELINE_RUNS = RunMemo(8)
 
 
 def _baseline_run(baseline: Scenario, draws: pd.DataFrame) -> Any:
-    """Run the baseline's spending under the draws, cached by baseline and draws.
+    """Run the baseline's spending under the draws, remembered by baseline and draws.
 
     In the app the baseline rarely changes while the scenario does, so a rerun after a
-    slider move runs only the scenario's members.
+    slider move runs only the scenario's members (:class:`~.run_memo.RunMemo`: keyed by
+    the baseline, its profile's version and the draws).
     """
-    import hashlib
-    import json
-
     # what the baseline sets itself keeps its value (a no-austerity, no-shock baseline stays
     # so when the futures draw the austerity and the shock)
     draws = draws.drop(columns=[c for c in draws.columns if c in baseline.values])
-    key = hashlib.sha256((baseline.key + json.dumps(list(draws.columns))).encode()
-                         + np.ascontiguousarray(draws.to_numpy()).tobytes()).hexdigest()
-    with _BASELINE_LOCK:
-        found = _BASELINE_RUNS.get(key)
-    if found is not None:
-        return found
-    run = run_members(baseline, draws, ["Total spending"])
-    with _BASELINE_LOCK:
-        while len(_BASELINE_RUNS) >= _BASELINE_CACHE_SIZE:
-            _BASELINE_RUNS.pop(next(iter(_BASELINE_RUNS)))
-        _BASELINE_RUNS[key] = run
-    return run
+    return _BASELINE_RUNS.get(baseline, draws, what="Total spending",
+                              compute=lambda: run_members(baseline, draws, ["Total spending"]))
 
 
 def _run_in_chunks(
@@ -405,6 +392,7 @@ def ensemble(
     base_year: float = START_YEAR,
     futures: Literal["auto", "history", "plausible"] = "auto",
     progress: Callable[[int, int], None] | None = None,
+    keep: Sequence[str] = (),
 ) -> Ensemble:
     r"""Run a scenario under ``n`` draws of its uncertainties (Monte Carlo, Latin hypercube).
 
@@ -447,6 +435,9 @@ def ensemble(
         Called as ``progress(done, n)`` after each chunk of members
         (:data:`CHUNK_MEMBERS`; the command line's progress line). The chunks do not
         change the result: it is the same, bit for bit, as one call over every member.
+    keep : sequence of str
+        Model variables run and kept in ``.data`` without bands (e.g. the outputs an
+        appraisal over the same futures takes from it).
 
     Returns
     -------
@@ -475,7 +466,8 @@ def ensemble(
                                         futures=futures)
     if baseline is not None and baseline.profile != scenario.profile:
         raise ScenarioError("the baseline must be on the scenario's profile")
-    data, outcomes = _run_in_chunks(scenario, draws, outputs=outputs, baseline=baseline,
+    run_outputs = [*outputs, *(k for k in keep if k not in outputs)]
+    data, outcomes = _run_in_chunks(scenario, draws, outputs=run_outputs, baseline=baseline,
                                     base_year=base_year, progress=progress)
     return Ensemble(
         scenario=scenario,

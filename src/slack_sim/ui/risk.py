@@ -152,20 +152,20 @@ def ensemble_view(
     # (analysis.ensemble.draw_futures), else the plausible draws of those groups
     default = tuple(groups) == tuple(DEFAULT_GROUPS)
     shown = list(outputs or BAND_OUTPUTS)
-    wanted = list(shown)
-    if default:  # the appraisal's futures are some of these: it takes their runs (the
-        # headline outcomes' outputs, harm and reserves among them, are run anyway)
-        wanted += [o for o in APPRAISAL_OUTPUTS
-                   if o not in wanted and o not in ensemble_module.OUTCOME_OUTPUTS]
+    # the appraisal's futures are some of these: it takes their runs (kept, not banded;
+    # the headline outcomes' outputs, harm and reserves among them, are run anyway)
+    keep = ([o for o in APPRAISAL_OUTPUTS
+             if o not in shown and o not in ensemble_module.OUTCOME_OUTPUTS]
+            if default else [])
     ens = ensemble(scenario, n=n, seed=seed, parameters=None if default else params,
-                   baseline=baseline, outputs=wanted)
+                   baseline=baseline, outputs=shown, keep=keep)
     if default:
         POLICY_RUNS.put(scenario, ens.samples,
                         outputs={o: ens.data[o].to_numpy() for o in APPRAISAL_OUTPUTS},
                         years=ens.data["year"].to_numpy())
     outcomes = ens.outcomes
     return EnsembleView(
-        bands=ens.bands[shown] if len(wanted) > len(shown) else ens.bands,
+        bands=ens.bands,
         outcomes=outcomes,
         notes=headline.probability_notes(outcomes, baseline_label=baseline_label),
         members=ens.n,
