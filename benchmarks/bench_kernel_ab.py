@@ -10,9 +10,14 @@ block kernel on 256 scenarios with 4 outputs, on one thread (``time.thread_time`
 prints the medians, the minima, the median of the per-round ratios, and how far apart
 the two engines' numbers are (relative to each variable's scale; PySD parity is 1e-9).
 
+``--batch`` also times the block kernel on the 10,000-scenario batch with
+``bench_engine.py``'s 10 outputs (4 rounds, one thread): the case where writing the
+output array costs memory traffic.
+
 Usage::
 
     python benchmarks/bench_kernel_ab.py OLD_ENGINE_FOLDER NEW_ENGINE_FOLDER [--rounds 25]
+        [--batch]
 """
 
 from __future__ import annotations
@@ -47,11 +52,39 @@ def load(folder: Path):  # noqa: ANN201 (a generated module)
     return module
 
 
+def batch(modules: list, compiled: engine.CompiledModel, sched: engine.Schedule,
+          control: tuple[float, ...], n: int = 10_000, rounds: int = 4) -> None:
+    """Time the block kernel on n scenarios x bench_engine's 10 outputs, alternately."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_engine import OUTPUTS, draws
+
+    P = inputs.parameters(draws(n), model=compiled.model, compiled=compiled,
+                          profile=ss.DEFAULT_PROFILE)[0]
+    rows = np.array([compiled.variables.index(v) for v in OUTPUTS], dtype=np.int64)
+    seconds: list[list[float]] = [[] for _ in modules]
+    first = []
+    for _ in range(rounds):
+        for m, t in zip(modules, seconds, strict=True):
+            out = np.empty((len(rows), n, len(sched.stamps)))
+            start = time.thread_time()
+            m.kernel_numba(P, sched.times, sched.record, rows, out, *control, 0, n)
+            t.append(time.thread_time() - start)
+            if len(first) < len(modules):
+                first.append(out)
+    ratio = statistics.median(np.array(seconds[1]) / np.array(seconds[0]))
+    print(f"block kernel, {n:,} scenarios x {len(rows)} outputs, one thread: old "
+          f"{statistics.median(seconds[0]):.2f} s, new {statistics.median(seconds[1]):.2f} s "
+          f"(new / old {ratio:.3f}, median of {rounds} rounds); the same numbers: "
+          f"{np.array_equal(first[0], first[1], equal_nan=True)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", type=Path)
     parser.add_argument("new", type=Path)
     parser.add_argument("--rounds", type=int, default=25)
+    parser.add_argument("--batch", action="store_true",
+                        help="also the 10,000 x 10-output batch, one thread")
     args = parser.parse_args(argv)
     model = ss.load_model()
     compiled = engine.compile_model(model)
@@ -88,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     for part in ("one", "block"):
         ratio = statistics.median(np.array(times[1][part]) / np.array(times[0][part]))
         print(f"new / old, {part}: {ratio:.3f} (median of {args.rounds} rounds)")
+    if args.batch:
+        batch(modules, compiled, sched, control)
     old, new = results
     scale = np.maximum(1.0, np.abs(old).max(axis=1, keepdims=True))
     print(f"numbers: largest difference {np.nanmax(np.abs(new - old) / scale):.1e} of a "

@@ -243,6 +243,11 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         "    n_steps = times.shape[0] - 1",
         "    n_out = rows.shape[0]",
         f"    W = np.zeros({n_rows * lanes})",
+        "    # a block's outputs are gathered in a buffer that stays in cache (its rows",
+        "    # are written a value per output time) and copied to out row by row: writing",
+        "    # out itself a value at a time touched a new cache line of a large batch's",
+        "    # array at every write",
+        f"    buf = np.empty((n_out, {lanes}, out.shape[2]))",
         f"    for i0 in range(start, stop, {lanes}):",
         f"        nb = min({lanes}, stop - i0)",
         f"        _init_nb{sfx}(W, P, i0, times[0], {args})",
@@ -253,8 +258,11 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         "            else:",
         f"                _step_rec_nb{sfx}(W, times[s], {args})",
         "                for k in range(n_out):",
-        "                    for b in range(nb):",
-        f"                        out[k, i0 + b, r] = W[rows[k] * {lanes} + b]",
+        f"                    for b in range({lanes}):",
+        f"                        buf[k, b, r] = W[rows[k] * {lanes} + b]",
+        "        for k in range(n_out):",
+        "            for b in range(nb):",
+        "                out[k, i0 + b, :] = buf[k, b, :]",
     ]
     return lines
 
