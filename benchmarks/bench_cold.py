@@ -58,6 +58,13 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str, float]:
     return wall, done.returncode, done.stderr, cpu
 
 
+def message(result: dict[str, object]) -> str:
+    """Say whether a cold run that compiled said so (one that compiled nothing need not)."""
+    if result["message"]:
+        return "shown"
+    return "MISSING" if result["compiled"] else "not needed (nothing compiled)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -68,13 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         out = Path(tmp) / "run.csv"
         for label, cmd in commands(out).items():
-            cold_env = env | {"SLACK_SIM_CACHE": str(Path(tmp) / f"cache-{len(results)}")}
-            cold, rc_cold, err = timed(cmd, cold_env)
+            cold_cache = Path(tmp) / f"cache-{len(results)}"
+            cold_env = env | {"SLACK_SIM_CACHE": str(cold_cache)}
+            cold, rc_cold, err, _ = timed(cmd, cold_env)
+            # numba's cache index files: did the cold run compile a kernel at all?
+            compiled = any(cold_cache.rglob("*.nbi"))
             timed(cmd, env)  # fills the usual caches, writes bytecode
             warm = [timed(cmd, env) for _ in range(args.repeats)]
             results[label] = {
                 "cold": cold, "cold_rc": rc_cold,
-                "message": "compiling the engine" in err,
+                "message": "compiling the engine" in err, "compiled": compiled,
                 "warm": statistics.median(w[0] for w in warm),
                 "warm_min": min(w[0] for w in warm), "warm_max": max(w[0] for w in warm),
                 "warm_rc": warm[-1][1], "stderr": warm[-1][2].strip().splitlines()[-1:],
@@ -91,13 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         "(parse, code generation and numba compilation). Warm CPU: the child's user and "
         "system seconds (median), which a busy machine changes less than the wall time.",
         "",
-        "| command | warm s (min-max) | warm CPU s | cold s | compile message on stderr "
-        "(cold) | exit |",
-        "|---|---:|---:|---:|---|---|",
+        "| command | warm s (min-max) | warm CPU s | cold s | numba compiled (cold) | "
+        "compile message on stderr (cold) | exit |",
+        "|---|---:|---:|---:|---|---|---|",
     ]
     for label, r in results.items():
         lines.append(f"| `{label}` | {r['warm']:.2f} ({r['warm_min']:.2f}-{r['warm_max']:.2f})"
                      f" | {r['warm_cpu']:.2f} | {r['cold']:.1f} | "
+                     f"{'yes' if r['compiled'] else 'no'} | "
                      f"{'yes' if r['message'] else 'no'} | "
                      f"{r['warm_rc']} warm, {r['cold_rc']} cold |")
     run = results["slack-sim run"]
@@ -113,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{'met' if run['warm'] <= TARGETS['run warm'] else 'MISSED'}; cold "
               f"{run['cold']:.1f} s vs {TARGETS['run cold']:g} s "
               f"{'met' if run['cold'] <= TARGETS['run cold'] else 'MISSED'}, compile message "
-              f"{'shown' if run['message'] else 'MISSING'}."]
+              f"{message(run)}; `python -c simulate` (numba) cold "
+              f"{results['python -c simulate']['cold']:.1f} s, compile message "
+              f"{message(results['python -c simulate'])}."]
     print("\n".join(lines))
     if args.write_docs:
         write_section(DOC, "bench_cold", lines)

@@ -97,6 +97,29 @@ def machine() -> dict[str, str]:
     }
 
 
+def single_run_parts(scenario: ss.Scenario, repeats: int) -> dict[str, float]:
+    """Time the parts of one ``simulate()``: kernel, parameter row, frame, model lookup."""
+    from slack_sim.engine import inputs
+
+    model = ss.load_model()
+    compiled = engine.compile_model(model)
+    if not hasattr(compiled, "run_one") or not hasattr(compiled, "columns"):
+        return {}  # an older checkout: no single-run path to split
+    sched = compiled.schedule()
+    p = inputs.scenario_row(scenario, model=model, compiled=compiled)
+    block = compiled.run_one(p, sched=sched)
+    return {
+        "the one-lane kernel (`run_one`)": timed(lambda: compiled.run_one(p, sched=sched),
+                                                 repeats),
+        "the parameter row (profile and values)": timed(
+            lambda: inputs.scenario_row(scenario, model=model, compiled=compiled), repeats),
+        "the DataFrame": timed(lambda: pd.DataFrame(block, index=sched.year_index,
+                                                    columns=compiled.columns, copy=False),
+                               repeats),
+        "`load_model()` (the file's freshness check)": timed(ss.load_model, repeats),
+    }
+
+
 def million_child(n: int) -> dict[str, float]:
     """Run n scenarios keeping the headline outcomes only; report time and peak RSS."""
     from slack_sim.engine import run as run_module
@@ -151,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     ss.simulate(one)
     single = timed(lambda: ss.simulate(one), 50 if args.quick else 501)
     rows.append(("simulate(), 1 scenario, every variable", single, single))
+    parts = single_run_parts(one, 50 if args.quick else 501)
     batch: dict[int, float] = {}
     for n in sizes:
         table = draws(n)
@@ -184,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
 
     lines = report(info, backend, startup, rows, pysd, peak, size, n_mem, batch, single,
                    one_thread, million)
+    if parts:
+        lines += ["", "Where `simulate()`'s time goes (medians of the same number of calls, "
+                  "each part timed alone): " + "; ".join(
+                      f"{name} {sec * 1e6:,.0f} us" for name, sec in parts.items())
+                  + f"; the rest (the calls between them) "
+                  f"{max(0.0, single - sum(parts.values())) * 1e6:,.0f} us."]
     if args.no_million:
         lines += ["", "The 1,000,000-scenario outcomes-only run was skipped this time "
                   "(`--no-million`); run the script without it for that figure."]

@@ -17,6 +17,8 @@ values; ``state = state + ddt * dt`` for all stocks at once.
 
 from __future__ import annotations
 
+import ast
+
 from .plan import Plan
 from .support import LANES, SMALL_VENSIM
 
@@ -94,7 +96,8 @@ def generate(plan: Plan, key: str) -> str:
     lines += ["", *_numba_kernel(plan, LANES, ""), "", "", *_numba_kernel(plan, 1, "1"), "",
               "", *_python_kernel(plan), "", "", *_vector_kernel(plan), ""]
     renamed = {"_zidz_nb": "_zidz", "_xidz_nb": "_xidz",
-               **{f"_lookup_nb_{k}": f"_lookup_sel_{k}" for k in range(len(plan.lookups))}}
+               **{f"_lookup_nb_{k}": f"_lookup_sel_{k}" for k in range(len(plan.lookups))},
+               **{f"_lookup_br_{k}": f"_lookup_{k}" for k in range(len(plan.lookups))}}
     # the block kernel and the one-lane kernel (single runs)
     rebound = [f"{f}{sfx}" for sfx in ("", "1")
                for f in ("_init_nb", "_step_nb", "_step_rec_nb", "kernel_numba")]
@@ -162,8 +165,9 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
     """Init and step functions over a block of ``lanes`` scenarios, and a driver loop.
 
     ``lanes`` is :data:`LANES` for batches (``kernel_numba``) and 1 for single runs
-    (``kernel_numba1``: no lanes wasted on padding, nothing to gather). Function names
-    end in ``sfx``.
+    (``kernel_numba1``: no lanes wasted on padding, nothing to gather; written in the
+    scalar dialect, with branches, which gives the selects' numbers in about a tenth
+    less time). Function names end in ``sfx``.
 
     Each function is one loop over the block's lanes around the straight-line scalar
     equations (numba compiles straight-line code far faster than a large loop nest).
@@ -173,6 +177,14 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
     the stocks' state follows in rows ``len(VARIABLES) + j``.
     """
     v = plan.by_key()
+    # one lane has nothing to vectorise: it takes the scalar dialect with branches
+    # (lookups by comparison, IF THEN ELSE evaluating one side), the same arithmetic
+    # as the block kernel's selects and so the same numbers, in fewer instructions
+    dialect = "numba" if lanes > 1 else "python"
+
+    def pre(lines: list[str]) -> list[str]:
+        return [f"{ind}{x}" for x in lines] if dialect == "numba" else []
+
     rows = {x.key: k for k, x in enumerate(plan.variables)}
     state = {py: len(rows) + j for j, py in enumerate(plan.stocks)}
     dyn = set(plan.dynamic_order)
@@ -191,12 +203,12 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
     for q in plan.init_order:
         var = v[q]
         if var.kind == "stock":
-            lines += [f"{ind}{x}" for x in var.init_pre]
-            lines += [f"{ind}{var.ident} = {var.init_expr['numba']}",
+            lines += pre(var.init_pre)
+            lines += [f"{ind}{var.ident} = {var.init_expr[dialect]}",
                       f"{ind}{at(state[q])} = {var.ident}"]
         else:
-            lines += [f"{ind}{x}" for x in var.pre]
-            lines += [f"{ind}{var.ident} = {var.expr['numba']}"]
+            lines += pre(var.pre)
+            lines += [f"{ind}{var.ident} = {var.expr[dialect]}"]
         lines += [f"{ind}{at(rows[q])} = {var.ident}"]
     for name, store in ((f"_step_nb{sfx}", False), (f"_step_rec_nb{sfx}", True)):
         # two variants: only output steps store every variable's value for recording
@@ -208,18 +220,20 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
             lines += [f"{ind}{v[q].ident} = {at(state[q])}"]
             lines += [f"{ind}{at(rows[q])} = {v[q].ident}"] if store else []
         for q in plan.dynamic_order:
-            lines += [f"{ind}{x}" for x in v[q].pre]
-            lines += [f"{ind}{v[q].ident} = {v[q].expr['numba']}"]
+            lines += pre(v[q].pre)
+            lines += [f"{ind}{v[q].ident} = {v[q].expr[dialect]}"]
             lines += [f"{ind}{at(rows[q])} = {v[q].ident}"] if store else []
         # Euler: state = state + ddt * dt, all stocks at once (the rows above keep the
         # values at time t for output; after the last step the new state is unused)
         for q in plan.stocks:
-            lines += [f"{ind}{x}" for x in v[q].pre]
-            lines += [f"{ind}d_{q} = {v[q].expr['numba']}"]
+            lines += pre(v[q].pre)
+            lines += [f"{ind}d_{q} = {v[q].expr[dialect]}"]
         lines += [f"{ind}{at(state[q])} = {v[q].ident} + d_{q} * dt" for q in plan.stocks]
     n_rows = len(rows) + len(plan.stocks)
-    if lanes == 1:
-        return lines + _one_lane_driver(sfx, n_rows, args)
+    if lanes == 1:  # the scalar dialect's helpers, as numba functions
+        names = {"_zidz": "_zidz_nb", "_xidz": "_xidz_nb",
+                 **{f"_lookup_{k}": f"_lookup_br_{k}" for k in range(len(plan.lookups))}}
+        return _renamed(lines, names) + _one_lane_driver(sfx, n_rows, args)
     lines += [
         "",
         "",
@@ -229,6 +243,11 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         "    n_steps = times.shape[0] - 1",
         "    n_out = rows.shape[0]",
         f"    W = np.zeros({n_rows * lanes})",
+        "    # a block's outputs are gathered in a buffer that stays in cache (its rows",
+        "    # are written a value per output time) and copied to out row by row: writing",
+        "    # out itself a value at a time touched a new cache line of a large batch's",
+        "    # array at every write",
+        f"    buf = np.empty((n_out, {lanes}, out.shape[2]))",
         f"    for i0 in range(start, stop, {lanes}):",
         f"        nb = min({lanes}, stop - i0)",
         f"        _init_nb{sfx}(W, P, i0, times[0], {args})",
@@ -239,10 +258,22 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         "            else:",
         f"                _step_rec_nb{sfx}(W, times[s], {args})",
         "                for k in range(n_out):",
-        "                    for b in range(nb):",
-        f"                        out[k, i0 + b, r] = W[rows[k] * {lanes} + b]",
+        f"                    for b in range({lanes}):",
+        f"                        buf[k, b, r] = W[rows[k] * {lanes} + b]",
+        "        for k in range(n_out):",
+        "            for b in range(nb):",
+        "                out[k, i0 + b, :] = buf[k, b, :]",
     ]
     return lines
+
+
+def _renamed(lines: list[str], names: dict[str, str]) -> list[str]:
+    """Return the statements ``lines`` with the names in ``names`` renamed."""
+    tree = ast.parse("\n".join(lines))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]
+    return ast.unparse(tree).splitlines()
 
 
 def _one_lane_driver(sfx: str, n_rows: int, args: str) -> list[str]:

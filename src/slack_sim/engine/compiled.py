@@ -31,6 +31,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -223,15 +224,21 @@ class CompiledModel:
             pad = -n % LANES
             if pad:  # whole blocks of lanes; the padding lanes are never recorded
                 P = np.concatenate([P, np.repeat(P[-1:], pad, axis=0)])
-            chunks = _chunks(n, threads if threads is not None else _threads(n))
-            if len(chunks) == 1:
+            workers = threads if threads is not None else _threads(n)
+            if workers <= 1:
                 kernel(P, sched.times, sched.record, rows, out, *args, 0, n)
-            else:  # the kernel releases the GIL: one chunk of scenarios per core
-                with ThreadPoolExecutor(len(chunks)) as pool:
-                    futures = [pool.submit(kernel, P, sched.times, sched.record, rows, out,
-                                           *args, a, b) for a, b in chunks]
-                    for f in futures:
-                        f.result()
+            else:
+                # the kernel releases the GIL: chunks of whole blocks on the shared pool's
+                # threads, several per thread, so a thread slowed by another process's
+                # work takes fewer of them (each block's numbers are the same whichever
+                # thread runs it: lanes never mix)
+                chunks = _chunks(n, min(workers * _CHUNKS_PER_THREAD,
+                                        max(1, n // _MIN_PER_CHUNK)))
+                pool = _pool(workers)
+                futures = [pool.submit(kernel, P, sched.times, sched.record, rows, out,
+                                       *args, a, b) for a, b in chunks]
+                for f in futures:
+                    f.result()
         elif n <= SCALAR_PYTHON_MAX:
             self._run_python(P, list(outputs), sched, out)
         else:
@@ -328,6 +335,32 @@ def _announce_compile(kernel: object, compiled: CompiledModel) -> None:
         print(f"slack-sim: compiling the engine for model version {compiled.version} "
               "(once per model version and machine; 10 to 20 s)...",
               file=sys.stderr, flush=True)
+
+
+#: Chunks per thread in a threaded batch (balances the load between busy cores).
+_CHUNKS_PER_THREAD = 4
+#: Fewest scenarios per chunk.
+_MIN_PER_CHUNK = 64
+_POOL: ThreadPoolExecutor | None = None
+_POOL_SIZE = 0
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """Return the engine's thread pool (created once, grown when more threads are asked).
+
+    Starting threads for every batch cost a few milliseconds under load (a small batch
+    of the app's ensemble runs in tens of milliseconds). The pool runs kernel calls only,
+    which never wait on other tasks, so batches from several threads can share it.
+    """
+    global _POOL, _POOL_SIZE  # noqa: PLW0603 (one pool per process)
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_SIZE < workers:
+            # a smaller pool is left to finish what it has (never shut down under a
+            # caller that may still submit to it)
+            _POOL = ThreadPoolExecutor(workers, thread_name_prefix="slack-sim")
+            _POOL_SIZE = workers
+        return _POOL
 
 
 def _threads(n: int) -> int:

@@ -8,6 +8,9 @@ the model's declared ranges with :mod:`slack_sim.validation` (one message format
 
 from __future__ import annotations
 
+import functools
+import os
+import stat
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -56,11 +59,26 @@ def profile_base(model: Model, profile: str) -> dict[str, float]:
 
 def _profile_key(model: Model, profile: str) -> tuple[object, ...]:
     # a profile's values come from its TOML or its row of councils.csv, plus its row of
-    # calibration.csv: an edit to any of them is a new key
-    folder = models_dir() / "profiles"
-    files = (folder / f"{profile}.toml", folder / "councils.csv", folder / "calibration.csv")
-    stamps = tuple(str(p.stat().st_mtime_ns) if p.is_file() else "-" for p in files)
+    # calibration.csv: an edit to any of them is a new key (one stat a file, on paths
+    # worked out once per models folder: this runs on every simulate())
+    stamps = []
+    for path in _profile_files(os.environ.get("SLACK_SIM_MODELS"), profile):
+        try:
+            st = os.stat(path)
+        except OSError:
+            stamps.append("-")
+            continue
+        stamps.append(str(st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else "-")
     return (model.version, profile, *stamps)
+
+
+@functools.lru_cache(maxsize=256)
+def _profile_files(models_env: str | None, profile: str) -> tuple[str, str, str]:
+    # keyed on SLACK_SIM_MODELS, which models_dir() reads
+    del models_env
+    folder = models_dir() / "profiles"
+    return (str(folder / f"{profile}.toml"), str(folder / "councils.csv"),
+            str(folder / "calibration.csv"))
 
 
 def profile_row(model: Model, compiled: CompiledModel, profile: str) -> np.ndarray:

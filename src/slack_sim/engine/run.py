@@ -175,7 +175,9 @@ def simulate(
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     model = load_model()
-    _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
+    if time_step is not None or output_step is not None or final_time is not None:
+        # None is the model's own value (valid): nothing to check on the common path
+        _steps(model, time_step=time_step, output_step=output_step, final_time=final_time)
     scenario = scenario if scenario is not None else preset()
     extra = {"backend": backend} if engine == "compiled" else {}
     return ENGINES[engine](
