@@ -164,8 +164,9 @@ def test_one_lane_kernel_gives_the_block_kernels_numbers_exactly():
     scenarios = [ss.preset(p) for p in ss.presets()]
     alone = [ss.simulate(sc) for sc in scenarios]
     batch = ss.simulate_many(scenarios, list(MODEL.variables), backend="numba")
+    values = np.stack([batch[v].to_numpy() for v in MODEL.variables], axis=2)  # once each
     for i, frame in enumerate(alone):
-        got = np.stack([batch[v].to_numpy()[i] for v in MODEL.variables], axis=1)
+        got = values[i]
         np.testing.assert_array_equal(got, frame.to_numpy())
     # and run() of one or two rows (the one-lane path) equals the block path's rows
     compiled = engine.compile_model()
