@@ -97,3 +97,29 @@ def test_the_profile_files_follow_the_models_folder(tmp_path, monkeypatch):
 def test_given_control_values_are_still_checked(given):
     with pytest.raises(ValidationError):
         ss.simulate(ss.preset(), **given)
+
+
+@pytest.mark.skipif(not engine.numba_available() or not hasattr(os, "fork"),
+                    reason="threads are the numba kernel's; fork is POSIX")
+def test_a_forked_child_runs_threaded_batches(batch):
+    """A child forked after a threaded batch gets a pool of its own, not the parent's.
+
+    The parent's pool threads are not copied by a fork: a child submitting to the copied
+    pool waited for ever (``tools/build_profiles.py`` forks its worker processes).
+    """
+    import multiprocessing
+
+    compiled, P = batch
+    sched = compiled.schedule()
+    want = compiled.run(P, OUTPUTS, sched=sched, backend="numba", threads=2)  # pool started
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        job = pool.apply_async(_threaded_batch_sum, (P,))
+        got = job.get(timeout=120)  # a hang fails here, not for ever
+    assert got == float(want.sum())
+
+
+def _threaded_batch_sum(P: np.ndarray) -> float:
+    compiled = engine.compile_model()
+    return float(compiled.run(P, OUTPUTS, sched=compiled.schedule(), backend="numba",
+                              threads=2).sum())

@@ -363,6 +363,21 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return _POOL
 
 
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there, so start afresh.
+
+    A fork copies the pool object but not its threads: work submitted to it in the child
+    would wait for ever (a ``ProcessPoolExecutor`` with the fork start method, as
+    ``tools/build_profiles.py`` uses, forks a process that has run threaded batches).
+    """
+    global _POOL, _POOL_SIZE, _POOL_LOCK  # noqa: PLW0603 (one pool per process)
+    _POOL, _POOL_SIZE, _POOL_LOCK = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _threads(n: int) -> int:
     env = os.environ.get("SLACK_SIM_THREADS")
     cores = int(env) if env else len(os.sched_getaffinity(0)) if hasattr(
