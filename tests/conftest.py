@@ -41,6 +41,9 @@ The ``slow`` marker (long random-draw checks) is kept and run by default, CI inc
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from simhelpers import MODEL
 
@@ -73,3 +76,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def model() -> ss.Model:
     """The parsed model (one per worker process)."""
     return MODEL
+
+
+#: the project's models folder (profiles, presets, calibration)
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+@pytest.fixture
+def models_copy(tmp_path, monkeypatch) -> Path:
+    """Return a copy of ``models/`` (without the futures) in use as the models folder.
+
+    A test may edit the copy (a profile's TOML, the calibration table): the package
+    reads ``SLACK_SIM_MODELS`` for the rest of the test.
+    """
+    target = tmp_path / "models"
+    shutil.copytree(MODELS, target, ignore=shutil.ignore_patterns("futures"))
+    monkeypatch.setenv("SLACK_SIM_MODELS", str(target))
+    return target

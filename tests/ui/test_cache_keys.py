@@ -8,7 +8,6 @@ nothing that changes a result does (a title), or every edit would empty the cach
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,9 @@ import pytest
 import slack_sim as ss
 from slack_sim.ui import cache
 
-SOURCE = Path(__file__).resolve().parents[2] / "models"
 OLD, NEW = '"Children looked after 2010" = 300', '"Children looked after 2010" = 360'
 
 
-@pytest.fixture
-def models_copy(tmp_path, monkeypatch) -> Path:
-    """Return a copy of ``models/`` (without the futures) in use as the models folder."""
-    target = tmp_path / "models"
-    shutil.copytree(SOURCE, target, ignore=shutil.ignore_patterns("futures"))
-    monkeypatch.setenv("SLACK_SIM_MODELS", str(target))
-    return target
 
 
 def _edit(path: Path, old: str, new: str) -> None:
