@@ -17,8 +17,10 @@ uncertainty bands on (the app's default), and measures:
   ``notRunning``) and nothing has changed for ``--quiet`` ms (default 300) since; the
   quiet window itself is not counted.
 
-Also reported per move: the bytes the server sent over the websocket, and the number of
-DOM mutations. ``--write-docs`` rewrites this script's section of ``docs/performance.md``.
+Also reported per move: the bytes the server sent over the websocket, the number of
+DOM mutations, and the CPU time of the app server and of Chromium (all its processes)
+over the moves: on this 2-core machine they compete, so a move's wait is bounded below by
+their sum over two cores. ``--write-docs`` rewrites this script's section of ``docs/performance.md``.
 
 Usage::
 
@@ -35,6 +37,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from appserver import free_port_between, start_server, stop_server  # noqa: E402
@@ -175,6 +179,18 @@ def move(page, slider, quiet: float, timeout: float = 30.0) -> dict[str, float]:
             "runs": now["runs"] - before["runs"]}
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """Return the user and system CPU seconds of these processes so far (gone ones: 0)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def measure(moves: int, quiet: float, *, preload: bool = True) -> dict[str, object]:
     """Start the server, time the first loads and ``moves`` slider moves; stop it."""
     from playwright.sync_api import sync_playwright
@@ -206,7 +222,11 @@ def measure(moves: int, quiet: float, *, preload: bool = True) -> dict[str, obje
                     raise RuntimeError("the uncertainty bands are not drawn (bands on?)")
                 slider = page.get_by_role("slider", name=SLIDER)
                 settle(page, quiet)
+                chromium = [c.pid for c in psutil.Process().children(recursive=True)
+                            if "chrom" in c.name()]
+                cpu0 = (_cpu_seconds([proc.pid]), _cpu_seconds(chromium))
                 rows = [move(page, slider, quiet) for _ in range(moves)]
+                cpu = (_cpu_seconds([proc.pid]) - cpu0[0], _cpu_seconds(chromium) - cpu0[1])
                 value = slider.get_attribute("aria-valuetext")
                 page.screenshot(path=str(log.parent / "bench-browser.png"))
             finally:
@@ -214,7 +234,8 @@ def measure(moves: int, quiet: float, *, preload: bool = True) -> dict[str, obje
     finally:
         stop_server(proc)
     return {"cold": cold, "warm": warm, "cold_server": cold_server, "warm_server": warm_server,
-            "rows": rows, "bands": bands, "value": value}
+            "rows": rows, "bands": bands, "value": value,
+            "cpu_server": cpu[0] / moves * 1e3, "cpu_chromium": cpu[1] / moves * 1e3}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| websocket bytes from the server per move, median | {kib:,.0f} KiB | |",
         f"| DOM mutation records per move, median (plotly afterplots) | {muts:,.0f} "
         f"({plots:.0f}) | |",
+        f"| CPU per move: the app server / Chromium (all its processes), mean | "
+        f"{r['cpu_server']:.0f} ms / {r['cpu_chromium']:.0f} ms | |",
         f"| first load to the headline cards, first visitor after a server start | "
         f"{r['cold']:.2f} s | {TARGETS['first load cold']:g} s "
         f"({verdict(r['cold'], TARGETS['first load cold'])}) |",
