@@ -20,7 +20,8 @@ uncertainty bands on (the app's default), and measures:
 Also reported per move: the bytes the server sent over the websocket, the number of
 DOM mutations, and the CPU time of the app server and of Chromium (all its processes)
 over the moves: on this 2-core machine they compete, so a move's wait is bounded below by
-their sum over two cores. ``--write-docs`` rewrites this script's section of ``docs/performance.md``.
+their sum over two cores. ``--write-docs`` rewrites this script's section of
+``docs/performance.md``.
 
 Usage::
 
