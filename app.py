@@ -20,23 +20,24 @@ with st.spinner("Loading the model (a few seconds on the first visit)..."):
     model = load_model()
     state.init_state(model)
 sidebar.sidebar(model)
-current, preset_name = state.current_scenario(model)
-params = state.sync_query_params(current, preset_name, model)
 
 st.title("slack-sim: austerity, shocks and slack in local services")
 page = sidebar.page_picker()
 sidebar.notices()
-if page == "Scenario":
-    scenario.scenario_page(model, current)
-elif page == "Risk":
-    risk.risk_page(model, current)
-elif page == "Compare":
-    compare.compare_page(model, current)
-elif page == "Council":
-    council.council_page(model, current)
-elif page == "Model":
-    model_page.model_page(model, current.profile, current)
-elif page == "Teach":
-    teach.teach_page(model)
+if page == "Scenario":  # a fragment: a slider move reruns this page alone
+    scenario.live_scenario_page(model)
 else:
-    share.share_page(model, current, params)
+    current, preset_name = state.current_scenario(model)
+    params = state.sync_query_params(current, preset_name, model)
+    if page == "Risk":
+        risk.risk_page(model, current)
+    elif page == "Compare":
+        compare.compare_page(model, current)
+    elif page == "Council":
+        council.council_page(model, current)
+    elif page == "Model":
+        model_page.model_page(model, current.profile, current)
+    elif page == "Teach":
+        teach.teach_page(model)
+    else:
+        share.share_page(model, current, params)

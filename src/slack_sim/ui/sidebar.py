@@ -14,6 +14,7 @@ from ..model.parse import Model
 from . import cache, risk, sharing, specs
 from .state import (
     PAGES,
+    SCENARIO_FRAGMENT,
     choose_profile,
     drop_own_profile,
     load_pending,
@@ -21,7 +22,18 @@ from .state import (
     reset_to_preset,
 )
 
-__all__ = ["notices", "page_picker", "sidebar"]
+__all__ = ["lever_moved", "notices", "page_picker", "sidebar"]
+
+
+def lever_moved() -> None:
+    """A slider's callback: on the Scenario page, rerun that page's fragment alone.
+
+    The page reads every slider from the session state, so it needs no full rerun; the
+    sidebar (about sixty widgets the browser would otherwise draw again) stays as it is.
+    On any other page the app reruns as usual.
+    """
+    if (st.session_state.get("page") or PAGES[0]) == PAGES[0]:
+        st.rerun(SCENARIO_FRAGMENT)
 
 
 def _slider(spec: specs.SliderSpec, drawn_before: set[str], drawn_now: set[str]) -> None:
@@ -35,9 +47,12 @@ def _slider(spec: specs.SliderSpec, drawn_before: set[str], drawn_now: set[str])
     # the whole session state per slider, except in a run where the state was just set
     # (Streamlit then warns that a value was given twice).
     value = None if fresh else float(state[spec.key])
+    # a start month's caption (its date) is in the sidebar: that slider reruns the app
+    dated = spec.units == "Month" and spec.name.endswith((" start", " start time"))
     st.slider(spec.label, min_value=spec.minimum, max_value=spec.maximum, step=spec.step,
-              value=value, format=spec.format, key=spec.key, help=spec.help)
-    if spec.units == "Month" and spec.name.endswith((" start", " start time")):
+              value=value, format=spec.format, key=spec.key, help=spec.help,
+              on_change=None if dated else lever_moved)
+    if dated:
         st.caption(model_month_text(float(st.session_state[spec.key])))
 
 

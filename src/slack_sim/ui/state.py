@@ -325,6 +325,9 @@ TEACH_SESSION, TEACH_RESTORE, TEACH_LINK_STEP = "teach:session", "teach:restore"
 _TEACH_STEP, _TEACH_PRESENT = "teach:step", "teach:present"
 #: The Scenario page's compact mode for a projector (``?compact=1``; its toggle's key).
 COMPACT = "compact"
+
+#: Key of the Scenario page's fragment (:func:`slack_sim.ui.pages.scenario.live_scenario_page`).
+SCENARIO_FRAGMENT = "scenario-page"
 #: The URL parameters that are the Teach page's (and the compact mode's), not the scenario's.
 TEACH_PARAMS = ("page", "step", "session", "present", "compact")
 

@@ -22,11 +22,16 @@ from ...model.parse import Model
 from ...scenarios import Scenario
 from ...validation import ValidationError
 from .. import cache, charts, finance, headline, risk
+from ..live_chart import live_chart
 from .. import state as state_module
 from .teach import CHROME_CSS
 
-__all__ = ["CARDS_CSS", "appraisal_controls", "appraisal_panel", "appraisal_settings",
-           "prefetch", "scenario_page"]
+__all__ = ["CARDS_CSS", "FRAGMENT", "appraisal_controls", "appraisal_panel",
+           "appraisal_settings", "live_scenario_page", "prefetch", "scenario_page"]
+
+#: Key of the fragment that draws the Scenario page: a slider move reruns it alone
+#: (:func:`slack_sim.ui.sidebar.lever_moved`), not the sidebar's sixty-odd widgets.
+FRAGMENT = state_module.SCENARIO_FRAGMENT
 
 #: The headline cards, scoped to their container (class ``st-key-cards``): a value size
 #: that fits five cards beside the sidebar at 1280 px, and labels and deltas that wrap
@@ -120,6 +125,19 @@ def _appraise_after(first: Future | None, args: tuple) -> object:
     return cache.appraisal_run(*args)
 
 
+@st.fragment(key=state_module.SCENARIO_FRAGMENT)
+def live_scenario_page(model: Model) -> None:
+    """Draw the Scenario page as a fragment: read the scenario, sync the URL, draw.
+
+    A fragment rerun (a slider move) reruns this function alone, so it reads the scenario
+    from the session state itself rather than taking it from the full run, and keeps the
+    URL in step (:func:`slack_sim.ui.state.sync_query_params`).
+    """
+    scenario, preset_name = state_module.current_scenario(model)
+    state_module.sync_query_params(scenario, preset_name, model)
+    scenario_page(model, scenario)
+
+
 def scenario_page(model: Model, scenario: Scenario) -> None:
     """Draw the main view: headline cards and the time-series charts.
 
@@ -198,8 +216,7 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
                                          validate=False,
                                          bands=view.bands if view is not None else None,
                                          outer=risk.BANDS.outer, inner=risk.BANDS.inner)
-            col.plotly_chart(fig, theme=None, key=f"chart:{spec.key}",
-                             config={"displaylogo": False})
+            live_chart(col, fig, key=f"chart:{spec.key}", config={"displaylogo": False})
     if compact:
         st.caption(caption)
         appraisal_panel(model, scenario)

@@ -1,0 +1,150 @@
+"""Charts that stay on the page between reruns and are redrawn in place (issue 16).
+
+``st.plotly_chart`` in Streamlit 1.67 gives each chart an element id that hashes the
+whole figure, so every slider move removes all twelve charts of the Scenario page from
+the page and builds them again (measured: about 16,400 changes to the page and 1.5 s of
+the browser's CPU a move, twice the app server's). This module draws a figure with an
+in-page Streamlit component (``st.components.v2``) keyed by the chart's name: the
+component stays mounted from one rerun to the next and hands the new figure to
+``Plotly.react``, which changes only what differs (the lines' values, the bands, the
+shaded periods), as plotly's own apps update a chart.
+
+The chart code is the plotly.js that the installed ``plotly`` package ships
+(``plotly/package_data/plotly.min.js``, the version the figures are built for). The app
+server serves that file as a (never drawn) file-only Streamlit component at
+``/component/<name>/plotly.min.js``; the browser fetches it once a visit (the response is
+cacheable) and every chart of the page shares it. Nothing from a user is in the script,
+and the figure is data (JSON), never code.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.graph_objects as go
+import streamlit as st
+
+__all__ = ["CHART_CLASS", "PLOTLY_FILE", "live_chart", "plotly_url"]
+
+#: The installed plotly package's plotly.js (the browser's chart code).
+PLOTLY_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+#: Class of the ``div`` each chart is drawn in (plotly adds ``js-plotly-plot`` to it).
+CHART_CLASS = "slack-live-chart"
+
+#: A chart is drawn when it comes within this many pixels of the window (above or below);
+#: until then its newest figure waits, so a slider move redraws only the charts in view.
+_AHEAD_PX = 200
+
+_FILES_NAME = "plotly_files"
+_COMPONENT = "slack_sim_live_plotly"
+
+#: The component's code: find or make the chart's ``div``, load plotly.js once per page
+#: (a ``<script>`` that defines ``window.Plotly``), then ``Plotly.react`` the figure, but
+#: only while the chart is in (or near) the window: a chart out of view keeps its newest
+#: figure and draws it when scrolled to (an ``IntersectionObserver``). Draws are chained
+#: per chart, so a figure that arrives while an earlier one is being drawn is drawn after
+#: it (never two draws of one chart at once; a figure overtaken before it was drawn is
+#: skipped).
+_JS = """
+const loadPlotly = (src) => {
+  if (window.Plotly) { return Promise.resolve(window.Plotly); }
+  if (!window.__slackSimPlotly) {
+    window.__slackSimPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { window.__slackSimPlotly = null; reject(new Error(src)); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__slackSimPlotly;
+};
+
+const draw = (div) => {
+  const job = div.__slackSimPending;
+  if (!job) { return; }
+  div.__slackSimPending = null;
+  div.__slackSimDraw = (div.__slackSimDraw || Promise.resolve())
+    .then(() => loadPlotly(job.src))
+    .then((Plotly) => Plotly.react(div, job.figure.data, job.figure.layout, job.config))
+    .catch((err) => {
+      div.textContent = "The chart could not be drawn (" + err.message + ").";
+    });
+};
+
+const watcher = () => {
+  if (!window.__slackSimWatcher) {
+    window.__slackSimWatcher = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        entry.target.__slackSimSeen = entry.isIntersecting;
+        if (entry.isIntersecting) { draw(entry.target); }
+      }
+    }, { rootMargin: "%(margin)dpx 0px" });
+  }
+  return window.__slackSimWatcher;
+};
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let div = parentElement.querySelector("div.%(cls)s");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "%(cls)s";
+    div.style.width = "100%%";
+    parentElement.appendChild(div);
+  }
+  watcher().observe(div);  // a no-op when already watched
+  div.style.height = data.height + "px";
+  div.__slackSimPending = data;
+  if (div.__slackSimSeen) { draw(div); }
+  return () => { watcher().unobserve(div); };
+}
+""" % {"cls": CHART_CLASS, "margin": _AHEAD_PX}
+
+
+@functools.cache
+def _register() -> tuple[str, Any]:
+    """Register the file server and the component (once a process); return both."""
+    import streamlit.components.v1 as components_v1
+
+    files = components_v1.declare_component(_FILES_NAME, path=str(PLOTLY_FILE.parent))
+    mount = st.components.v2.component(_COMPONENT, js=_JS, isolate_styles=False)
+    return files.name, mount
+
+
+def plotly_url() -> str:
+    """Return the path the app server serves plotly.js at (under ``server.baseUrlPath``)."""
+    name, _ = _register()
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(p for p in (base, "component", name, PLOTLY_FILE.name) if p)
+
+
+def live_chart(container: Any, figure: go.Figure, *, key: str,
+               config: dict[str, Any] | None = None) -> None:
+    """Draw ``figure`` in ``container``, redrawn in place on later reruns with the same key.
+
+    Parameters
+    ----------
+    container : streamlit container
+        Where to draw it (``st``, a column, ...).
+    figure : plotly.graph_objects.Figure
+        The figure; its ``layout.height`` (pixels) is the chart's height.
+    key : str
+        The chart's name on the page: the same key on the next rerun updates this chart
+        (``Plotly.react``) instead of drawing a new one.
+    config : dict, optional
+        plotly.js's config (``displaylogo``, ...); ``responsive`` is always on.
+    """
+    _, mount = _register()
+    spec = figure.to_plotly_json()
+    height = int(spec["layout"].get("height") or 450)
+    data = {"figure": {"data": spec["data"], "layout": spec["layout"]},
+            "config": {**(config or {}), "responsive": True},
+            "height": height, "src": plotly_url()}
+    with container:
+        mount(key=key, data=data, height=height)
