@@ -67,6 +67,8 @@ def start_server(port: int, log: Path, *, root: Path = ROOT,
     """
     streamlit = shutil.which("streamlit", path=os.path.dirname(sys.executable)) or "streamlit"
     environ = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", **(env or {})}
+    if "SLACK_SIM_PAGE_FRAGMENT" not in (env or {}):  # served as in production (conftest)
+        environ.pop("SLACK_SIM_PAGE_FRAGMENT", None)
     with open(log, "w") as out:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
             [streamlit, "run", "app.py", "--server.address", "127.0.0.1", "--server.port",

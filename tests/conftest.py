@@ -72,6 +72,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in heavy)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def whole_app_reruns():
+    """Make a slider move rerun the whole app in the in-process app tests.
+
+    In the app, a move on the Scenario page reruns that page's fragment alone
+    (:func:`slack_sim.ui.sidebar.lever_moved`); Streamlit's ``AppTest`` then keeps only
+    the fragment's elements, so a test reading the sidebar after a move would find it
+    empty. ``tests/ui/test_page_fragment.py`` tests the fragment path itself, and the app
+    servers of the browser tests run without this setting (``appserver.start_server``).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SLACK_SIM_PAGE_FRAGMENT", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def model() -> ss.Model:
     """The parsed model (one per worker process)."""

@@ -66,6 +66,21 @@ def test_cards_are_not_cut_off_at_1280_px(server):
             browser.close()
 
 
+#: Per chart of the Scenario page: the end of each trace's values (``null`` until drawn;
+#: the figures send them as base64 typed arrays, ``{dtype, bdata}``).
+CHART_TAILS = """() => [...document.querySelectorAll('.slack-live-chart')].map(gd =>
+  gd.data ? JSON.stringify(gd.data.map(t => String((t.y || {}).bdata).slice(-40))) : null)"""
+
+
+def draw_every_chart(page) -> None:
+    """Scroll each chart into view (charts out of view are drawn when scrolled to)."""
+    boxes = page.locator(".slack-live-chart")
+    for i in range(boxes.count()):
+        boxes.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("(i) => document.querySelectorAll('.slack-live-chart')[i]"
+                               ".querySelector('.main-svg') !== null", arg=i, timeout=90_000)
+
+
 def test_charts_render_and_keyboard_slider_changes_a_headline(server):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
@@ -74,15 +89,21 @@ def test_charts_render_and_keyboard_slider_changes_a_headline(server):
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(server)
             page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
-            page.wait_for_function(  # all six charts drawn (a busy machine draws them late)
-                "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 12",
-                timeout=90_000)
+            page.wait_for_function(
+                "document.querySelectorAll('.slack-live-chart').length === 6", timeout=90_000)
+            draw_every_chart(page)
             charts = page.locator(".js-plotly-plot")
             assert charts.count() == 6
             # each chart drew its lines (an svg path per trace)
             assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 12
             before = metric_values(page)
             assert len(before) == 5 and before[0].startswith("£")
+            tails = page.evaluate(CHART_TAILS)
+            assert None not in tails
+            # mark each chart's element: a redraw in place keeps it, a remount would not
+            page.evaluate("document.querySelectorAll('.slack-live-chart')"
+                          ".forEach((gd, i) => { gd.__mark = i + 1; })")
+            page.locator(".slack-live-chart").first.scroll_into_view_if_needed()
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "app-default.png"))
             if os.environ.get("SLACK_SIM_UPDATE_SCREENSHOT") == "1":
@@ -97,10 +118,19 @@ def test_charts_render_and_keyboard_slider_changes_a_headline(server):
                 "'[data-testid=\"stMetricValue\"]')].map(e => e.innerText);"
                 " return v.length === 5 && v.join('|') !== before.join('|'); }",
                 arg=before, timeout=30_000)
+            page.wait_for_function(  # the URL follows the page's (fragment) rerun
+                "() => /Slack(\\+|%20)target=0.25/.test(location.href)", timeout=30_000)
             page.wait_for_timeout(1000)
             after = metric_values(page)
             assert after != before
-            assert "Slack+target=0.25" in page.url or "Slack%20target=0.25" in page.url
             page.screenshot(path=str(ARTIFACTS / "app-slack-0.25.png"))
+            # the charts were redrawn in place: the same elements, new values in each
+            # (the ones out of view drawn once scrolled to)
+            draw_every_chart(page)
+            page.wait_for_function(
+                "(old) => (" + CHART_TAILS + ")().every((t, i) => t !== null && t !== old[i])",
+                arg=tails, timeout=30_000)
+            assert page.evaluate("[...document.querySelectorAll('.slack-live-chart')]"
+                                 ".map(gd => gd.__mark)") == [1, 2, 3, 4, 5, 6]
         finally:
             browser.close()

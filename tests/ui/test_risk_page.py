@@ -43,10 +43,17 @@ def risk_page(at: AppTest) -> AppTest:
 
 
 def chart(at: AppTest, key: str) -> dict:
-    """The plotly spec of the chart drawn with ``key``."""
-    found = [e for e in at.get("plotly_chart") if e.proto.id.endswith(key)]
+    """The plotly spec of the chart drawn with ``key``.
+
+    The Scenario page's charts are ``ui.live_chart`` components (their figure in the
+    element's JSON data), the other pages' ``st.plotly_chart`` elements.
+    """
+    found = [json.loads(e.proto.spec) for e in at.get("plotly_chart")
+             if e.proto.id.endswith(key)]
+    found += [json.loads(e.proto.json)["figure"] for e in at.get("bidi_component")
+              if e.proto.id.endswith(key)]
     assert len(found) == 1, key
-    return json.loads(found[0].proto.spec)
+    return found[0]
 
 
 def array(value) -> np.ndarray:

@@ -9,23 +9,26 @@ component stays mounted from one rerun to the next and hands the new figure to
 ``Plotly.react``, which changes only what differs (the lines' values, the bands, the
 shaded periods), as plotly's own apps update a chart.
 
-The chart code is the plotly.js that the installed ``plotly`` package ships
-(``plotly/package_data/plotly.min.js``, the version the figures are built for). The app
-server serves that file as a (never drawn) file-only Streamlit component at
-``/component/<name>/plotly.min.js``; the browser fetches it once a visit (the response is
-cacheable) and every chart of the page shares it. Nothing from a user is in the script,
+The chart code is ``window.Plotly``: the plotly.js of Streamlit's own chart chunk, which
+the app's first element starts loading (:mod:`slack_sim.ui.preload`); without it (the
+preload switched off or failed), the plotly.js that the installed ``plotly`` package
+ships (``plotly/package_data/plotly.min.js``), which the app server serves as a (never
+drawn) file-only Streamlit component at ``/component/<name>/plotly.min.js``. Either is
+fetched once a visit and shared by every chart of the page. Nothing from a user is in the script,
 and the figure is data (JSON), never code.
 """
 
 from __future__ import annotations
 
 import functools
+import string
 from pathlib import Path
 from typing import Any
 
 import plotly
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime import Runtime
 
 __all__ = ["CHART_CLASS", "PLOTLY_FILE", "live_chart", "plotly_url"]
 
@@ -49,21 +52,26 @@ _COMPONENT = "slack_sim_live_plotly"
 #: per chart, so a figure that arrives while an earlier one is being drawn is drawn after
 #: it (never two draws of one chart at once; a figure overtaken before it was drawn is
 #: skipped).
-_JS = """
+_JS = string.Template("""
 const loadPlotly = (src) => {
   if (window.Plotly) { return Promise.resolve(window.Plotly); }
-  if (!window.__slackSimPlotly) {
-    window.__slackSimPlotly = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = src;
-      script.async = true;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { window.__slackSimPlotly = null; reject(new Error(src)); };
-      document.head.appendChild(script);
-    });
+  if (window.__slackSimPreload instanceof Promise) {  // Streamlit's own plotly, preloaded
+    const preloaded = window.__slackSimPreload;
+    window.__slackSimPreload = true;
+    window.__slackSimPlotly = preloaded.then(() => window.Plotly || loadScript(src));
   }
+  if (!window.__slackSimPlotly) { window.__slackSimPlotly = loadScript(src); }
   return window.__slackSimPlotly;
 };
+
+const loadScript = (src) => new Promise((resolve, reject) => {
+  const script = document.createElement("script");
+  script.src = src;
+  script.async = true;
+  script.onload = () => resolve(window.Plotly);
+  script.onerror = () => { window.__slackSimPlotly = null; reject(new Error(src)); };
+  document.head.appendChild(script);
+});
 
 const draw = (div) => {
   const job = div.__slackSimPending;
@@ -84,18 +92,18 @@ const watcher = () => {
         entry.target.__slackSimSeen = entry.isIntersecting;
         if (entry.isIntersecting) { draw(entry.target); }
       }
-    }, { rootMargin: "%(margin)dpx 0px" });
+    }, { rootMargin: "${margin}px 0px" });
   }
   return window.__slackSimWatcher;
 };
 
 export default function (component) {
   const { data, parentElement } = component;
-  let div = parentElement.querySelector("div.%(cls)s");
+  let div = parentElement.querySelector("div.${cls}");
   if (!div) {
     div = document.createElement("div");
-    div.className = "%(cls)s";
-    div.style.width = "100%%";
+    div.className = "${cls}";
+    div.style.width = "100%";
     parentElement.appendChild(div);
   }
   watcher().observe(div);  // a no-op when already watched
@@ -104,7 +112,7 @@ export default function (component) {
   if (div.__slackSimSeen) { draw(div); }
   return () => { watcher().unobserve(div); };
 }
-""" % {"cls": CHART_CLASS, "margin": _AHEAD_PX}
+""").substitute(cls=CHART_CLASS, margin=_AHEAD_PX)
 
 
 @functools.cache
@@ -140,6 +148,9 @@ def live_chart(container: Any, figure: go.Figure, *, key: str,
     config : dict, optional
         plotly.js's config (``displaylogo``, ...); ``responsive`` is always on.
     """
+    if not Runtime.exists():
+        _plain_chart(container, figure, key=key, config=config)
+        return
     _, mount = _register()
     spec = figure.to_plotly_json()
     height = int(spec["layout"].get("height") or 450)
@@ -147,4 +158,20 @@ def live_chart(container: Any, figure: go.Figure, *, key: str,
             "config": {**(config or {}), "responsive": True},
             "height": height, "src": plotly_url()}
     with container:
-        mount(key=key, data=data, height=height)
+        try:
+            mount(key=key, data=data, height=height)
+        except RuntimeError:
+            if Runtime.exists():
+                raise
+            _plain_chart(container, figure, key=key, config=config)
+
+
+def _plain_chart(container: Any, figure: go.Figure, *, key: str,
+                 config: dict[str, Any] | None) -> None:
+    """Draw with ``st.plotly_chart`` where no Streamlit runtime serves components.
+
+    The app server always has one; this is for a script run without it (Streamlit's
+    bare mode, or ``AppTest`` sessions driven from several threads at once, which share
+    one runtime slot that the first to finish empties).
+    """
+    container.plotly_chart(figure, theme=None, key=key, config=config or {})

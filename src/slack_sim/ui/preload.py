@@ -10,7 +10,10 @@ compiled while the server still computes the page.
 
 The script is a constant of this module (nothing from a user is in it); it imports the
 chunk by its file name in the installed Streamlit, next to the frontend's own entry
-script, and does nothing when either is missing. ``SLACK_SIM_PRELOAD=0`` in the server's
+script, and does nothing when either is missing. The chunk defines ``window.Plotly``,
+which the Scenario page's charts (:mod:`slack_sim.ui.live_chart`) then draw with: they
+wait for this import (``window.__slackSimPreload``) before loading a copy of their own.
+``SLACK_SIM_PRELOAD=0`` in the server's
 environment leaves it out (to measure the page without it:
 ``python benchmarks/bench_browser.py --no-preload``).
 """
@@ -33,8 +36,7 @@ _SCRIPT = """<script>
 (() => {
   const entry = document.querySelector('script[type="module"][src*="static/js/index."]');
   if (!entry || window.__slackSimPreload) { return; }
-  window.__slackSimPreload = true;
-  import(new URL(%s, entry.src).href).catch(() => {});
+  window.__slackSimPreload = import(new URL(%s, entry.src).href).catch(() => {});
 })();
 </script>"""
 

@@ -7,6 +7,8 @@ come from the model (:mod:`slack_sim.ui.specs`). What the widgets describe is re
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from ..model.calendar import model_month_text
@@ -26,12 +28,18 @@ __all__ = ["lever_moved", "notices", "page_picker", "sidebar"]
 
 
 def lever_moved() -> None:
-    """A slider's callback: on the Scenario page, rerun that page's fragment alone.
+    """Rerun the Scenario page's fragment alone after a slider move (on that page).
 
     The page reads every slider from the session state, so it needs no full rerun; the
     sidebar (about sixty widgets the browser would otherwise draw again) stays as it is.
-    On any other page the app reruns as usual.
+    On any other page the app reruns as usual. ``SLACK_SIM_PAGE_FRAGMENT=0`` in the
+    environment makes every move a full rerun: Streamlit's ``AppTest`` keeps only the
+    last run's elements, so the test suite's in-process app tests set it (the sidebar
+    would vanish from their element tree after a move) and test the fragment path on
+    its own (``tests/ui/test_page_fragment.py``) and in the browser.
     """
+    if os.environ.get("SLACK_SIM_PAGE_FRAGMENT", "1").strip() == "0":
+        return
     if (st.session_state.get("page") or PAGES[0]) == PAGES[0]:
         st.rerun(SCENARIO_FRAGMENT)
 

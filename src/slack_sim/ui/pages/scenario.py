@@ -22,8 +22,8 @@ from ...model.parse import Model
 from ...scenarios import Scenario
 from ...validation import ValidationError
 from .. import cache, charts, finance, headline, risk
-from ..live_chart import live_chart
 from .. import state as state_module
+from ..live_chart import live_chart
 from .teach import CHROME_CSS
 
 __all__ = ["CARDS_CSS", "FRAGMENT", "appraisal_controls", "appraisal_panel",
@@ -55,7 +55,13 @@ CARDS_CSS = """
   white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; overflow-wrap: anywhere; }
 .st-key-fincards [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
+[data-testid="stElementContainer"][data-stale="true"] { opacity: 1 !important;
+  transition: none !important; }
 """
+# The last rule: the page is not faded while a slider move reruns it (Streamlit fades
+# stale elements after 0.5 s; animating that fade over the cards and charts cost the
+# browser about 150-250 ms of CPU a move on this 2-core machine). The header's running
+# indicator still shows.
 
 #: What the headline cards' futures are when the ensemble does not say (the bands' own).
 FUTURES_SOURCE = "plausible futures"
