@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -219,26 +220,7 @@ class CompiledModel:
             return out
         args = (sched.time_step, sched.initial_time, sched.final_time, sched.output_step)
         if chosen == "numba":
-            kernel = self._module.kernel_numba
-            _announce_compile(kernel, self)
-            pad = -n % LANES
-            if pad:  # whole blocks of lanes; the padding lanes are never recorded
-                P = np.concatenate([P, np.repeat(P[-1:], pad, axis=0)])
-            workers = threads if threads is not None else _threads(n)
-            if workers <= 1:
-                kernel(P, sched.times, sched.record, rows, out, *args, 0, n)
-            else:
-                # the kernel releases the GIL: chunks of whole blocks on the shared pool's
-                # threads, several per thread, so a thread slowed by another process's
-                # work takes fewer of them (each block's numbers are the same whichever
-                # thread runs it: lanes never mix)
-                chunks = _chunks(n, min(workers * _CHUNKS_PER_THREAD,
-                                        max(1, n // _MIN_PER_CHUNK)))
-                pool = _pool(workers)
-                futures = [pool.submit(kernel, P, sched.times, sched.record, rows, out,
-                                       *args, a, b) for a, b in chunks]
-                for f in futures:
-                    f.result()
+            self._run_blocks(self._module.kernel_numba, P, rows, out, sched, threads, ())
         elif n <= SCALAR_PYTHON_MAX:
             self._run_python(P, list(outputs), sched, out)
         else:
@@ -247,6 +229,118 @@ class CompiledModel:
             with np.errstate(all="ignore"):
                 self._module.kernel_vector(P, sched.times, sched.record, slots, out, *args)
         return out
+
+    def _run_blocks(self, kernel: Any, P: np.ndarray, rows: np.ndarray, out: np.ndarray,
+                    sched: Schedule, threads: int | None, extra: tuple) -> None:
+        """Run a block kernel over every row of ``P`` (padded to whole blocks), on threads.
+
+        ``extra`` follows the kernel's ``start, stop`` arguments (arrays indexed by
+        scenario are padded as ``P`` is).
+        """
+        _announce_compile(kernel, self)
+        n = P.shape[0]
+        args = (sched.time_step, sched.initial_time, sched.final_time, sched.output_step)
+        pad = -n % LANES
+        if pad:  # whole blocks of lanes; the padding lanes are never recorded
+            P = np.concatenate([P, np.repeat(P[-1:], pad, axis=0)])
+        workers = threads if threads is not None else _threads(n)
+        if workers <= 1:
+            kernel(P, sched.times, sched.record, rows, out, *args, 0, n, *extra)
+            return
+        # the kernel releases the GIL: chunks of whole blocks on the shared pool's
+        # threads, several per thread, so a thread slowed by another process's work
+        # takes fewer of them (each block's numbers are the same whichever thread runs
+        # it: lanes never mix)
+        chunks = _chunks(n, min(workers * _CHUNKS_PER_THREAD, max(1, n // _MIN_PER_CHUNK)))
+        pool = _pool(workers)
+        futures = [pool.submit(kernel, P, sched.times, sched.record, rows, out, *args, a, b,
+                               *extra) for a, b in chunks]
+        for f in futures:
+            f.result()
+
+    @property
+    def stocks(self) -> list[str]:
+        """The stocks, in the order of a state (:meth:`run_state`)."""
+        return list(self._module.STOCKS)
+
+    def run_state(
+        self,
+        P: np.ndarray,
+        outputs: Sequence[str],
+        *,
+        sched: Schedule,
+        begin: int = 0,
+        state: np.ndarray | None = None,
+        keep: int | None = None,
+        threads: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run from a state at an integration step, and keep the state at another.
+
+        The restartable form of :meth:`run` (numba only): the same numbers, bit for bit,
+        as :meth:`run` from the initial time when ``state`` is the state of the same
+        scenarios at step ``begin`` (kept by a run of the same constants). A run whose
+        constants differ from the keeping run's only in what has had no effect before
+        step ``begin`` (a shock's length, before its start) goes on as its own run from
+        the initial time would, saving the steps before ``begin``.
+
+        Parameters
+        ----------
+        P : numpy.ndarray
+            Parameter matrix, shape ``(N, len(parameters))``.
+        outputs : sequence of str
+            Variables to keep.
+        sched : Schedule
+            Integration and output times.
+        begin : int
+            Integration step to start from (index into ``sched.times``; 0: the initial
+            time, ``state`` unused).
+        state : numpy.ndarray, optional
+            Shape ``(N, len(stocks))``: each scenario's stocks (:attr:`stocks`) at the
+            start of step ``begin`` (needed when ``begin > 0``).
+        keep : int, optional
+            Integration step whose starting state to return (``None``: none).
+        threads : int, optional
+            As for :meth:`run`.
+
+        Returns
+        -------
+        out : numpy.ndarray
+            Shape ``(len(outputs), N, len(sched.stamps))``; output times before step
+            ``begin`` are ``nan``.
+        kept : numpy.ndarray or None
+            Shape ``(N, len(stocks))``: the stocks at the start of step ``keep``.
+
+        Raises
+        ------
+        ValueError
+            Without numba, for a step outside the schedule, or a state of the wrong
+            shape.
+        """
+        if resolve_backend("auto") != "numba":
+            raise ValueError("run_state needs the numba backend (numba is not installed "
+                             "or SLACK_SIM_BACKEND chose another)")
+        P = np.ascontiguousarray(P, dtype=float)
+        if P.ndim != 2 or P.shape[1] != len(self.parameters):
+            raise ValueError(f"P must have shape (N, {len(self.parameters)}), got {P.shape}")
+        n, n_steps, n_stocks = P.shape[0], len(sched.times), len(self._module.STOCKS)
+        for name, step in (("begin", begin), ("keep", keep)):
+            if step is not None and not 0 <= int(step) < n_steps:
+                raise ValueError(f"{name} must be an integration step in [0, {n_steps - 1}], "
+                                 f"got {step}")
+        if begin > 0:
+            if state is None or np.shape(state) != (n, n_stocks):
+                raise ValueError(f"state must have shape ({n}, {n_stocks}) to begin at step "
+                                 f"{begin}, got {None if state is None else np.shape(state)}")
+            state_in = np.ascontiguousarray(state, dtype=float)
+        else:
+            state_in = np.zeros((1, n_stocks))
+        rows = self._rows(tuple(outputs))
+        out = np.empty((len(rows), n, len(sched.stamps)), dtype=float)
+        kept = np.full((n, n_stocks), np.nan) if keep is not None else np.zeros((1, n_stocks))
+        if n:
+            self._run_blocks(self._module.kernel_numba_state, P, rows, out, sched, threads,
+                             (int(begin), state_in, -1 if keep is None else int(keep), kept))
+        return out, (kept if keep is not None else None)
 
     def run_one(self, p: np.ndarray, *, sched: Schedule, backend: str = "auto") -> np.ndarray:
         """Run one scenario and return every variable: shape ``(len(sched.stamps), V)``.
@@ -312,6 +406,9 @@ class CompiledModel:
         for n in (1, LANES):  # the one-lane kernel (single runs) and the block kernel
             self.run(np.repeat(self.defaults[None, :], n, axis=0), self.variables[:1],
                      sched=sched, backend=backend)
+        if resolve_backend(backend) == "numba":  # the restartable block kernel
+            self.run_state(np.repeat(self.defaults[None, :], LANES, axis=0),
+                           self.variables[:1], sched=sched, keep=0)
 
 
 _ANNOUNCED: set[int] = set()

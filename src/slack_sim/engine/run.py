@@ -45,6 +45,7 @@ from .support import LANES
 
 __all__ = [
     "ENGINES",
+    "RunState",
     "MAX_FINAL_TIME",
     "MIN_TIME_STEP",
     "START_YEAR",  # noqa: F822 (module __getattr__: read from the model when used)
@@ -223,6 +224,44 @@ def _prepare(
     return model, outputs, compiled, sched
 
 
+@dataclasses.dataclass(frozen=True)
+class RunState:
+    """Every scenario's stocks at the start of one integration step of a batch.
+
+    Kept by :func:`simulate_many` (``keep_state=``) and given back to it
+    (``from_state=``) to go on from there (numba only; see
+    :meth:`slack_sim.engine.compiled.CompiledModel.run_state`).
+
+    Attributes
+    ----------
+    step : int
+        The integration step (index into the schedule's times).
+    time : float
+        Its model time, months.
+    stocks : tuple of str
+        The stocks, in the columns' order.
+    values : numpy.ndarray
+        Scenarios x stocks.
+    before : int
+        Output times before the step (a run from the state leaves them ``nan``).
+    """
+
+    step: int
+    time: float
+    stocks: tuple[str, ...]
+    values: np.ndarray
+    before: int
+
+    def take(self, rows: np.ndarray) -> RunState:
+        """Return the state of some scenarios (``rows``: their positions), in that order."""
+        return dataclasses.replace(self, values=self.values[np.asarray(rows, dtype=int)])
+
+
+def state_step(sched: Schedule, time: float) -> int:
+    """Return the last integration step whose time is at or before ``time`` (months), or 0."""
+    return max(0, int(np.searchsorted(sched.times, float(time), side="right")) - 1)
+
+
 def simulate_many(
     scenarios: Sequence[Scenario] | pd.DataFrame,
     outputs: Sequence[str],
@@ -233,6 +272,8 @@ def simulate_many(
     final_time: float | None = None,
     backend: str = "auto",
     at: Sequence[float] | None = None,
+    keep_state: float | None = None,
+    from_state: RunState | None = None,
 ) -> Any:
     """Run many scenarios in one pass and return the requested outputs as labelled arrays.
 
@@ -255,6 +296,18 @@ def simulate_many(
         Keep only these output times (decimal years, e.g. ``[2025.0, 2030.0]``): memory
         is then N x outputs x len(at), and the batch runs a chunk at a time (the
         parameter matrix is never built whole). The values are those of the full run.
+    keep_state : float, optional
+        Model time (months): keep every scenario's stocks at the start of the last
+        integration step at or before it, as ``ds.attrs["state"]`` (a :class:`RunState`).
+        Numba only; not with ``at``.
+    from_state : RunState, optional
+        Start every scenario from this state (one row per scenario, in order) at its
+        step instead of from the initial time; output times before that step are
+        ``nan``. A scenario whose constants differ from those of the run that kept the
+        state only in what has no effect before the state's step goes on exactly, bit
+        for bit, as its own run from the initial time (a shock's length, before its
+        start: :func:`slack_sim.analysis.batch.no_shock_queue`). Numba only; not with
+        ``at``.
 
     Returns
     -------
@@ -282,7 +335,25 @@ def simulate_many(
 
     model, outputs, compiled, sched = _prepare(outputs, time_step=time_step,
                                                output_step=output_step, final_time=final_time)
-    if at is None:
+    kept = None
+    if (keep_state is not None or from_state is not None) and (
+            at is not None or resolve_backend(backend) != "numba"):
+        raise ValueError("keep_state and from_state need the numba backend and no 'at'")
+    if at is None and (keep_state is not None or from_state is not None):
+        P, index, names = parameters(scenarios, model=model, compiled=compiled,
+                                     profile=profile)
+        keep = None if keep_state is None else state_step(sched, keep_state)
+        if from_state is not None and tuple(from_state.stocks) != tuple(compiled.stocks):
+            raise ValueError("from_state: its stocks are not this model's")
+        out, values = compiled.run_state(
+            P, outputs, sched=sched, keep=keep,
+            begin=0 if from_state is None else from_state.step,
+            state=None if from_state is None else from_state.values)
+        if keep is not None:
+            kept = RunState(step=keep, time=float(sched.times[keep]),
+                            stocks=tuple(compiled.stocks), values=values,
+                            before=int(np.count_nonzero(sched.record[:keep] >= 0)))
+    elif at is None:
         P, index, names = parameters(scenarios, model=model, compiled=compiled,
                                      profile=profile)
         out = compiled.run(P, outputs, sched=sched, backend=backend)
@@ -303,12 +374,15 @@ def simulate_many(
     }
     coords = {"scenario": index.to_numpy(), "year": sched.years,
               "name": ("scenario", np.array(names, dtype=object))}
-    return xr.Dataset(data, coords=coords, attrs={
+    attrs = {
         "model_version": compiled.version,
         "time_step": sched.time_step,
         "output_step": sched.output_step,
         "backend": resolve_backend(backend),
-    })
+    }
+    if kept is not None:
+        attrs["state"] = kept
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def simulate_outcomes(
