@@ -99,6 +99,21 @@ class ByteBudgetCache:
             self._used.clear()
             self._bytes = 0
 
+    def discard(self, test: Callable[[Hashable], bool]) -> int:
+        """Drop the entries whose key passes ``test``; return how many bytes went.
+
+        E.g. every result of one scenario (its key string is in their arguments), so the
+        next call computes it afresh (``benchmarks/ab_rerun.py`` times that).
+        """
+        freed = 0
+        with self._lock:
+            for key in [k for k in self._entries if test(k)]:
+                blob = self._entries.pop(key)
+                self._used.pop(key, None)
+                self._bytes -= len(blob)
+                freed += len(blob)
+        return freed
+
     def expire(self, idle_seconds: float) -> int:
         """Drop the entries not used for ``idle_seconds``; return how many bytes went.
 

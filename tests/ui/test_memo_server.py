@@ -1,6 +1,5 @@
-"""The app server's heap freeze (:func:`slack_sim.ui.memo.freeze_heap`), in a fresh process.
-
-``gc.freeze`` is process-wide, so each check runs in its own interpreter.
+"""The app server's memory helpers of :mod:`slack_sim.ui.memo`: the heap freeze (in a fresh
+process: ``gc.freeze`` is process-wide) and dropping chosen entries of the shared cache.
 """
 
 import subprocess
@@ -62,3 +61,27 @@ def test_freeze_heap_once_collects_first_and_leaves_new_garbage_collectable() ->
     # garbage made afterwards is still collected, and a frozen object is still freed
     assert r["cycle_after_collected"]
     assert r["frozen_object_freed"]
+
+
+def test_discard_drops_only_the_entries_asked_for_and_their_bytes() -> None:
+    from slack_sim.ui.memo import ByteBudgetCache
+
+    store = ByteBudgetCache(10**6)
+    calls = []
+
+    @store.memoise
+    def double(key: str, n: int) -> list[int]:
+        calls.append(key)
+        return [n] * 100
+
+    double("a", 1)
+    double("b", 2)
+    double("a", 3)
+    before = store.stats()
+    freed = store.discard(lambda k: "a" in k[1])
+    after = store.stats()
+    assert after.entries == before.entries - 2
+    assert freed > 0 and after.bytes == before.bytes - freed
+    double("b", 2)  # kept: no new call
+    double("a", 1)  # dropped: computed again
+    assert calls == ["a", "b", "a", "a"]
