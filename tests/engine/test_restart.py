@@ -18,7 +18,7 @@ from slack_sim.analysis import batch
 from slack_sim.analysis.ensemble import draw_futures
 from slack_sim.engine import compiled as engine
 from slack_sim.engine.inputs import parameters
-from slack_sim.engine.run import state_step
+from slack_sim.engine.state import state_step
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="needs numba")
 

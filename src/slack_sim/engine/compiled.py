@@ -29,7 +29,6 @@ import functools
 import hashlib
 import importlib.util
 import os
-import sys
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
@@ -45,8 +44,16 @@ from ..model.files import cache_dir, cache_dirs, fallback_cache_dir
 from ..model.parse import load_model
 from ..model.variables import Model
 from .kernel_cache import DIGEST_FILE as DIGEST_FILE  # re-exported (tests, tools)
-from .kernel_cache import KERNEL_FILE, load_verified, not_using, read_verified, write_verified
+from .kernel_cache import (
+    KERNEL_FILE,
+    announce_compile,
+    load_verified,
+    not_using,
+    read_verified,
+    write_verified,
+)
 from .schedule import Schedule, schedule
+from .state import run_state as _run_state
 from .support import LANES, SMALL_VENSIM, SUPPORTED_FUNCTIONS, UnsupportedFunctionError
 
 __all__ = [
@@ -232,12 +239,8 @@ class CompiledModel:
 
     def _run_blocks(self, kernel: Any, P: np.ndarray, rows: np.ndarray, out: np.ndarray,
                     sched: Schedule, threads: int | None, extra: tuple) -> None:
-        """Run a block kernel over every row of ``P`` (padded to whole blocks), on threads.
-
-        ``extra`` follows the kernel's ``start, stop`` arguments (arrays indexed by
-        scenario are padded as ``P`` is).
-        """
-        _announce_compile(kernel, self)
+        """Run a block kernel over every row of ``P`` on threads (``extra``: its last args)."""
+        announce_compile(kernel, self)
         n = P.shape[0]
         args = (sched.time_step, sched.initial_time, sched.final_time, sched.output_step)
         pad = -n % LANES
@@ -263,84 +266,13 @@ class CompiledModel:
         """The stocks, in the order of a state (:meth:`run_state`)."""
         return list(self._module.STOCKS)
 
-    def run_state(
-        self,
-        P: np.ndarray,
-        outputs: Sequence[str],
-        *,
-        sched: Schedule,
-        begin: int = 0,
-        state: np.ndarray | None = None,
-        keep: int | None = None,
-        threads: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Run from a state at an integration step, and keep the state at another.
-
-        The restartable form of :meth:`run` (numba only): the same numbers, bit for bit,
-        as :meth:`run` from the initial time when ``state`` is the state of the same
-        scenarios at step ``begin`` (kept by a run of the same constants). A run whose
-        constants differ from the keeping run's only in what has had no effect before
-        step ``begin`` (a shock's length, before its start) goes on as its own run from
-        the initial time would, saving the steps before ``begin``.
-
-        Parameters
-        ----------
-        P : numpy.ndarray
-            Parameter matrix, shape ``(N, len(parameters))``.
-        outputs : sequence of str
-            Variables to keep.
-        sched : Schedule
-            Integration and output times.
-        begin : int
-            Integration step to start from (index into ``sched.times``; 0: the initial
-            time, ``state`` unused).
-        state : numpy.ndarray, optional
-            Shape ``(N, len(stocks))``: each scenario's stocks (:attr:`stocks`) at the
-            start of step ``begin`` (needed when ``begin > 0``).
-        keep : int, optional
-            Integration step whose starting state to return (``None``: none).
-        threads : int, optional
-            As for :meth:`run`.
-
-        Returns
-        -------
-        out : numpy.ndarray
-            Shape ``(len(outputs), N, len(sched.stamps))``; output times before step
-            ``begin`` are ``nan``.
-        kept : numpy.ndarray or None
-            Shape ``(N, len(stocks))``: the stocks at the start of step ``keep``.
-
-        Raises
-        ------
-        ValueError
-            Without numba, for a step outside the schedule, or a state of the wrong
-            shape.
-        """
+    def run_state(self, P: np.ndarray, outputs: Sequence[str], **options: Any,
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run from a state at an integration step and keep one: :func:`.state.run_state`."""
         if resolve_backend("auto") != "numba":
             raise ValueError("run_state needs the numba backend (numba is not installed "
                              "or SLACK_SIM_BACKEND chose another)")
-        P = np.ascontiguousarray(P, dtype=float)
-        if P.ndim != 2 or P.shape[1] != len(self.parameters):
-            raise ValueError(f"P must have shape (N, {len(self.parameters)}), got {P.shape}")
-        n, n_steps, n_stocks = P.shape[0], len(sched.times), len(self._module.STOCKS)
-        for name, step in (("begin", begin), ("keep", keep)):
-            if step is not None and not 0 <= int(step) < n_steps:
-                raise ValueError(f"{name} must be an integration step in [0, {n_steps - 1}], "
-                                 f"got {step}")
-        if begin > 0:
-            if state is None or np.shape(state) != (n, n_stocks):
-                raise ValueError(f"state must have shape ({n}, {n_stocks}) to begin at step "
-                                 f"{begin}, got {None if state is None else np.shape(state)}")
-            state_in = np.ascontiguousarray(state, dtype=float)
-        else:
-            state_in = np.zeros((1, n_stocks))
-        rows = self._rows(tuple(outputs))
-        out = np.empty((len(rows), n, len(sched.stamps)), dtype=float)
-        kept = np.full((n, n_stocks), np.nan) if keep is not None else np.zeros((1, n_stocks))
-        if n:
-            self._run_blocks(self._module.kernel_numba_state, P, rows, out, sched, threads,
-                             (int(begin), state_in, -1 if keep is None else int(keep), kept))
-        return out, (kept if keep is not None else None)
+        return _run_state(self, P, outputs, **options)
 
     def run_one(self, p: np.ndarray, *, sched: Schedule, backend: str = "auto") -> np.ndarray:
         """Run one scenario and return every variable: shape ``(len(sched.stamps), V)``.
@@ -369,7 +301,7 @@ class CompiledModel:
     def _run_one_lane(self, P: np.ndarray, rows: np.ndarray, sched: Schedule) -> np.ndarray:
         # out[i, r, k]: scenario-major, each output time a contiguous row
         kernel = self._module.kernel_numba1
-        _announce_compile(kernel, self)
+        announce_compile(kernel, self)
         out = np.empty((P.shape[0], len(sched.stamps), len(rows)), dtype=float)
         kernel(P, sched.times, sched.record, rows, out, sched.time_step, sched.initial_time,
                sched.final_time, sched.output_step, 0, P.shape[0])
@@ -409,29 +341,6 @@ class CompiledModel:
         if resolve_backend(backend) == "numba":  # the restartable block kernel
             self.run_state(np.repeat(self.defaults[None, :], LANES, axis=0),
                            self.variables[:1], sched=sched, keep=0)
-
-
-_ANNOUNCED: set[int] = set()
-
-
-def _announce_compile(kernel: object, compiled: CompiledModel) -> None:
-    """Say on stderr that numba is about to compile a kernel (not load it from its cache).
-
-    numba compiles on the first call in a process unless its cache (beside the
-    generated file) has the machine code; compiling takes 10 to 20 s, once per model
-    version, so a first run would otherwise sit silent.
-    """
-    if id(kernel) in _ANNOUNCED or getattr(kernel, "signatures", None):
-        return
-    _ANNOUNCED.add(id(kernel))
-    try:
-        index = kernel._cache._cache_file._index_path  # type: ignore[attr-defined]
-    except AttributeError:
-        return
-    if not os.path.exists(index):
-        print(f"slack-sim: compiling the engine for model version {compiled.version} "
-              "(once per model version and machine; 10 to 20 s)...",
-              file=sys.stderr, flush=True)
 
 
 #: Chunks per thread in a threaded batch (balances the load between busy cores).

@@ -21,12 +21,9 @@ O(N x times x outputs).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,11 +34,11 @@ from ..model.parse import load_model
 from ..model.variables import Model
 from ..scenarios import DEFAULT_PROFILE, Scenario
 from ..validation import Interval, validate
-from .compiled import CompiledModel, compile_model, resolve_backend
+from .chunked import CHUNK_SIZE, Settings, run_chunks, scenario_names, select_times
+from .compiled import compile_model, resolve_backend
 from .inputs import ParameterSource, parameters, scenario_row
 from .pysd import pysd_rhs, run_pysd
-from .schedule import Schedule
-from .support import LANES
+from .state import RunState, state_step
 
 __all__ = [
     "ENGINES",
@@ -64,12 +61,6 @@ MAX_FINAL_TIME = 1200.0
 #: Shortest integration step in months (about 45 minutes); caps a run at 1.2 million
 #: steps.
 MIN_TIME_STEP = 0.001
-
-#: Scenarios per chunk of a batch that keeps outcomes only (a multiple of the kernel's
-#: lanes): big enough that a chunk's Python work (its parameter rows, the reduction's
-#: numpy calls) is a small part of its run, small enough that a chunk's time series
-#: (chunk x outputs x times) stay in tens of MB.
-CHUNK_SIZE = 2048
 
 #: Old engine names that still work, with a DeprecationWarning.
 _DEPRECATED_ENGINES = {"numpy": "compiled"}
@@ -224,44 +215,6 @@ def _prepare(
     return model, outputs, compiled, sched
 
 
-@dataclasses.dataclass(frozen=True)
-class RunState:
-    """Every scenario's stocks at the start of one integration step of a batch.
-
-    Kept by :func:`simulate_many` (``keep_state=``) and given back to it
-    (``from_state=``) to go on from there (numba only; see
-    :meth:`slack_sim.engine.compiled.CompiledModel.run_state`).
-
-    Attributes
-    ----------
-    step : int
-        The integration step (index into the schedule's times).
-    time : float
-        Its model time, months.
-    stocks : tuple of str
-        The stocks, in the columns' order.
-    values : numpy.ndarray
-        Scenarios x stocks.
-    before : int
-        Output times before the step (a run from the state leaves them ``nan``).
-    """
-
-    step: int
-    time: float
-    stocks: tuple[str, ...]
-    values: np.ndarray
-    before: int
-
-    def take(self, rows: np.ndarray) -> RunState:
-        """Return the state of some scenarios (``rows``: their positions), in that order."""
-        return dataclasses.replace(self, values=self.values[np.asarray(rows, dtype=int)])
-
-
-def state_step(sched: Schedule, time: float) -> int:
-    """Return the last integration step whose time is at or before ``time`` (months), or 0."""
-    return max(0, int(np.searchsorted(sched.times, float(time), side="right")) - 1)
-
-
 def simulate_many(
     scenarios: Sequence[Scenario] | pd.DataFrame,
     outputs: Sequence[str],
@@ -360,13 +313,13 @@ def simulate_many(
     else:
         sched = select_times(sched, at)
         source = ParameterSource(scenarios, model=model, compiled=compiled, profile=profile)
-        index, names = source.index, _names(scenarios, source)
+        index, names = source.index, scenario_names(scenarios, source)
         out = np.empty((len(outputs), len(source), len(sched.stamps)))
 
         def keep(a: int, b: int, P: np.ndarray, chunk: np.ndarray) -> None:
             out[:, a:b, :] = chunk
 
-        for _ in _run_chunks(source, compiled, outputs, sched, backend, keep):
+        for _ in run_chunks(source, compiled, outputs, sched, backend, keep):
             pass
     data = {
         name: xr.Variable(("scenario", "year"), out[k], attrs={"units": model[name].units})
@@ -452,7 +405,7 @@ def simulate_outcomes(
 
     def reduced(a: int, b: int, P: np.ndarray, out: np.ndarray) -> dict[str, np.ndarray]:
         series = {name: out[k] for k, name in enumerate(outputs)}
-        result = reduce(series, years, settings=_Settings(P, compiled.parameter_index))
+        result = reduce(series, years, settings=Settings(P, compiled.parameter_index))
         chunk = {}
         for name, value in result.items():
             value = np.asarray(value)
@@ -462,108 +415,11 @@ def simulate_outcomes(
             chunk[name] = value
         return chunk
 
-    parts = list(_run_chunks(source, compiled, outputs, sched, backend, reduced,
+    parts = list(run_chunks(source, compiled, outputs, sched, backend, reduced,
                              chunk_size=chunk_size, threads=threads))
     columns = list(parts[0]) if parts else []
     data = {c: np.concatenate([p[c] for p in parts]) for c in columns}
     return pd.DataFrame(data, index=source.index)
-
-
-def select_times(sched: Schedule, at: Sequence[float]) -> Schedule:
-    """Return ``sched`` recording only the output times ``at`` (decimal years), in order.
-
-    Raises
-    ------
-    ValueError
-        For a time that is not one of the run's output times, or one given twice.
-    """
-    years = sched.years
-    rows = []
-    for year in np.atleast_1d(np.asarray(at, dtype=float)).tolist():
-        hits = np.flatnonzero(np.abs(years - year) <= 1e-9 * max(1.0, abs(year)))
-        if not hits.size:
-            raise ValueError(f"at: {year:g} is not an output time of the run (from "
-                             f"{years[0]:g} to {years[-1]:g}, every "
-                             f"{sched.output_step:g} months)")
-        rows.append(int(hits[0]))
-    if not rows or len(set(rows)) != len(rows):
-        raise ValueError("at must list one or more distinct output times")
-    new = np.full(len(sched.stamps), -1, dtype=np.int64)
-    new[rows] = np.arange(len(rows))
-    record = np.where(sched.record >= 0, new[np.maximum(sched.record, 0)], -1)
-    return dataclasses.replace(sched, record=record, stamps=sched.stamps[rows])
-
-
-class _Settings(Mapping[str, np.ndarray]):
-    """A chunk's constants by Vensim name: columns of its parameter rows (views)."""
-
-    def __init__(self, P: np.ndarray, index: Mapping[str, int]) -> None:
-        self._P, self._index = P, index
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self._P[:, self._index[name]]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-
-def _names(scenarios: Any, source: ParameterSource) -> list[str]:
-    if isinstance(scenarios, pd.DataFrame):
-        return [str(i) for i in source.index]
-    return [sc.name for sc in scenarios]
-
-
-def _cores() -> int:
-    env = os.environ.get("SLACK_SIM_THREADS")
-    if env:
-        return max(1, int(env))
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
-
-
-def _run_chunks(
-    source: ParameterSource,
-    compiled: CompiledModel,
-    outputs: list[str],
-    sched: Schedule,
-    backend: str,
-    consume: Callable[[int, int, np.ndarray, np.ndarray], Any],
-    *,
-    chunk_size: int = CHUNK_SIZE,
-    threads: int | None = None,
-) -> Iterator[Any]:
-    """Run the batch a chunk at a time; yield ``consume(a, b, P, out)`` in chunk order.
-
-    Each chunk's parameter rows are built, run (one kernel thread) and consumed on one
-    worker thread; the kernel releases the GIL, so one chunk per core runs at once.
-    """
-    n = len(source)
-    size = max(LANES, -(-int(chunk_size) // LANES) * LANES)
-    bounds = [(a, min(a + size, n)) for a in range(0, n, size)]
-
-    def work(ab: tuple[int, int], kernel_threads: int | None = 1) -> Any:
-        a, b = ab
-        P = source.rows(a, b)
-        out = compiled.run(P, outputs, sched=sched, backend=backend, threads=kernel_threads)
-        return consume(a, b, P, out)
-
-    workers = min(threads or _cores(), len(bounds))
-    if workers <= 1:  # one chunk (its kernel may still use every core) or one thread
-        for ab in bounds:
-            yield work(ab, None if len(bounds) == 1 else 1)
-        return
-    with ThreadPoolExecutor(workers) as pool:
-        # at most two chunks in flight per worker: memory stays bounded
-        pending: list[Any] = []
-        for ab in bounds:
-            pending.append(pool.submit(work, ab))
-            if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
 
 
 def __getattr__(name: str) -> Any:
