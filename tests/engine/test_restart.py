@@ -130,3 +130,25 @@ def test_run_state_checks_its_steps_and_state():
         cm.run_state(P, ["Crisis queue"], sched=sched, begin=len(sched.times))
     with pytest.raises(ValueError, match="numba backend and no 'at'"):
         ss.simulate_many([ss.preset()], ["Crisis queue"], keep_state=120.0, at=[2020.0])
+
+
+def test_the_restart_is_used_only_while_a_length_acts_through_its_switch_alone(monkeypatch):
+    guard = batch._lengths_act_only_through_switches
+    assert guard(MODEL.version)  # this model: the restart is on
+
+    class Edited:
+        version = "edited"
+
+        @staticmethod
+        def edges():  # a length used by something besides its switch
+            return [*MODEL.edges(), ("Shock 1 length", "Crisis queue")]
+
+    monkeypatch.setattr(batch, "load_model", lambda: Edited)
+    assert not guard("edited")
+    seen = []
+    real = batch.run_members
+    monkeypatch.setattr(batch, "run_members",
+                        lambda *a, **k: seen.append(k) or real(*a, **k))
+    scenario, draws = _futures(16)
+    batch.run_batch(scenario, draws)
+    assert seen and not any(seen)  # every run from the initial time

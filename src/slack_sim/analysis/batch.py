@@ -11,6 +11,7 @@ computation a single run uses too).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..metrics.catalogue import HEADLINE_OUTCOMES
 from ..metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
 from ..metrics.resilience import SHOCK_SETTINGS, main_shock
 from ..model.calendar import START_YEAR
+from ..model.parse import load_model
 from ..scenarios import Scenario
 
 __all__ = [
@@ -77,6 +79,21 @@ def run_members(scenario: Scenario, samples: pd.DataFrame, outputs: Sequence[str
             table[name] = value
     return simulate_many(table, list(dict.fromkeys(outputs)), profile=scenario.profile,
                          **state)
+
+
+@functools.cache
+def _lengths_act_only_through_switches(version: str) -> bool:
+    """Whether each ``Shock n length`` is used by ``Shock n active`` alone (this model).
+
+    The restart of the counterfactuals rests on it (a length does nothing before its
+    shock's start, through ``IF THEN ELSE(Time >= start :AND: Time < start + length ...``);
+    a model that used a length anywhere else runs them from the initial time instead.
+    """
+    model = load_model()
+    users: dict[str, set[str]] = {}
+    for cause, effect in model.edges():
+        users.setdefault(cause, set()).add(effect)
+    return all(users.get(f"Shock {n} length", set()) == {f"Shock {n} active"} for n in (1, 2))
 
 
 def shock_start(settings: Mapping[str, np.ndarray]) -> float | None:
@@ -264,7 +281,8 @@ def run_batch(
     # the counterfactuals go on from the members' own state at the earliest main shock
     # start (the steps before it are the members' own: about a quarter of their runs)
     start = (shock_start(settings) if outcomes and recovery and RESTART
-             and resolve_backend() == "numba" else None)
+             and resolve_backend() == "numba"
+             and _lengths_act_only_through_switches(load_model().version) else None)
     data = run_members(scenario, samples, wanted,
                        **({} if start is None else {"keep_state": start}))
     table = None
