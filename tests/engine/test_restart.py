@@ -91,6 +91,7 @@ def test_ensemble_outcomes_are_the_same_with_and_without_restarting(monkeypatch)
     pd.testing.assert_frame_equal(fast.outcomes, slow.outcomes, check_exact=True)
     pd.testing.assert_frame_equal(fast.bands, slow.bands, check_exact=True)
     assert fast.outcomes["recovery_months"].notna().any()
+    assert "state" not in fast.data.attrs  # the kept state is internal to the batch
 
 
 def test_a_counterfactual_from_the_shocked_runs_state_matches_pysd_from_the_start():

@@ -285,10 +285,10 @@ def run_batch(
              and _lengths_act_only_through_switches(load_model().version) else None)
     data = run_members(scenario, samples, wanted,
                        **({} if start is None else {"keep_state": start}))
+    state = data.attrs.pop("state", None)  # for the counterfactuals only, not left in data
     table = None
     if outcomes:
         if recovery:
-            state = data.attrs.get("state") if start is not None else None
             reference = (no_shock_queue(scenario, samples, settings, state=state,
                                         queue=data["Crisis queue"].values)
                          if (main_shock(settings)[0] > 0).any() else None)
