@@ -11,6 +11,7 @@ computation a single run uses too).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from ..engine import simulate_many
+from ..engine.compiled import resolve_backend
 from ..metrics.catalogue import HEADLINE_OUTCOMES
 from ..metrics.headline import HEADLINE_OUTPUTS, headline_outcomes
 from ..metrics.resilience import SHOCK_SETTINGS, main_shock
 from ..model.calendar import START_YEAR
+from ..model.parse import load_model
 from ..scenarios import Scenario
 
 __all__ = [
@@ -32,7 +35,14 @@ __all__ = [
     "run_batch",
     "run_members",
     "scenario_key",
+    "shock_start",
 ]
+
+#: Run the no-shock counterfactuals on from the members' own state at the earliest main
+#: shock start (numba only); ``False`` runs them from the initial time. The numbers are
+#: the same bit for bit (``tests/engine/test_restart.py``); the switch is for
+#: ``benchmarks/ab_rerun.py --change restart``.
+RESTART = True
 
 
 def scenario_key(scenario: Scenario) -> str:
@@ -43,7 +53,8 @@ def scenario_key(scenario: Scenario) -> str:
     return scenario.key
 
 
-def run_members(scenario: Scenario, samples: pd.DataFrame, outputs: Sequence[str]) -> Any:
+def run_members(scenario: Scenario, samples: pd.DataFrame, outputs: Sequence[str],
+                **state: Any) -> Any:
     """Run a scenario once per row of ``samples`` on the compiled engine.
 
     Parameters
@@ -54,6 +65,8 @@ def run_members(scenario: Scenario, samples: pd.DataFrame, outputs: Sequence[str
         One row per member, one column per parameter.
     outputs : sequence of str
         Model variables to keep.
+    **state
+        ``keep_state`` or ``from_state``, as :func:`slack_sim.simulate_many`.
 
     Returns
     -------
@@ -64,7 +77,38 @@ def run_members(scenario: Scenario, samples: pd.DataFrame, outputs: Sequence[str
     for name, value in scenario.values.items():
         if name not in table.columns:
             table[name] = value
-    return simulate_many(table, list(dict.fromkeys(outputs)), profile=scenario.profile)
+    return simulate_many(table, list(dict.fromkeys(outputs)), profile=scenario.profile,
+                         **state)
+
+
+@functools.cache
+def _lengths_act_only_through_switches(version: str) -> bool:
+    """Whether each ``Shock n length`` is used by ``Shock n active`` alone (this model).
+
+    The restart of the counterfactuals rests on it (a length does nothing before its
+    shock's start, through ``IF THEN ELSE(Time >= start :AND: Time < start + length ...``);
+    a model that used a length anywhere else runs them from the initial time instead.
+    """
+    model = load_model()
+    users: dict[str, set[str]] = {}
+    for cause, effect in model.edges():
+        users.setdefault(cause, set()).add(effect)
+    return all(users.get(f"Shock {n} length", set()) == {f"Shock {n} active"} for n in (1, 2))
+
+
+def shock_start(settings: Mapping[str, np.ndarray]) -> float | None:
+    """Return the earliest start of a member's main shock (months), ``None`` if none has one.
+
+    Before it every member's no-shock counterfactual runs as the member itself does: a
+    shock's length acts only through its ``Shock n active`` switch, which is 0 before the
+    shock's start whatever the length (``models/slack.mdl``), so the counterfactual can
+    go on from the member's own state there (:func:`no_shock_queue`).
+    """
+    number = main_shock(settings)[0]
+    starts = [np.asarray(settings[f"Shock {n} start"], dtype=float)[number == n]
+              for n in (1, 2)]
+    found = np.concatenate(starts)
+    return float(found.min()) if found.size else None
 
 
 def member_settings(
@@ -78,7 +122,8 @@ def member_settings(
 
 
 def no_shock_queue(
-    scenario: Scenario, samples: pd.DataFrame, settings: Mapping[str, np.ndarray]
+    scenario: Scenario, samples: pd.DataFrame, settings: Mapping[str, np.ndarray],
+    *, state: Any | None = None, queue: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return each member's crisis queue without its main shock: the no-shock counterfactual.
 
@@ -86,6 +131,18 @@ def no_shock_queue(
     length 0, everything else as drawn; members whose counterfactual is the same settings
     share one run (a tipping map's shock sizes do). A member without a shock is its own
     counterfactual.
+
+    Parameters
+    ----------
+    scenario, samples, settings
+        As :func:`run_batch` (``settings`` from :func:`member_settings`).
+    state : slack_sim.engine.run.RunState, optional
+        The members' own stocks at a step at or before every main shock's start
+        (:func:`shock_start`), kept by their run (in the order of ``samples``), with
+        ``queue``, their own crisis queue (members x times): the counterfactuals then go
+        on from that state, their output times before it are the members' own, and the
+        numbers are those of runs from the initial time, bit for bit (a shock's length
+        has no effect before its start; ``tests/engine/test_restart.py`` proves it).
 
     Returns
     -------
@@ -99,11 +156,16 @@ def no_shock_queue(
         table[column] = np.where(number == n, 0.0, np.asarray(settings[column], dtype=float))
     table = table.reset_index(drop=True)
     # members whose settings are equal (compared exactly, as numbers) share one run
-    unique, inverse = np.unique(table.to_numpy(dtype=float), axis=0, return_inverse=True)
+    unique, first, inverse = np.unique(table.to_numpy(dtype=float), axis=0,
+                                       return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    extra = {} if state is None else {"from_state": state.take(first)}
     data = run_members(scenario, pd.DataFrame(unique, columns=table.columns),
-                       ["Crisis queue"])
-    queue = np.asarray(data["Crisis queue"].values, dtype=float)
-    return queue[np.asarray(inverse).reshape(-1)]
+                       ["Crisis queue"], **extra)
+    out = np.asarray(data["Crisis queue"].values, dtype=float)[inverse]
+    if state is not None:  # before the state's step: the members' own queue
+        out[:, :state.before] = np.asarray(queue, dtype=float)[:, :state.before]
+    return out
 
 
 def batch_outcomes(
@@ -215,12 +277,20 @@ def run_batch(
     judges it with ``counterfactuals``.
     """
     wanted = [*outputs, *HEADLINE_OUTPUTS] if outcomes else list(outputs)
-    data = run_members(scenario, samples, wanted)
     settings = member_settings(scenario, samples)
+    # the counterfactuals go on from the members' own state at the earliest main shock
+    # start (the steps before it are the members' own: about a quarter of their runs)
+    start = (shock_start(settings) if outcomes and recovery and RESTART
+             and resolve_backend() == "numba"
+             and _lengths_act_only_through_switches(load_model().version) else None)
+    data = run_members(scenario, samples, wanted,
+                       **({} if start is None else {"keep_state": start}))
+    state = data.attrs.pop("state", None)  # for the counterfactuals only, not left in data
     table = None
     if outcomes:
         if recovery:
-            reference = (no_shock_queue(scenario, samples, settings)
+            reference = (no_shock_queue(scenario, samples, settings, state=state,
+                                        queue=data["Crisis queue"].values)
                          if (main_shock(settings)[0] > 0).any() else None)
             table = batch_outcomes(data, settings=settings, baseline=baseline,
                                    counterfactual_queue=reference, base_year=base_year)

@@ -44,6 +44,7 @@ def generate(plan: Plan, key: str) -> str:
         f"DEFAULTS = {[v[p].value for p in plan.parameters]!r}",
         f"DYNAMIC = {[v[p].name for p in plan.recorded_dynamic()]!r}",
         f"STATIC = {[v[p].name for p in plan.recorded_static()]!r}",
+        f"STOCKS = {[v[p].name for p in plan.stocks]!r}",
         "",
         "import importlib.util",
         "import threading",
@@ -99,8 +100,9 @@ def generate(plan: Plan, key: str) -> str:
                **{f"_lookup_nb_{k}": f"_lookup_sel_{k}" for k in range(len(plan.lookups))},
                **{f"_lookup_br_{k}": f"_lookup_{k}" for k in range(len(plan.lookups))}}
     # the block kernel and the one-lane kernel (single runs)
-    rebound = [f"{f}{sfx}" for sfx in ("", "1")
-               for f in ("_init_nb", "_step_nb", "_step_rec_nb", "kernel_numba")]
+    rebound = [*(f"{f}{sfx}" for sfx in ("", "1")
+                 for f in ("_init_nb", "_step_nb", "_step_rec_nb", "kernel_numba")),
+               "kernel_numba_state"]
     lines += [
         "",
         "# numba's functions are compiled (or loaded from numba's cache) on first use: their",
@@ -264,7 +266,62 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         "            for b in range(nb):",
         "                out[k, i0 + b, :] = buf[k, b, :]",
     ]
-    return lines
+    return lines + _state_driver(lanes, len(rows), len(plan.stocks), n_rows, args)
+
+
+def _state_driver(lanes: int, n_vars: int, n_stocks: int, n_rows: int, args: str) -> list[str]:
+    """Return the block kernel that starts from a given state and keeps one at a step.
+
+    ``kernel_numba_state`` runs as ``kernel_numba`` with two additions. From step
+    ``begin`` (0: the initial time): the lanes are initialised from ``P`` as usual (the
+    constants, the initial values), then their stocks are set to ``state_in[i]`` (the
+    stocks of scenario ``i`` at the start of step ``begin``, in the order of ``STOCKS``)
+    and the run goes on from there; output times before step ``begin`` are ``nan``. At
+    step ``keep`` (``-1``: none) the stocks' state of each scenario is copied to
+    ``state_out[i]`` before the step is taken. Euler's state is the stocks alone (every
+    other variable is recomputed from them and the constants at each step), so a run
+    from the state another run kept at step ``s`` goes on exactly as that run would
+    have, given the same constants: the same numbers, bit for bit.
+    """
+    first = n_vars * lanes  # the stocks' state rows follow the variables' rows
+    return [
+        "",
+        "",
+        f"def kernel_numba_state(P, times, rec, rows, out, {args}, start, stop, begin,",
+        "                       state_in, keep, state_out):",
+        '    """Run scenarios start..stop-1 of P from step begin (stocks state_in[i]);',
+        '    keep the stocks at step keep in state_out[i]; output k is variable rows[k]."""',
+        "    n_steps = times.shape[0] - 1",
+        "    n_out = rows.shape[0]",
+        f"    W = np.zeros({n_rows * lanes})",
+        f"    buf = np.empty((n_out, {lanes}, out.shape[2]))",
+        f"    for i0 in range(start, stop, {lanes}):",
+        f"        nb = min({lanes}, stop - i0)",
+        "        buf[:] = np.nan",
+        f"        _init_nb(W, P, i0, times[0], {args})",
+        "        if begin > 0:",
+        f"            for j in range({n_stocks}):",
+        "                for b in range(nb):",
+        f"                    W[{first} + j * {lanes} + b] = state_in[i0 + b, j]",
+        f"                for b in range(nb, {lanes}):  # padding lanes: the last scenario",
+        f"                    W[{first} + j * {lanes} + b] = state_in[i0 + nb - 1, j]",
+        "        for s in range(begin, n_steps + 1):",
+        "            if s == keep:",
+        f"                for j in range({n_stocks}):",
+        "                    for b in range(nb):",
+        f"                        state_out[i0 + b, j] = W[{first} + j * {lanes} + b]",
+        "            r = rec[s]",
+        "            if r < 0:",
+        f"                _step_nb(W, times[s], {args})",
+        "            else:",
+        f"                _step_rec_nb(W, times[s], {args})",
+        "                for k in range(n_out):",
+        f"                    for b in range({lanes}):",
+        f"                        buf[k, b, r] = W[rows[k] * {lanes} + b]",
+        "        for k in range(n_out):",
+        "            for b in range(nb):",
+        "                out[k, i0 + b, :] = buf[k, b, :]",
+    ]
 
 
 def _renamed(lines: list[str], names: dict[str, str]) -> list[str]:

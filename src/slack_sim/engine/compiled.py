@@ -29,13 +29,13 @@ import functools
 import hashlib
 import importlib.util
 import os
-import sys
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,8 +44,16 @@ from ..model.files import cache_dir, cache_dirs, fallback_cache_dir
 from ..model.parse import load_model
 from ..model.variables import Model
 from .kernel_cache import DIGEST_FILE as DIGEST_FILE  # re-exported (tests, tools)
-from .kernel_cache import KERNEL_FILE, load_verified, not_using, read_verified, write_verified
+from .kernel_cache import (
+    KERNEL_FILE,
+    announce_compile,
+    load_verified,
+    not_using,
+    read_verified,
+    write_verified,
+)
 from .schedule import Schedule, schedule
+from .state import run_state as _run_state
 from .support import LANES, SMALL_VENSIM, SUPPORTED_FUNCTIONS, UnsupportedFunctionError
 
 __all__ = [
@@ -219,26 +227,7 @@ class CompiledModel:
             return out
         args = (sched.time_step, sched.initial_time, sched.final_time, sched.output_step)
         if chosen == "numba":
-            kernel = self._module.kernel_numba
-            _announce_compile(kernel, self)
-            pad = -n % LANES
-            if pad:  # whole blocks of lanes; the padding lanes are never recorded
-                P = np.concatenate([P, np.repeat(P[-1:], pad, axis=0)])
-            workers = threads if threads is not None else _threads(n)
-            if workers <= 1:
-                kernel(P, sched.times, sched.record, rows, out, *args, 0, n)
-            else:
-                # the kernel releases the GIL: chunks of whole blocks on the shared pool's
-                # threads, several per thread, so a thread slowed by another process's
-                # work takes fewer of them (each block's numbers are the same whichever
-                # thread runs it: lanes never mix)
-                chunks = _chunks(n, min(workers * _CHUNKS_PER_THREAD,
-                                        max(1, n // _MIN_PER_CHUNK)))
-                pool = _pool(workers)
-                futures = [pool.submit(kernel, P, sched.times, sched.record, rows, out,
-                                       *args, a, b) for a, b in chunks]
-                for f in futures:
-                    f.result()
+            self._run_blocks(self._module.kernel_numba, P, rows, out, sched, threads, ())
         elif n <= SCALAR_PYTHON_MAX:
             self._run_python(P, list(outputs), sched, out)
         else:
@@ -247,6 +236,43 @@ class CompiledModel:
             with np.errstate(all="ignore"):
                 self._module.kernel_vector(P, sched.times, sched.record, slots, out, *args)
         return out
+
+    def _run_blocks(self, kernel: Any, P: np.ndarray, rows: np.ndarray, out: np.ndarray,
+                    sched: Schedule, threads: int | None, extra: tuple) -> None:
+        """Run a block kernel over every row of ``P`` on threads (``extra``: its last args)."""
+        announce_compile(kernel, self)
+        n = P.shape[0]
+        args = (sched.time_step, sched.initial_time, sched.final_time, sched.output_step)
+        pad = -n % LANES
+        if pad:  # whole blocks of lanes; the padding lanes are never recorded
+            P = np.concatenate([P, np.repeat(P[-1:], pad, axis=0)])
+        workers = threads if threads is not None else _threads(n)
+        if workers <= 1:
+            kernel(P, sched.times, sched.record, rows, out, *args, 0, n, *extra)
+            return
+        # the kernel releases the GIL: chunks of whole blocks on the shared pool's
+        # threads, several per thread, so a thread slowed by another process's work
+        # takes fewer of them (each block's numbers are the same whichever thread runs
+        # it: lanes never mix)
+        chunks = _chunks(n, min(workers * _CHUNKS_PER_THREAD, max(1, n // _MIN_PER_CHUNK)))
+        pool = _pool(workers)
+        futures = [pool.submit(kernel, P, sched.times, sched.record, rows, out, *args, a, b,
+                               *extra) for a, b in chunks]
+        for f in futures:
+            f.result()
+
+    @property
+    def stocks(self) -> list[str]:
+        """The stocks, in the order of a state (:meth:`run_state`)."""
+        return list(self._module.STOCKS)
+
+    def run_state(self, P: np.ndarray, outputs: Sequence[str], **options: Any,
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run from a state at an integration step and keep one: :func:`.state.run_state`."""
+        if resolve_backend("auto") != "numba":
+            raise ValueError("run_state needs the numba backend (numba is not installed "
+                             "or SLACK_SIM_BACKEND chose another)")
+        return _run_state(self, P, outputs, **options)
 
     def run_one(self, p: np.ndarray, *, sched: Schedule, backend: str = "auto") -> np.ndarray:
         """Run one scenario and return every variable: shape ``(len(sched.stamps), V)``.
@@ -275,7 +301,7 @@ class CompiledModel:
     def _run_one_lane(self, P: np.ndarray, rows: np.ndarray, sched: Schedule) -> np.ndarray:
         # out[i, r, k]: scenario-major, each output time a contiguous row
         kernel = self._module.kernel_numba1
-        _announce_compile(kernel, self)
+        announce_compile(kernel, self)
         out = np.empty((P.shape[0], len(sched.stamps), len(rows)), dtype=float)
         kernel(P, sched.times, sched.record, rows, out, sched.time_step, sched.initial_time,
                sched.final_time, sched.output_step, 0, P.shape[0])
@@ -312,29 +338,9 @@ class CompiledModel:
         for n in (1, LANES):  # the one-lane kernel (single runs) and the block kernel
             self.run(np.repeat(self.defaults[None, :], n, axis=0), self.variables[:1],
                      sched=sched, backend=backend)
-
-
-_ANNOUNCED: set[int] = set()
-
-
-def _announce_compile(kernel: object, compiled: CompiledModel) -> None:
-    """Say on stderr that numba is about to compile a kernel (not load it from its cache).
-
-    numba compiles on the first call in a process unless its cache (beside the
-    generated file) has the machine code; compiling takes 10 to 20 s, once per model
-    version, so a first run would otherwise sit silent.
-    """
-    if id(kernel) in _ANNOUNCED or getattr(kernel, "signatures", None):
-        return
-    _ANNOUNCED.add(id(kernel))
-    try:
-        index = kernel._cache._cache_file._index_path  # type: ignore[attr-defined]
-    except AttributeError:
-        return
-    if not os.path.exists(index):
-        print(f"slack-sim: compiling the engine for model version {compiled.version} "
-              "(once per model version and machine; 10 to 20 s)...",
-              file=sys.stderr, flush=True)
+        if resolve_backend(backend) == "numba":  # the restartable block kernel
+            self.run_state(np.repeat(self.defaults[None, :], LANES, axis=0),
+                           self.variables[:1], sched=sched, keep=0)
 
 
 #: Chunks per thread in a threaded batch (balances the load between busy cores).

@@ -19,11 +19,12 @@ import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from ..model.files import is_private
 
-__all__ = ["DIGEST_FILE", "KERNEL_FILE", "digest_path", "load_verified", "not_using",
-           "read_verified", "write_verified"]
+__all__ = ["DIGEST_FILE", "KERNEL_FILE", "announce_compile", "digest_path", "load_verified",
+           "not_using", "read_verified", "write_verified"]
 
 
 #: The generated module's file name, and the file of its SHA-256 beside it.
@@ -140,3 +141,26 @@ def load_verified(path: Path, key: str, source: bytes) -> ModuleType | None:
         sys.modules.pop(name, None)
         return None
     return module
+
+
+_ANNOUNCED: set[int] = set()
+
+
+def announce_compile(kernel: object, compiled: Any) -> None:
+    """Say on stderr that numba is about to compile a kernel (not load it from its cache).
+
+    numba compiles on the first call in a process unless its cache (beside the
+    generated file) has the machine code; compiling takes 10 to 20 s, once per model
+    version, so a first run would otherwise sit silent.
+    """
+    if id(kernel) in _ANNOUNCED or getattr(kernel, "signatures", None):
+        return
+    _ANNOUNCED.add(id(kernel))
+    try:
+        index = kernel._cache._cache_file._index_path  # type: ignore[attr-defined]
+    except AttributeError:
+        return
+    if not os.path.exists(index):
+        print(f"slack-sim: compiling the engine for model version {compiled.version} "
+              "(once per model version and machine; 10 to 20 s)...",
+              file=sys.stderr, flush=True)

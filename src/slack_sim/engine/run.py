@@ -21,12 +21,9 @@ O(N x times x outputs).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,14 +34,15 @@ from ..model.parse import load_model
 from ..model.variables import Model
 from ..scenarios import DEFAULT_PROFILE, Scenario
 from ..validation import Interval, validate
-from .compiled import CompiledModel, compile_model, resolve_backend
+from .chunked import CHUNK_SIZE, Settings, run_chunks, scenario_names, select_times
+from .compiled import compile_model, resolve_backend
 from .inputs import ParameterSource, parameters, scenario_row
 from .pysd import pysd_rhs, run_pysd
-from .schedule import Schedule
-from .support import LANES
+from .state import RunState, state_step
 
 __all__ = [
     "ENGINES",
+    "RunState",
     "MAX_FINAL_TIME",
     "MIN_TIME_STEP",
     "START_YEAR",  # noqa: F822 (module __getattr__: read from the model when used)
@@ -63,12 +61,6 @@ MAX_FINAL_TIME = 1200.0
 #: Shortest integration step in months (about 45 minutes); caps a run at 1.2 million
 #: steps.
 MIN_TIME_STEP = 0.001
-
-#: Scenarios per chunk of a batch that keeps outcomes only (a multiple of the kernel's
-#: lanes): big enough that a chunk's Python work (its parameter rows, the reduction's
-#: numpy calls) is a small part of its run, small enough that a chunk's time series
-#: (chunk x outputs x times) stay in tens of MB.
-CHUNK_SIZE = 2048
 
 #: Old engine names that still work, with a DeprecationWarning.
 _DEPRECATED_ENGINES = {"numpy": "compiled"}
@@ -233,6 +225,8 @@ def simulate_many(
     final_time: float | None = None,
     backend: str = "auto",
     at: Sequence[float] | None = None,
+    keep_state: float | None = None,
+    from_state: RunState | None = None,
 ) -> Any:
     """Run many scenarios in one pass and return the requested outputs as labelled arrays.
 
@@ -255,6 +249,18 @@ def simulate_many(
         Keep only these output times (decimal years, e.g. ``[2025.0, 2030.0]``): memory
         is then N x outputs x len(at), and the batch runs a chunk at a time (the
         parameter matrix is never built whole). The values are those of the full run.
+    keep_state : float, optional
+        Model time (months): keep every scenario's stocks at the start of the last
+        integration step at or before it, as ``ds.attrs["state"]`` (a :class:`RunState`).
+        Numba only; not with ``at``.
+    from_state : RunState, optional
+        Start every scenario from this state (one row per scenario, in order) at its
+        step instead of from the initial time; output times before that step are
+        ``nan``. A scenario whose constants differ from those of the run that kept the
+        state only in what has no effect before the state's step goes on exactly, bit
+        for bit, as its own run from the initial time (a shock's length, before its
+        start: :func:`slack_sim.analysis.batch.no_shock_queue`). Numba only; not with
+        ``at``.
 
     Returns
     -------
@@ -282,20 +288,38 @@ def simulate_many(
 
     model, outputs, compiled, sched = _prepare(outputs, time_step=time_step,
                                                output_step=output_step, final_time=final_time)
-    if at is None:
+    kept = None
+    if (keep_state is not None or from_state is not None) and (
+            at is not None or resolve_backend(backend) != "numba"):
+        raise ValueError("keep_state and from_state need the numba backend and no 'at'")
+    if at is None and (keep_state is not None or from_state is not None):
+        P, index, names = parameters(scenarios, model=model, compiled=compiled,
+                                     profile=profile)
+        keep = None if keep_state is None else state_step(sched, keep_state)
+        if from_state is not None and tuple(from_state.stocks) != tuple(compiled.stocks):
+            raise ValueError("from_state: its stocks are not this model's")
+        out, values = compiled.run_state(
+            P, outputs, sched=sched, keep=keep,
+            begin=0 if from_state is None else from_state.step,
+            state=None if from_state is None else from_state.values)
+        if keep is not None:
+            kept = RunState(step=keep, time=float(sched.times[keep]),
+                            stocks=tuple(compiled.stocks), values=values,
+                            before=int(np.count_nonzero(sched.record[:keep] >= 0)))
+    elif at is None:
         P, index, names = parameters(scenarios, model=model, compiled=compiled,
                                      profile=profile)
         out = compiled.run(P, outputs, sched=sched, backend=backend)
     else:
         sched = select_times(sched, at)
         source = ParameterSource(scenarios, model=model, compiled=compiled, profile=profile)
-        index, names = source.index, _names(scenarios, source)
+        index, names = source.index, scenario_names(scenarios, source)
         out = np.empty((len(outputs), len(source), len(sched.stamps)))
 
         def keep(a: int, b: int, P: np.ndarray, chunk: np.ndarray) -> None:
             out[:, a:b, :] = chunk
 
-        for _ in _run_chunks(source, compiled, outputs, sched, backend, keep):
+        for _ in run_chunks(source, compiled, outputs, sched, backend, keep):
             pass
     data = {
         name: xr.Variable(("scenario", "year"), out[k], attrs={"units": model[name].units})
@@ -303,12 +327,15 @@ def simulate_many(
     }
     coords = {"scenario": index.to_numpy(), "year": sched.years,
               "name": ("scenario", np.array(names, dtype=object))}
-    return xr.Dataset(data, coords=coords, attrs={
+    attrs = {
         "model_version": compiled.version,
         "time_step": sched.time_step,
         "output_step": sched.output_step,
         "backend": resolve_backend(backend),
-    })
+    }
+    if kept is not None:
+        attrs["state"] = kept
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def simulate_outcomes(
@@ -378,7 +405,7 @@ def simulate_outcomes(
 
     def reduced(a: int, b: int, P: np.ndarray, out: np.ndarray) -> dict[str, np.ndarray]:
         series = {name: out[k] for k, name in enumerate(outputs)}
-        result = reduce(series, years, settings=_Settings(P, compiled.parameter_index))
+        result = reduce(series, years, settings=Settings(P, compiled.parameter_index))
         chunk = {}
         for name, value in result.items():
             value = np.asarray(value)
@@ -388,108 +415,11 @@ def simulate_outcomes(
             chunk[name] = value
         return chunk
 
-    parts = list(_run_chunks(source, compiled, outputs, sched, backend, reduced,
+    parts = list(run_chunks(source, compiled, outputs, sched, backend, reduced,
                              chunk_size=chunk_size, threads=threads))
     columns = list(parts[0]) if parts else []
     data = {c: np.concatenate([p[c] for p in parts]) for c in columns}
     return pd.DataFrame(data, index=source.index)
-
-
-def select_times(sched: Schedule, at: Sequence[float]) -> Schedule:
-    """Return ``sched`` recording only the output times ``at`` (decimal years), in order.
-
-    Raises
-    ------
-    ValueError
-        For a time that is not one of the run's output times, or one given twice.
-    """
-    years = sched.years
-    rows = []
-    for year in np.atleast_1d(np.asarray(at, dtype=float)).tolist():
-        hits = np.flatnonzero(np.abs(years - year) <= 1e-9 * max(1.0, abs(year)))
-        if not hits.size:
-            raise ValueError(f"at: {year:g} is not an output time of the run (from "
-                             f"{years[0]:g} to {years[-1]:g}, every "
-                             f"{sched.output_step:g} months)")
-        rows.append(int(hits[0]))
-    if not rows or len(set(rows)) != len(rows):
-        raise ValueError("at must list one or more distinct output times")
-    new = np.full(len(sched.stamps), -1, dtype=np.int64)
-    new[rows] = np.arange(len(rows))
-    record = np.where(sched.record >= 0, new[np.maximum(sched.record, 0)], -1)
-    return dataclasses.replace(sched, record=record, stamps=sched.stamps[rows])
-
-
-class _Settings(Mapping[str, np.ndarray]):
-    """A chunk's constants by Vensim name: columns of its parameter rows (views)."""
-
-    def __init__(self, P: np.ndarray, index: Mapping[str, int]) -> None:
-        self._P, self._index = P, index
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self._P[:, self._index[name]]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-
-def _names(scenarios: Any, source: ParameterSource) -> list[str]:
-    if isinstance(scenarios, pd.DataFrame):
-        return [str(i) for i in source.index]
-    return [sc.name for sc in scenarios]
-
-
-def _cores() -> int:
-    env = os.environ.get("SLACK_SIM_THREADS")
-    if env:
-        return max(1, int(env))
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
-
-
-def _run_chunks(
-    source: ParameterSource,
-    compiled: CompiledModel,
-    outputs: list[str],
-    sched: Schedule,
-    backend: str,
-    consume: Callable[[int, int, np.ndarray, np.ndarray], Any],
-    *,
-    chunk_size: int = CHUNK_SIZE,
-    threads: int | None = None,
-) -> Iterator[Any]:
-    """Run the batch a chunk at a time; yield ``consume(a, b, P, out)`` in chunk order.
-
-    Each chunk's parameter rows are built, run (one kernel thread) and consumed on one
-    worker thread; the kernel releases the GIL, so one chunk per core runs at once.
-    """
-    n = len(source)
-    size = max(LANES, -(-int(chunk_size) // LANES) * LANES)
-    bounds = [(a, min(a + size, n)) for a in range(0, n, size)]
-
-    def work(ab: tuple[int, int], kernel_threads: int | None = 1) -> Any:
-        a, b = ab
-        P = source.rows(a, b)
-        out = compiled.run(P, outputs, sched=sched, backend=backend, threads=kernel_threads)
-        return consume(a, b, P, out)
-
-    workers = min(threads or _cores(), len(bounds))
-    if workers <= 1:  # one chunk (its kernel may still use every core) or one thread
-        for ab in bounds:
-            yield work(ab, None if len(bounds) == 1 else 1)
-        return
-    with ThreadPoolExecutor(workers) as pool:
-        # at most two chunks in flight per worker: memory stays bounded
-        pending: list[Any] = []
-        for ab in bounds:
-            pending.append(pool.submit(work, ab))
-            if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
 
 
 def __getattr__(name: str) -> Any:

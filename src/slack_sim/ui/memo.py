@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
+import gc
 import os
 import pickle
 import threading
@@ -30,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 __all__ = ["ALLOCATOR", "DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS",
-           "ByteBudgetCache", "CacheStats", "shared", "sweep_once", "trim_memory",
-           "tune_allocator"]
+           "ByteBudgetCache", "CacheStats", "freeze_heap", "shared", "sweep_once",
+           "trim_memory", "tune_allocator"]
 
 #: Default budget of the shared result cache, in MB (about 150 model runs).
 DEFAULT_BUDGET_MB = 200.0
@@ -97,6 +98,21 @@ class ByteBudgetCache:
             self._entries.clear()
             self._used.clear()
             self._bytes = 0
+
+    def discard(self, test: Callable[[Hashable], bool]) -> int:
+        """Drop the entries whose key passes ``test``; return how many bytes went.
+
+        E.g. every result of one scenario (its key string is in their arguments), so the
+        next call computes it afresh (``benchmarks/ab_rerun.py`` times that).
+        """
+        freed = 0
+        with self._lock:
+            for key in [k for k in self._entries if test(k)]:
+                blob = self._entries.pop(key)
+                self._used.pop(key, None)
+                self._bytes -= len(blob)
+                freed += len(blob)
+        return freed
 
     def expire(self, idle_seconds: float) -> int:
         """Drop the entries not used for ``idle_seconds``; return how many bytes went.
@@ -334,3 +350,38 @@ def trim_memory() -> bool:
         return False
     lib.malloc_trim(0)
     return True
+
+
+_FROZEN = threading.Lock()
+_FROZEN_DONE: list[int] = []
+
+
+def freeze_heap() -> int:
+    """Once per process: collect the garbage, then exempt what is left from the collector.
+
+    Streamlit runs a full garbage collection (``gc.collect(2)``, its
+    ``runner.postScriptGC``) after every script run, and Python runs one now and then
+    by itself; each walks every container object the process holds. An app server holds
+    about 300,000 of them once it has imported its libraries and served a page (the
+    modules, the parsed model, plotly's validators), nearly all of them for good, and the
+    walk took 120-150 ms of CPU after every slider move (measured by
+    ``benchmarks/ab_rerun.py --change freeze``), holding the GIL, so the page's last
+    messages waited for it. The first call collects everything collectable and moves
+    the survivors to the collector's permanent generation (:func:`gc.freeze`): later
+    collections walk only what was made since. Objects frozen are still freed when
+    nothing refers to them; only a reference cycle among them is never collected, so
+    this is done once, after the first page is served (what exists then lives as long
+    as the server), never per run.
+
+    Returns
+    -------
+    int
+        The number of objects frozen by this call (0 after the first call).
+    """
+    with _FROZEN:
+        if _FROZEN_DONE:
+            return 0
+        gc.collect()
+        gc.freeze()
+        _FROZEN_DONE.append(gc.get_freeze_count())
+        return _FROZEN_DONE[0]
