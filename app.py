@@ -8,7 +8,7 @@ session state and URL (``state``), the sidebar (``sidebar``) and one module per 
 import streamlit as st
 
 from slack_sim import load_model
-from slack_sim.ui import preload, sidebar, state
+from slack_sim.ui import memo, preload, sidebar, state
 from slack_sim.ui.pages import compare, council, risk, scenario, share, teach
 from slack_sim.ui.pages import model as model_page
 
@@ -41,3 +41,6 @@ else:
         teach.teach_page(model)
     else:
         share.share_page(model, current, params)
+# once per server process, after its first page: later garbage collections walk only what
+# was made since (ui.memo.freeze_heap)
+memo.freeze_heap()
