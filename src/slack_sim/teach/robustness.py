@@ -42,6 +42,7 @@ from ..analysis.ranges import default_parameters, sample, uncertainty_ranges
 from ..model.parse import Model, load_model
 from ..report.text import percent
 from ..scenarios import DEFAULT_PROFILE, preset
+from . import shares_store
 from .rules import Verdict
 from .runner import run_step
 from .steps import Step, step
@@ -194,10 +195,11 @@ def member_verdicts(item: Step, *, n: int = FUTURES, seed: int = 0,
 def step_robustness(key: str, n: int = FUTURES) -> Robustness:
     """Return :func:`robustness` of a storyline step by key, cached.
 
-    It is a pure function of the step, the model and its profiles, so one copy per
-    server process serves every session.
+    It is a pure function of the step, the model, its profiles and the package, so one
+    copy per server process serves every session, and it is stored on disk
+    (:func:`slack_sim.teach.shares_store.stored`) for every later process.
     """
-    return robustness(step(key), n=n)
+    return shares_store.stored("step", key, n, lambda: robustness(step(key), n=n))
 
 
 def on_england(item: Step) -> Step | None:
@@ -219,10 +221,12 @@ def england_robustness(key: str, n: int = FUTURES) -> Robustness | None:
 
     The step's experiment on England's profile (:func:`on_england`) over England's
     history-consistent futures, counted against the answer the step states (its answer on
-    its own council at central values); ``None`` for a step already on England.
+    its own council at central values); ``None`` for a step already on England. Stored on
+    disk as :func:`step_robustness` is.
     """
     item = step(key)
     moved = on_england(item)
     if moved is None:
         return None
-    return robustness(moved, n=n, central=run_step(item).verdict)
+    return shares_store.stored("england", key, n, lambda: robustness(
+        moved, n=n, central=run_step(item).verdict))
