@@ -31,13 +31,10 @@ import platform
 from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..fileio import OutputError, atomic_write
 from ..model.files import cache_dir, is_private, models_dir
-
-if TYPE_CHECKING:
-    from .robustness import Robustness
+from .share import Robustness
 
 __all__ = ["FOLDER", "inputs_digest", "load", "save", "stored"]
 
@@ -126,8 +123,6 @@ def _trusted(folder: Path) -> bool:
 
 def load(digest: str) -> Robustness | None:
     """Return the stored share of an entry, or ``None`` (absent, untrusted or malformed)."""
-    from .robustness import Robustness  # the module that uses this store
-
     path = _entry(digest)
     if not _trusted(path.parent) or not is_private(path, folder=False):
         return None
