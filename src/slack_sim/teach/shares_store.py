@@ -36,7 +36,7 @@ from ..fileio import OutputError, atomic_write
 from ..model.files import cache_dir, is_private, models_dir
 from .share import Robustness
 
-__all__ = ["FOLDER", "inputs_digest", "load", "save", "stored"]
+__all__ = ["FOLDER", "inputs_digest", "load", "save", "store_folder", "stored"]
 
 #: The cache sub-folder of the stored shares.
 FOLDER = "teach-shares"
@@ -109,12 +109,13 @@ def inputs_digest(kind: str, key: str, n: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _folder() -> Path:
+def store_folder() -> Path:
+    """Return the folder of the stored shares: :data:`FOLDER` in the cache folder."""
     return cache_dir() / FOLDER
 
 
 def _entry(digest: str) -> Path:
-    return _folder() / f"{digest}.json"
+    return store_folder() / f"{digest}.json"
 
 
 def _trusted(folder: Path) -> bool:
@@ -139,7 +140,7 @@ def load(digest: str) -> Robustness | None:
 
 def save(digest: str, result: Robustness) -> Path | None:
     """Store a share under its entry (atomically); return the file, or ``None`` if unwritable."""
-    folder = _folder()
+    folder = store_folder()
     try:
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -163,7 +164,7 @@ def _locked(digest: str) -> Iterator[None]:
     except ImportError:  # not on this platform: two processes may both compute it
         yield
         return
-    folder = _folder()
+    folder = store_folder()
     try:
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
