@@ -35,7 +35,7 @@ def test_the_stored_share_is_the_computed_one(cache):
     try:
         first = step_robustness("austerity", 50)
         assert first.n == 50
-        digest = shares_store.inputs_digest("step", "austerity", 50)
+        digest = shares_store.inputs_digest(kind="step", key="austerity", n=50)
         assert (cache / shares_store.FOLDER / f"{digest}.json").is_file()
         assert shares_store.load(digest) == first
         assert first == robustness(step("austerity"), n=50, model=MODEL)
@@ -50,31 +50,31 @@ def test_a_share_is_computed_once_then_read(cache):
         calls.append(1)
         return SHARE
 
-    assert shares_store.stored("step", "x", 5, compute) == SHARE
-    assert shares_store.stored("step", "x", 5, compute) == SHARE
+    assert shares_store.stored(kind="step", key="x", n=5, compute=compute) == SHARE
+    assert shares_store.stored(kind="step", key="x", n=5, compute=compute) == SHARE
     assert len(calls) == 1
     # another step, kind or number of futures is another entry
-    shares_store.stored("step", "y", 5, compute)
-    shares_store.stored("england", "x", 5, compute)
-    shares_store.stored("step", "x", 6, compute)
+    shares_store.stored(kind="step", key="y", n=5, compute=compute)
+    shares_store.stored(kind="england", key="x", n=5, compute=compute)
+    shares_store.stored(kind="step", key="x", n=6, compute=compute)
     assert len(calls) == 4
 
 
 def test_the_entry_follows_every_file_of_the_models_folder(cache, models_copy):
-    before = shares_store.inputs_digest("step", "x", 5)
-    assert shares_store.inputs_digest("step", "x", 5) == before
-    futures = models_copy / "profiles" / "calibration.csv"
-    futures.write_text(futures.read_text() + "\n")
-    assert shares_store.inputs_digest("step", "x", 5) != before, "a changed calibration"
-    again = shares_store.inputs_digest("step", "x", 5)
+    before = shares_store.inputs_digest(kind="step", key="x", n=5)
+    assert shares_store.inputs_digest(kind="step", key="x", n=5) == before
+    table = models_copy / "profiles" / "calibration.csv"
+    table.write_text(table.read_text() + "\n")
+    assert shares_store.inputs_digest(kind="step", key="x", n=5) != before, "a changed calibration"
+    again = shares_store.inputs_digest(kind="step", key="x", n=5)
     (models_copy / "presets.toml").write_text(
         (models_copy / "presets.toml").read_text() + "\n# edited\n")
-    assert shares_store.inputs_digest("step", "x", 5) != again, "a changed preset file"
+    assert shares_store.inputs_digest(kind="step", key="x", n=5) != again, "a changed preset file"
 
 
 def test_a_damaged_or_foreign_entry_is_recomputed(cache):
-    shares_store.stored("step", "x", 5, lambda: SHARE)
-    digest = shares_store.inputs_digest("step", "x", 5)
+    shares_store.stored(kind="step", key="x", n=5, compute=lambda: SHARE)
+    digest = shares_store.inputs_digest(kind="step", key="x", n=5)
     path = cache / shares_store.FOLDER / f"{digest}.json"
     good = path.read_text()
     other = Robustness("x", "b", {"b": 5}, 5, "plausible futures")
@@ -82,12 +82,12 @@ def test_a_damaged_or_foreign_entry_is_recomputed(cache):
                 good.replace('"n": 5', '"n": "five"')):
         path.write_text(bad)
         assert shares_store.load(digest) is None, bad
-        assert shares_store.stored("step", "x", 5, lambda: other) == other
+        assert shares_store.stored(kind="step", key="x", n=5, compute=lambda: other) == other
         path.write_text(good)
     os.chmod(path.parent, 0o777)  # a folder others can write: nothing in it is trusted
     try:
         assert shares_store.load(digest) is None
-        assert shares_store.stored("step", "x", 5, lambda: other) == other
+        assert shares_store.stored(kind="step", key="x", n=5, compute=lambda: other) == other
     finally:
         os.chmod(path.parent, 0o700)
     assert shares_store.load(digest) == SHARE, "the unsafe folder was not written to"
@@ -102,7 +102,7 @@ def test_two_at_once_compute_it_once(cache):
         return SHARE
 
     threads = [threading.Thread(target=lambda: results.append(
-        shares_store.stored("step", "x", 5, compute))) for _ in range(2)]
+        shares_store.stored(kind="step", key="x", n=5, compute=compute))) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

@@ -151,7 +151,8 @@ def step_robustness(key: str, n: int = FUTURES) -> Robustness:
     copy per server process serves every session, and it is stored on disk
     (:func:`slack_sim.teach.shares_store.stored`) for every later process.
     """
-    return shares_store.stored("step", key, n, lambda: robustness(step(key), n=n))
+    return shares_store.stored(kind="step", key=key, n=n,
+                               compute=lambda: robustness(step(key), n=n))
 
 
 def on_england(item: Step) -> Step | None:
@@ -180,5 +181,5 @@ def england_robustness(key: str, n: int = FUTURES) -> Robustness | None:
     moved = on_england(item)
     if moved is None:
         return None
-    return shares_store.stored("england", key, n, lambda: robustness(
+    return shares_store.stored(kind="england", key=key, n=n, compute=lambda: robustness(
         moved, n=n, central=run_step(item).verdict))

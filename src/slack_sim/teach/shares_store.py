@@ -85,7 +85,7 @@ def _library_versions() -> str:
     return f"python {platform.python_version()}; " + "; ".join(found)
 
 
-def inputs_digest(kind: str, key: str, n: int) -> str:
+def inputs_digest(*, kind: str, key: str, n: int) -> str:
     """Return the name of a share's entry: the SHA-256 of all it depends on.
 
     Parameters
@@ -181,7 +181,7 @@ def _locked(digest: str) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def stored(kind: str, key: str, n: int, compute: Callable[[], Robustness]) -> Robustness:
+def stored(*, kind: str, key: str, n: int, compute: Callable[[], Robustness]) -> Robustness:
     """Return a share from its entry, computing and storing it the first time.
 
     Parameters
@@ -195,7 +195,7 @@ def stored(kind: str, key: str, n: int, compute: Callable[[], Robustness]) -> Ro
     -------
     Robustness
     """
-    digest = inputs_digest(kind, key, n)
+    digest = inputs_digest(kind=kind, key=key, n=n)
     found = load(digest)
     if found is not None:
         return found
