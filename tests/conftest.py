@@ -37,11 +37,18 @@ including the ones added later, must hold to these rules:
 
 The ``slow`` marker (long random-draw checks) is kept and run by default, CI included;
 ``-m "not slow"`` skips those tests.
+
+Streamlit's AppTest scans every installed distribution's metadata for component
+manifests once per ``AppTest`` object (about 0.3 s, and the suite makes over a hundred of
+them); the packages installed do not change during a run, so
+:func:`_streamlit_components_scanned_once` scans once per worker.
 """
 
 from __future__ import annotations
 
+import functools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,7 +80,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session", autouse=True)
-def whole_app_reruns():
+def whole_app_reruns() -> Iterator[None]:
     """Make a slider move rerun the whole app in the in-process app tests.
 
     In the app, a move on the Scenario page reruns that page's fragment alone
@@ -84,6 +91,27 @@ def whole_app_reruns():
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SLACK_SIM_PAGE_FRAGMENT", "0")
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _streamlit_components_scanned_once() -> Iterator[None]:
+    """Scan the installed distributions for Streamlit components once per worker process.
+
+    ``AppTest.run`` on a new ``AppTest`` calls ``scan_component_manifests`` (reading the
+    metadata of every installed distribution) before it runs the script; the result
+    depends only on what is installed, which a test run does not change. Each call gets
+    its own copy of the list. Where streamlit is absent nothing is changed.
+    """
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:
+        yield
+        return
+    scan = functools.cache(manifest_scanner.scan_component_manifests)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      lambda max_workers=None: list(scan(max_workers)))
         yield
 
 

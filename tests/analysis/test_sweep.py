@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -71,7 +72,22 @@ def test_a_chunks_rows_are_its_runs_outcomes():
                                                                   "Children looked after"]
 
 
-def test_sweep_on_a_two_worker_local_cluster_equals_the_in_process_sweep(tmp_path):
+@pytest.fixture
+def environ_kept():
+    """Put the environment back as it was: a local cluster sets variables for its workers
+    (``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
+    ``MALLOC_TRIM_THRESHOLD_``, ``PYTHONHASHSEED``, ``__DASK_PARENT_PID``) in this process's
+    ``os.environ`` and leaves them, so every later subprocess of the worker would get them
+    (tests/conftest.py, rule 6)."""
+    saved = dict(os.environ)
+    yield
+    for name in set(os.environ) - set(saved):
+        del os.environ[name]
+    os.environ.update(saved)
+
+
+def test_sweep_on_a_two_worker_local_cluster_equals_the_in_process_sweep(tmp_path,
+                                                                         environ_kept):
     from distributed import Client, LocalCluster
 
     spec = small_spec()

@@ -359,15 +359,21 @@ def test_cache_key_covers_every_file_of_the_engine():
 
 
 def test_stored_pysd_references_are_checked_for_freshness(tmp_path, monkeypatch):
-    """A stored PySD run that records another model version is an error, not used."""
+    """A stored PySD run that records another model version is an error, not used.
+
+    The references go to a folder of the test's own; PySD's translation of the model is
+    the shared cache's (a fresh cache would translate the model again, about 8 s, and
+    nothing here is about the translation).
+    """
     from engine import pysd_reference
 
-    monkeypatch.setenv("SLACK_SIM_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "pysd-reference"
+    monkeypatch.setattr(pysd_reference, "reference_folder", lambda: folder)
     monkeypatch.setattr(pysd_reference, "_MEMO", {})
     sc = ss.preset()
     first = reference(sc, final_time=12.0)
     pd.testing.assert_frame_equal(first, ss.simulate(sc, engine="pysd", final_time=12.0))
-    (path,) = pysd_reference.reference_folder().glob("*.npz")
+    (path,) = folder.glob("*.npz")
     with np.load(path) as data:
         stored = dict(data)
     np.savez_compressed(path, **(stored | {"model_version": "0123456789abcdef"}))

@@ -84,10 +84,19 @@ def test_committed_calibrations_are_for_this_model_version():
 
 @pytest.mark.slow
 def test_recalibrating_a_sample_reproduces_the_committed_rows():
+    """One council recalibrated from its published series gives its committed row.
+
+    One council, not two: every council goes through the same code (``fit_profile`` with
+    ``council=True``; the council's kind, unitary or county, is only described, never
+    used by the fit), so a second shows nothing the first does not. Hartlepool (a
+    unitary, about 5 s to fit) rather than Kent (a county, about 17 s, its fit ending
+    on ``xtol`` alone): the check covers every fitted value, bound, likelihood and
+    kept-futures figure of the row all the same.
+    """
     path = ROOT / "models" / "profiles" / "calibration.csv"
     if not path.is_file():
         pytest.skip("no calibration table committed")
     sys.path.insert(0, str(ROOT / "tools"))
     import build_profiles
 
-    assert build_profiles.main(["--check", "hartlepool,kent", "--jobs", "1"]) == 0
+    assert build_profiles.main(["--check", "hartlepool", "--jobs", "1"]) == 0

@@ -57,18 +57,26 @@ def test_the_guides_plans_are_the_handouts():
         assert f"handouts/{plan}.md" in guide
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent")
-@pytest.mark.parametrize("plan", list(TOOL.PLANS))
-def test_each_handout_prints_on_one_a4_page(plan):
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for every plan (each prints in a page of its own)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--headless=new", "--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            page.set_content(TOOL.page(plan))
-            pdf = page.pdf(format="A4", prefer_css_page_size=True)
-        finally:
-            browser.close()
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--headless=new", "--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("plan", list(TOOL.PLANS))
+def test_each_handout_prints_on_one_a4_page(browser, plan):
+    page = browser.new_page()
+    try:
+        page.set_content(TOOL.page(plan))
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    finally:
+        page.close()
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
     assert pages == 1, f"{plan}: {pages} pages"

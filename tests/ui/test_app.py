@@ -14,10 +14,12 @@ from slack_sim.scenarios import MAX_SCENARIO_BYTES
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from slack_sim.ui import charts, diagram, headline, sharing, specs  # noqa: E402
+from slack_sim.ui import charts, diagram, headline, risk, sharing, specs  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
+#: The fewest futures the sidebar's bands offer (for tests that make many new scenarios).
+FEWEST_FUTURES = min(risk.BANDS.choices)
 
 
 def new_app(query: dict | None = None) -> AppTest:
@@ -138,8 +140,6 @@ def test_starts_without_exception(app):
 
 def central_expected(scenario, baseline_name: str = "baseline") -> list:
     """The cards the app should show: the central estimate over the same futures."""
-    from slack_sim.ui import risk
-
     base = ss.preset(baseline_name, profile=scenario.profile)
     view = risk.ensemble_view(scenario, base, n=risk.BANDS.members, seed=risk.BANDS.seed,
                               outputs=charts.band_outputs())
@@ -178,11 +178,23 @@ def test_without_the_bands_the_cards_are_this_run_only():
     assert card_captions(at).count("this run only (uncertainty off)") == 5
 
 
-@pytest.mark.parametrize("name", ss.presets())
-def test_every_preset_loads(name):
+@pytest.fixture(scope="module")
+def preset_app() -> AppTest:
+    """One session for every preset: each case picks its preset in it, as a user does.
+
+    Every slider is then checked against the preset picked, so a setting that survived
+    from the preset before would fail the case. Effect sizes shown, bands off (the cards
+    are then the preset's own run).
+    """
     at = new_app()
     at.toggle(key="show_effects").set_value(True)
-    at.toggle(key="bands_on").set_value(False)  # the cards are then the preset's own run
+    at.toggle(key="bands_on").set_value(False)
+    return at.run()
+
+
+@pytest.mark.parametrize("name", ss.presets())
+def test_every_preset_loads(preset_app, name):
+    at = preset_app
     at.selectbox(key="preset").set_value(name).run()
     assert not at.exception
     settings = ss.preset(name).settings()
@@ -194,7 +206,14 @@ def test_every_preset_loads(name):
 
 
 def test_each_lever_changes_a_headline_number(model):
+    """Each lever at the far end of its range moves a card the user sees (bands on).
+
+    The bands over the fewest futures the sidebar offers (100, not 500): every lever
+    setting is a new scenario, whose central estimate is computed afresh, and whether a
+    lever moves the central estimate does not depend on how many futures it is over.
+    """
     at = new_app()
+    at.selectbox(key="bands_n").set_value(FEWEST_FUTURES)
     at.selectbox(key="preset").set_value("invest-to-save").run()
     before = headlines(at)
     unchanged = []
@@ -458,8 +477,15 @@ def test_charts_speak_v2_units(model):
 
 
 def test_two_sessions_at_once_do_not_share_settings():
-    """Two sessions driven at the same time, each in its own thread (as the server does)."""
+    """Two sessions driven at the same time, each in its own thread (as the server does).
+
+    Each session's bands over the fewest futures the sidebar offers: every round is a new
+    scenario, and what is checked (each session keeps its own settings and cards) does
+    not depend on how many futures the central estimate is over.
+    """
     a, b = new_app(), new_app()
+    for at in (a, b):
+        at.selectbox(key="bands_n").set_value(FEWEST_FUTURES).run()
     errors = []
 
     def drive(at, preset_name, slack, rounds=3):

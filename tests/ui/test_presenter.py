@@ -1,4 +1,6 @@
-"""Presenter mode in a real browser: one step of the Teach page on one projector screen.
+"""Pages in a real browser: the Teach page's presenter mode, and the Model page's diagram.
+
+Presenter mode: one step of the Teach page on one projector screen.
 
 A 1280x720 projector at 125% zoom is a 1024x576 CSS viewport at device scale 1.25. For
 every step, opened by its link in presenter mode (``?page=teach&step=N&present=1``), a
@@ -11,6 +13,10 @@ Playwright; the test is skipped, with the reason, where it is absent.
 One server, one browser and one tab serve every case (module fixtures); each case opens
 its step by its link, a new session of the app, and waits for the app to go idle and the
 boxes to keep still rather than for a fixed time.
+
+The Model page's whole-model view (:mod:`slack_sim.ui.diagram`) is checked here too, at a
+1280x720 window in a context of its own: it shares this file's server and browser rather
+than starting a second pair.
 """
 
 import os
@@ -20,6 +26,7 @@ import pytest
 from appserver import app_server
 
 from slack_sim.teach.storyline import STORYLINE
+from slack_sim.ui import diagram
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -123,3 +130,44 @@ def test_each_step_fits_a_projector_screen(server, tab, number):
     assert sizes and min(sizes) >= 16, (step.key, sorted(sizes)[:5])
     if SHOTS:
         page.screenshot(path=f"{SHOTS}-{number}-{step.key}.png")
+
+
+# -- the Model page's whole-model view at 1280x720 (the same server and browser) -----------
+
+
+def test_whole_model_view_fits_the_column_at_1280_with_16px_labels(server, browser):
+    """At a 1280x720 window the whole-model SVG is no wider than the column it sits in (no
+    sideways scrolling) and every label is drawn at 16 px or more."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?view=Model")
+        svg = None
+        for _ in range(240):  # the page computes the loop scores first
+            for frame in page.frames:
+                if frame.locator("svg[role=img]").count():
+                    svg = frame.locator("svg[role=img]").first
+                    break
+            if svg is not None:
+                break
+            page.wait_for_timeout(500)
+        assert svg is not None, "the diagram's SVG was not drawn"
+        frame_el = svg.evaluate_handle("e => e.ownerDocument.defaultView.frameElement")
+        column = frame_el.evaluate(
+            "f => { const r = f.getBoundingClientRect(); return [r.x, r.width]; }")
+        inner = svg.evaluate("e => e.ownerDocument.documentElement.clientWidth")
+        box = svg.bounding_box()
+        assert box["width"] >= 600, box  # drawn at full size, not shrunk to fit
+        assert box["width"] <= inner <= column[1] + 1, (box, inner, column)
+        scroll = svg.evaluate("e => e.ownerDocument.documentElement.scrollWidth")
+        assert scroll <= inner, ("scrolls sideways", scroll, inner)
+        sizes = svg.evaluate(
+            "e => [...e.querySelectorAll('text')].filter(t => t.textContent.trim())"
+            ".map(t => t.getBoundingClientRect().height > 0 ? "
+            "parseFloat(getComputedStyle(t).fontSize) * "
+            "(e.getBoundingClientRect().width / e.viewBox.baseVal.width) : 99)")
+        assert sizes and min(sizes) >= diagram.SVG_FONT_PX, sorted(sizes)[:5]
+        lever = svg.locator("text").filter(has_text="Slack target")
+        assert lever.count(), "slack and the levers are on the view"
+    finally:
+        context.close()

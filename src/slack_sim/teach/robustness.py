@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections import Counter
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -40,10 +39,11 @@ from ..analysis.batch import run_members
 from ..analysis.ensemble import history_futures
 from ..analysis.ranges import default_parameters, sample, uncertainty_ranges
 from ..model.parse import Model, load_model
-from ..report.text import percent
 from ..scenarios import DEFAULT_PROFILE, preset
+from . import shares_store
 from .rules import Verdict
 from .runner import run_step
+from .share import HOLDS_AT, Robustness
 from .steps import Step, step
 
 __all__ = ["FUTURES", "HOLDS_AT", "Robustness", "england_robustness", "futures_of",
@@ -51,57 +51,10 @@ __all__ = ["FUTURES", "HOLDS_AT", "Robustness", "england_robustness", "futures_o
 
 #: Futures each step's answer is checked in (the app's and the tests').
 FUTURES = 500
-#: The share of futures in which a stated answer must hold.
-HOLDS_AT = 0.9
 
 _SOURCES = {"history": "futures consistent with 2010-2020",
             "shared": "futures whose effect sizes are consistent with England's 2010-2020",
             "plausible": "plausible futures"}
-
-
-@dataclasses.dataclass(frozen=True)
-class Robustness:
-    """How often a step's answer holds across futures.
-
-    Attributes
-    ----------
-    step : str
-        The step's key.
-    answer : str
-        The answer at the model's central values.
-    counts : mapping of str to int
-        Futures giving each answer.
-    n : int
-        Futures run.
-    source : str
-        Where the futures come from (``"plausible futures"`` or
-        ``"futures consistent with 2010-2020"``).
-    """
-
-    step: str
-    answer: str
-    counts: Mapping[str, int]
-    n: int
-    source: str
-
-    @property
-    def holds(self) -> int:
-        """Futures in which the central answer holds."""
-        return int(self.counts.get(self.answer, 0))
-
-    @property
-    def share(self) -> float:
-        """Share of futures in which the central answer holds, in ``[0, 1]``."""
-        return self.holds / self.n if self.n else 0.0
-
-    @property
-    def robust(self) -> bool:
-        """Whether the answer holds in at least :data:`HOLDS_AT` of the futures."""
-        return self.share >= HOLDS_AT
-
-    def text(self) -> str:
-        """Return the share in words, e.g. ``"holds in 94% of 500 plausible futures"``."""
-        return f"holds in {percent(self.share)} of {self.n} {self.source}"
 
 
 def futures_of(item: Step, *, n: int = FUTURES, seed: int = 0,
@@ -194,10 +147,12 @@ def member_verdicts(item: Step, *, n: int = FUTURES, seed: int = 0,
 def step_robustness(key: str, n: int = FUTURES) -> Robustness:
     """Return :func:`robustness` of a storyline step by key, cached.
 
-    It is a pure function of the step, the model and its profiles, so one copy per
-    server process serves every session.
+    It is a pure function of the step, the model, its profiles and the package, so one
+    copy per server process serves every session, and it is stored on disk
+    (:func:`slack_sim.teach.shares_store.stored`) for every later process.
     """
-    return robustness(step(key), n=n)
+    return shares_store.stored(kind="step", key=key, n=n,
+                               compute=lambda: robustness(step(key), n=n))
 
 
 def on_england(item: Step) -> Step | None:
@@ -219,10 +174,12 @@ def england_robustness(key: str, n: int = FUTURES) -> Robustness | None:
 
     The step's experiment on England's profile (:func:`on_england`) over England's
     history-consistent futures, counted against the answer the step states (its answer on
-    its own council at central values); ``None`` for a step already on England.
+    its own council at central values); ``None`` for a step already on England. Stored on
+    disk as :func:`step_robustness` is.
     """
     item = step(key)
     moved = on_england(item)
     if moved is None:
         return None
-    return robustness(moved, n=n, central=run_step(item).verdict)
+    return shares_store.stored(kind="england", key=key, n=n, compute=lambda: robustness(
+        moved, n=n, central=run_step(item).verdict))
