@@ -134,3 +134,26 @@ def test_the_tipping_map_command_shows_progress(tmp_path):
     assert proc.returncode == 0, err
     assert b"\rgrid points: 100/100\n" in err
     assert out.is_file()
+
+
+def test_a_ctrl_c_raised_inside_a_finaliser_is_delivered_again():
+    """Python reports a KeyboardInterrupt raised in a ``__del__`` to the unraisable hook.
+
+    The CLI's hook (``cli.main.quiet_unraisable``) drops the multi-line reports of
+    finalisers; a Ctrl-C that landed in one must not be dropped with them, or the command
+    runs on: the hook raises SIGINT again, so the interrupt reaches the command.
+    """
+    from types import SimpleNamespace
+
+    from slack_sim.cli.main import quiet_unraisable
+
+    seen = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        quiet_unraisable(SimpleNamespace(exc_type=OSError, exc_value=OSError("disk full")))
+        assert seen == []  # other errors of finalisers stay dropped
+        quiet_unraisable(SimpleNamespace(exc_type=KeyboardInterrupt,
+                                         exc_value=KeyboardInterrupt()))
+        assert seen == [signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import gc
 import io
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -71,8 +72,13 @@ def quiet_unraisable(unraisable: object) -> None:
 
     After a failed write (a full disk), the writer's half-finished objects (openpyxl's
     worksheet generators, a ZipFile) raise again as they are collected; the failure has
-    already been reported in one line, so these multi-line reports are dropped.
+    already been reported in one line, so these multi-line reports are dropped. A Ctrl-C
+    whose ``KeyboardInterrupt`` was raised inside a finaliser (Python reports it here
+    instead of raising it) is delivered again, so that it interrupts the command: it was
+    lost before, and a long ensemble ran on after Ctrl-C.
     """
+    if getattr(unraisable, "exc_type", None) is KeyboardInterrupt:
+        signal.raise_signal(signal.SIGINT)
 
 
 def _run(args: argparse.Namespace) -> int:

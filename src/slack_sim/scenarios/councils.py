@@ -134,12 +134,24 @@ def calibration_record(profile: str) -> dict[str, Any] | None:
     ``kept``, ``kept_fraction`` and ``futures`` of the history match, and the fitted values
     (``fit:<parameter>``, with ``lower:`` and ``upper:`` 95% ranges).
     """
-    table = _table(CALIBRATION_FILE)
-    if table is None:
+    path = models_dir() / CALIBRATION_FILE
+    if not path.is_file():
         return None
-    rows = table[table["profile"] == profile]
-    return None if rows.empty else {k: v for k, v in rows.iloc[0].to_dict().items()
-                                    if not (isinstance(v, float) and pd.isna(v))}
+    record = _records(str(path), path.stat().st_mtime_ns).get(profile)
+    return None if record is None else dict(record)
+
+
+@functools.lru_cache(maxsize=8)
+def _records(path: str, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    # each profile's row once per version of the file (a Scenario reads its profile's row
+    # several times: selecting it from the table each time cost about 1 ms a read)
+    table = _cached(path, mtime_ns)
+    records: dict[str, dict[str, Any]] = {}
+    for i in range(len(table)):
+        row = table.iloc[i].to_dict()
+        records.setdefault(row["profile"], {k: v for k, v in row.items()
+                                            if not (isinstance(v, float) and pd.isna(v))})
+    return records
 
 
 def fitted_values(profile: str) -> dict[str, float]:
