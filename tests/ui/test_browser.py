@@ -134,3 +134,39 @@ def test_charts_render_and_keyboard_slider_changes_a_headline(server):
                                  ".map(gd => gd.__mark)") == [1, 2, 3, 4, 5, 6]
         finally:
             browser.close()
+
+
+def test_charts_follow_their_column_when_the_sidebar_is_closed(server):
+    """At a projector's 1280x720, closing the sidebar widens the charts with their column.
+
+    Closing it reruns nothing, and the window keeps its size: the charts, kept on the
+    page between reruns (``ui.live_chart``), must follow their column themselves
+    (plotly.js's ``responsive``; without it this fails); compact mode (which hides the
+    sidebar too) then keeps them so.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    width = ("() => [...document.querySelectorAll('.slack-live-chart .main-svg')]"
+             ".map(s => s.getBoundingClientRect().width)[0] || 0")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(server)
+            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+            page.wait_for_function(
+                "document.querySelectorAll('.slack-live-chart').length === 6", timeout=90_000)
+            draw_every_chart(page)
+            narrow = page.evaluate(width)
+            assert narrow > 200
+            page.locator('[data-testid="stSidebar"]').hover()  # the button shows on hover
+            page.get_by_label("Collapse sidebar").click()
+            page.wait_for_function(f"({width})() > {narrow} + 50", timeout=30_000)
+            wide = page.evaluate(width)
+            box = page.locator(".slack-live-chart").first.bounding_box()
+            assert wide <= box["width"] + 1  # drawn to its column, not past it
+            page.get_by_text("Compact (projector)").click()
+            page.wait_for_timeout(2000)
+            assert page.evaluate(width) >= wide - 1
+            page.screenshot(path=str(ARTIFACTS / "app-compact-1280.png"))
+        finally:
+            browser.close()
