@@ -196,14 +196,14 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(moves: int, quiet: float, *, preload: bool = True) -> dict[str, object]:
+def measure(moves: int, quiet: float, *, preload: bool = False) -> dict[str, object]:
     """Start the server, time the first loads and ``moves`` slider moves; stop it."""
     from playwright.sync_api import sync_playwright
 
     port = free_port_between()
     log = ROOT / "test-artifacts" / "bench-browser-streamlit.log"
     log.parent.mkdir(exist_ok=True)
-    proc = start_server(port, log, env=None if preload else {"SLACK_SIM_PRELOAD": "0"})
+    proc = start_server(port, log, env={"SLACK_SIM_PRELOAD": "1"} if preload else None)
     url = f"http://127.0.0.1:{port}"
     try:
         with sync_playwright() as pw:
@@ -253,12 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", type=float, default=300.0,
                         help="ms without change that ends a move (not counted)")
     parser.add_argument("--write-docs", action="store_true")
-    parser.add_argument("--no-preload", action="store_true",
-                        help="serve the app with SLACK_SIM_PRELOAD=0 (no early fetch of the "
-                             "chart code: slack_sim.ui.preload), to compare")
+    parser.add_argument("--preload", action="store_true",
+                        help="serve the app with SLACK_SIM_PRELOAD=1 (the chart code fetched "
+                             "with the first message: slack_sim.ui.preload), to compare")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
-    r = measure(args.moves, args.quiet, preload=not args.no_preload)
+    r = measure(args.moves, args.quiet, preload=args.preload)
     info = machine()
     ms = [row["ms"] for row in r["rows"]]
     median, p90 = statistics.median(ms), statistics.quantiles(ms, n=10)[-1]
@@ -308,9 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         f"| of which: to the server's last message before the cards (first, second "
         f"visitor) | {r['cold_server']:.2f} s, {r['warm_server']:.2f} s | |",
     ]
-    if args.no_preload:
-        lines.insert(3, "Served with `SLACK_SIM_PRELOAD=0` (`--no-preload`): the chart code "
-                        "is fetched when the first chart arrives.")
+    if args.preload:
+        lines.insert(3, "Served with `SLACK_SIM_PRELOAD=1` (`--preload`): the chart code "
+                        "is fetched with the page's first message.")
     print("\n".join(lines))
     print("\nper move, ms:", " ".join(f"{x:.0f}" for x in ms))
     if args.write_docs:

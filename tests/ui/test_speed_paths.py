@@ -7,6 +7,7 @@ Streamlit's plotly chunk with the app's first element; it must name the chunk th
 installed frontend itself imports, or it only adds a download.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,13 +66,25 @@ def _preload_elements(at: AppTest) -> list:
     return [e for e in at.get("html") if "__slackSimPreload" in e.proto.body]
 
 
-def test_the_app_draws_the_preload_first_and_can_leave_it_out(monkeypatch):
+def test_the_app_leaves_the_preload_out_unless_asked(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception
+    assert not _preload_elements(at)
+    monkeypatch.setenv("SLACK_SIM_PRELOAD", "1")
     at.run()
     assert not at.exception
     found = _preload_elements(at)
     assert len(found) == 1 and found[0].proto.unsafe_allow_javascript
-    monkeypatch.setenv("SLACK_SIM_PRELOAD", "0")
+
+
+def test_the_charts_import_the_chunk_the_frontend_imports():
+    """The Scenario page's charts draw with Streamlit's own plotly chunk, imported lazily."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["bands_on"] = False
     at.run()
     assert not at.exception
-    assert not _preload_elements(at)
+    sent = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    assert len(sent) == 6
+    assert {d["chunk"] for d in sent} == {f"./{preload.chart_chunk()}"}
+    assert (JS / preload.chart_chunk()).is_file()

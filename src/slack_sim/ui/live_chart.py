@@ -9,12 +9,13 @@ component stays mounted from one rerun to the next and hands the new figure to
 ``Plotly.react``, which changes only what differs (the lines' values, the bands, the
 shaded periods), as plotly's own apps update a chart.
 
-The chart code is ``window.Plotly``: the plotly.js of Streamlit's own chart chunk, which
-the app's first element starts loading (:mod:`slack_sim.ui.preload`); without it (the
-preload switched off or failed), the plotly.js that the installed ``plotly`` package
-ships (``plotly/package_data/plotly.min.js``), which the app server serves as a (never
-drawn) file-only Streamlit component at ``/component/<name>/plotly.min.js``. Either is
-fetched once a visit and shared by every chart of the page. Nothing from a user is in the script,
+The chart code is ``window.Plotly``: the plotly.js of Streamlit's own chart chunk (the
+one ``st.plotly_chart`` uses on the other pages, found by :func:`slack_sim.ui.preload.chart_chunk`),
+imported when the first chart is drawn, so it does not compete with the headline cards
+for the browser; failing that, the plotly.js that the installed ``plotly`` package ships
+(``plotly/package_data/plotly.min.js``), which the app server serves as a (never drawn)
+file-only Streamlit component at ``/component/<name>/plotly.min.js``. Either is fetched
+once a visit and shared by every chart of the page. Nothing from a user is in the script,
 and the figure is data (JSON), never code.
 """
 
@@ -29,6 +30,8 @@ import plotly
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime import Runtime
+
+from .preload import chart_chunk
 
 __all__ = ["CHART_CLASS", "PLOTLY_FILE", "live_chart", "plotly_url"]
 
@@ -53,14 +56,19 @@ _COMPONENT = "slack_sim_live_plotly"
 #: it (never two draws of one chart at once; a figure overtaken before it was drawn is
 #: skipped).
 _JS = string.Template("""
-const loadPlotly = (src) => {
+const loadPlotly = (src, chunk) => {
   if (window.Plotly) { return Promise.resolve(window.Plotly); }
-  if (window.__slackSimPreload instanceof Promise) {  // Streamlit's own plotly, preloaded
-    const preloaded = window.__slackSimPreload;
+  if (window.__slackSimPreload instanceof Promise) {  // the chunk, preloaded (ui.preload)
+    window.__slackSimPlotly = window.__slackSimPreload;
     window.__slackSimPreload = true;
-    window.__slackSimPlotly = preloaded.then(() => window.Plotly || loadScript(src));
   }
-  if (!window.__slackSimPlotly) { window.__slackSimPlotly = loadScript(src); }
+  if (!window.__slackSimPlotly) {  // Streamlit's own plotly chunk, next to its entry script
+    const entry = document.querySelector('script[type="module"][src*="static/js/index."]');
+    window.__slackSimPlotly = (chunk && entry)
+      ? import(new URL(chunk, entry.src).href).catch(() => undefined) : Promise.resolve();
+  }
+  window.__slackSimPlotly = window.__slackSimPlotly.then(
+    () => window.Plotly || loadScript(src));
   return window.__slackSimPlotly;
 };
 
@@ -78,7 +86,7 @@ const draw = (div) => {
   if (!job) { return; }
   div.__slackSimPending = null;
   div.__slackSimDraw = (div.__slackSimDraw || Promise.resolve())
-    .then(() => loadPlotly(job.src))
+    .then(() => loadPlotly(job.src, job.chunk))
     .then((Plotly) => Plotly.react(div, job.figure.data, job.figure.layout, job.config))
     .catch((err) => {
       div.textContent = "The chart could not be drawn (" + err.message + ").";
@@ -125,6 +133,12 @@ def _register() -> tuple[str, Any]:
     return files.name, mount
 
 
+def _chunk() -> str | None:
+    """Return Streamlit's plotly chunk as a path relative to its entry script, or ``None``."""
+    name = chart_chunk()
+    return None if name is None else f"./{name}"
+
+
 def plotly_url() -> str:
     """Return the path the app server serves plotly.js at (under ``server.baseUrlPath``)."""
     name, _ = _register()
@@ -156,7 +170,7 @@ def live_chart(container: Any, figure: go.Figure, *, key: str,
     height = int(spec["layout"].get("height") or 450)
     data = {"figure": {"data": spec["data"], "layout": spec["layout"]},
             "config": {**(config or {}), "responsive": True},
-            "height": height, "src": plotly_url()}
+            "height": height, "src": plotly_url(), "chunk": _chunk()}
     with container:
         try:
             mount(key=key, data=data, height=height)

@@ -11,11 +11,15 @@ compiled while the server still computes the page.
 The script is a constant of this module (nothing from a user is in it); it imports the
 chunk by its file name in the installed Streamlit, next to the frontend's own entry
 script, and does nothing when either is missing. The chunk defines ``window.Plotly``,
-which the Scenario page's charts (:mod:`slack_sim.ui.live_chart`) then draw with: they
-wait for this import (``window.__slackSimPreload``) before loading a copy of their own.
-``SLACK_SIM_PRELOAD=0`` in the server's
-environment leaves it out (to measure the page without it:
-``python benchmarks/bench_browser.py --no-preload``).
+which the Scenario page's charts (:mod:`slack_sim.ui.live_chart`) draw with.
+
+**Off by default** since the Scenario page's charts are drawn only when in view and
+import the chunk themselves when the first one is: measured on a quiet machine
+(``python benchmarks/bench_browser.py --moves 5`` with and without ``--preload``,
+2026-12-01), compiling the chunk at the first message delayed a second visitor's cards
+(3.7 s against 2.2 s without it; a first visitor after a server start 5.5 s against
+6.0 s, within the run-to-run spread). ``SLACK_SIM_PRELOAD=1`` in the server's
+environment draws it (for that comparison).
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ def preload_html(name: str) -> str:
 def preload_charts() -> None:
     """Draw the hidden preload script (first thing on the page; nothing when not found)."""
     name = chart_chunk()
-    if name is None or os.environ.get("SLACK_SIM_PRELOAD", "1").strip() == "0":
+    if name is None or os.environ.get("SLACK_SIM_PRELOAD", "0").strip() != "1":
         return
     st.html(f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>")
     with st.container(key=PRELOAD_KEY):
