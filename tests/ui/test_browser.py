@@ -33,6 +33,26 @@ def server():
         yield url
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for the file's tests (each opens its own page)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_app(browser, url: str, *, width: int, height: int):
+    """Open the app in a new page of ``width`` x ``height``; return it once its cards show."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
+    return page
+
+
 def metric_values(page) -> list[str]:
     return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
 
@@ -46,24 +66,19 @@ CUT_OFF = """() => [...document.querySelectorAll('[data-testid="stMetric"] *')]
   .map(e => e.innerText)"""
 
 
-def test_cards_are_not_cut_off_at_1280_px(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(server)
-            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
-            page.wait_for_function(
-                "document.querySelectorAll('[data-testid=\"stMetricValue\"]').length === 5",
-                timeout=90_000)
-            page.wait_for_timeout(1000)
-            texts = page.locator('[data-testid="stMetric"]').all_inner_texts()
-            assert len(texts) == 5 and all(texts)
-            page.screenshot(path=str(ARTIFACTS / "app-1280.png"))
-            assert page.evaluate(CUT_OFF) == [], "card text cut off at 1280 px"
-        finally:
-            browser.close()
+def test_cards_are_not_cut_off_at_1280_px(server, chromium):
+    page = open_app(chromium, server, width=1280, height=900)
+    try:
+        page.wait_for_function(
+            "document.querySelectorAll('[data-testid=\"stMetricValue\"]').length === 5",
+            timeout=90_000)
+        page.wait_for_timeout(1000)
+        texts = page.locator('[data-testid="stMetric"]').all_inner_texts()
+        assert len(texts) == 5 and all(texts)
+        page.screenshot(path=str(ARTIFACTS / "app-1280.png"))
+        assert page.evaluate(CUT_OFF) == [], "card text cut off at 1280 px"
+    finally:
+        page.close()
 
 
 #: Per chart of the Scenario page: the end of each trace's values (``null`` until drawn;
@@ -81,62 +96,57 @@ def draw_every_chart(page) -> None:
                                ".querySelector('.main-svg') !== null", arg=i, timeout=90_000)
 
 
-def test_charts_render_and_keyboard_slider_changes_a_headline(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(server)
-            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
-            page.wait_for_function(
-                "document.querySelectorAll('.slack-live-chart').length === 6", timeout=90_000)
-            draw_every_chart(page)
-            charts = page.locator(".js-plotly-plot")
-            assert charts.count() == 6
-            # each chart drew its lines (an svg path per trace)
-            assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 12
-            before = metric_values(page)
-            assert len(before) == 5 and before[0].startswith("£")
-            tails = page.evaluate(CHART_TAILS)
-            assert None not in tails
-            # mark each chart's element: a redraw in place keeps it, a remount would not
-            page.evaluate("document.querySelectorAll('.slack-live-chart')"
-                          ".forEach((gd, i) => { gd.__mark = i + 1; })")
-            page.locator(".slack-live-chart").first.scroll_into_view_if_needed()
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(ARTIFACTS / "app-default.png"))
-            if os.environ.get("SLACK_SIM_UPDATE_SCREENSHOT") == "1":
-                shutil.copyfile(ARTIFACTS / "app-default.png", ROOT / "docs" / "screenshot.png")
+def test_charts_render_and_keyboard_slider_changes_a_headline(server, chromium):
+    page = open_app(chromium, server, width=1600, height=1000)
+    try:
+        page.wait_for_function(
+            "document.querySelectorAll('.slack-live-chart').length === 6", timeout=90_000)
+        draw_every_chart(page)
+        charts = page.locator(".js-plotly-plot")
+        assert charts.count() == 6
+        # each chart drew its lines (an svg path per trace)
+        assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 12
+        before = metric_values(page)
+        assert len(before) == 5 and before[0].startswith("£")
+        tails = page.evaluate(CHART_TAILS)
+        assert None not in tails
+        # mark each chart's element: a redraw in place keeps it, a remount would not
+        page.evaluate("document.querySelectorAll('.slack-live-chart')"
+                      ".forEach((gd, i) => { gd.__mark = i + 1; })")
+        page.locator(".slack-live-chart").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "app-default.png"))
+        if os.environ.get("SLACK_SIM_UPDATE_SCREENSHOT") == "1":
+            shutil.copyfile(ARTIFACTS / "app-default.png", ROOT / "docs" / "screenshot.png")
 
-            slider = page.get_by_role("slider", name=re.compile("^Slack target"))
-            slider.focus()
-            for _ in range(10):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "(before) => { const v = [...document.querySelectorAll("
-                "'[data-testid=\"stMetricValue\"]')].map(e => e.innerText);"
-                " return v.length === 5 && v.join('|') !== before.join('|'); }",
-                arg=before, timeout=30_000)
-            page.wait_for_function(  # the URL follows the page's (fragment) rerun
-                "() => /Slack(\\+|%20)target=0.25/.test(location.href)", timeout=30_000)
-            page.wait_for_timeout(1000)
-            after = metric_values(page)
-            assert after != before
-            page.screenshot(path=str(ARTIFACTS / "app-slack-0.25.png"))
-            # the charts were redrawn in place: the same elements, new values in each
-            # (the ones out of view drawn once scrolled to)
-            draw_every_chart(page)
-            page.wait_for_function(
-                "(old) => (" + CHART_TAILS + ")().every((t, i) => t !== null && t !== old[i])",
-                arg=tails, timeout=30_000)
-            assert page.evaluate("[...document.querySelectorAll('.slack-live-chart')]"
-                                 ".map(gd => gd.__mark)") == [1, 2, 3, 4, 5, 6]
-        finally:
-            browser.close()
+        slider = page.get_by_role("slider", name=re.compile("^Slack target"))
+        slider.focus()
+        for _ in range(10):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "(before) => { const v = [...document.querySelectorAll("
+            "'[data-testid=\"stMetricValue\"]')].map(e => e.innerText);"
+            " return v.length === 5 && v.join('|') !== before.join('|'); }",
+            arg=before, timeout=30_000)
+        page.wait_for_function(  # the URL follows the page's (fragment) rerun
+            "() => /Slack(\\+|%20)target=0.25/.test(location.href)", timeout=30_000)
+        page.wait_for_timeout(1000)
+        after = metric_values(page)
+        assert after != before
+        page.screenshot(path=str(ARTIFACTS / "app-slack-0.25.png"))
+        # the charts were redrawn in place: the same elements, new values in each
+        # (the ones out of view drawn once scrolled to)
+        draw_every_chart(page)
+        page.wait_for_function(
+            "(old) => (" + CHART_TAILS + ")().every((t, i) => t !== null && t !== old[i])",
+            arg=tails, timeout=30_000)
+        assert page.evaluate("[...document.querySelectorAll('.slack-live-chart')]"
+                             ".map(gd => gd.__mark)") == [1, 2, 3, 4, 5, 6]
+    finally:
+        page.close()
 
 
-def test_charts_follow_their_column_when_the_sidebar_is_closed(server):
+def test_charts_follow_their_column_when_the_sidebar_is_closed(server, chromium):
     """At a projector's 1280x720, closing the sidebar widens the charts with their column.
 
     Closing it reruns nothing, and the window keeps its size: the charts, kept on the
@@ -144,29 +154,24 @@ def test_charts_follow_their_column_when_the_sidebar_is_closed(server):
     (plotly.js's ``responsive``; without it this fails); compact mode (which hides the
     sidebar too) then keeps them so.
     """
-    sync_api = pytest.importorskip("playwright.sync_api")
     width = ("() => [...document.querySelectorAll('.slack-live-chart .main-svg')]"
              ".map(s => s.getBoundingClientRect().width)[0] || 0")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.goto(server)
-            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=90_000)
-            page.wait_for_function(
-                "document.querySelectorAll('.slack-live-chart').length === 6", timeout=90_000)
-            draw_every_chart(page)
-            narrow = page.evaluate(width)
-            assert narrow > 200
-            page.locator('[data-testid="stSidebar"]').hover()  # the button shows on hover
-            page.get_by_label("Collapse sidebar").click()
-            page.wait_for_function(f"({width})() > {narrow} + 50", timeout=30_000)
-            wide = page.evaluate(width)
-            box = page.locator(".slack-live-chart").first.bounding_box()
-            assert wide <= box["width"] + 1  # drawn to its column, not past it
-            page.get_by_text("Compact (projector)").click()
-            page.wait_for_timeout(2000)
-            assert page.evaluate(width) >= wide - 1
-            page.screenshot(path=str(ARTIFACTS / "app-compact-1280.png"))
-        finally:
-            browser.close()
+    page = open_app(chromium, server, width=1280, height=720)
+    try:
+        page.wait_for_function(
+            "document.querySelectorAll('.slack-live-chart').length === 6", timeout=90_000)
+        draw_every_chart(page)
+        narrow = page.evaluate(width)
+        assert narrow > 200
+        page.locator('[data-testid="stSidebar"]').hover()  # the button shows on hover
+        page.get_by_label("Collapse sidebar").click()
+        page.wait_for_function(f"({width})() > {narrow} + 50", timeout=30_000)
+        wide = page.evaluate(width)
+        box = page.locator(".slack-live-chart").first.bounding_box()
+        assert wide <= box["width"] + 1  # drawn to its column, not past it
+        page.get_by_text("Compact (projector)").click()
+        page.wait_for_timeout(2000)
+        assert page.evaluate(width) >= wide - 1
+        page.screenshot(path=str(ARTIFACTS / "app-compact-1280.png"))
+    finally:
+        page.close()
