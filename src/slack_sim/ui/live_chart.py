@@ -1,8 +1,8 @@
 """Charts that stay on the page between reruns and are redrawn in place (issue 16).
 
 ``st.plotly_chart`` in Streamlit 1.67 gives each chart an element id that hashes the
-whole figure, so every slider move removes all twelve charts of the Scenario page from
-the page and builds them again (measured: about 16,400 changes to the page and 1.5 s of
+whole figure, so every slider move removed all six charts of the Scenario page from
+the page and built them again (measured: about 16,400 changes to the page and 1.5 s of
 the browser's CPU a move, twice the app server's). This module draws a figure with an
 in-page Streamlit component (``st.components.v2``) keyed by the chart's name: the
 component stays mounted from one rerun to the next and hands the new figure to
@@ -48,8 +48,9 @@ _AHEAD_PX = 200
 _FILES_NAME = "plotly_files"
 _COMPONENT = "slack_sim_live_plotly"
 
-#: The component's code: find or make the chart's ``div``, load plotly.js once per page
-#: (a ``<script>`` that defines ``window.Plotly``), then ``Plotly.react`` the figure, but
+#: The component's code: find or make the chart's ``div``, load the chart code once per
+#: page (Streamlit's plotly chunk, else ``plotly.min.js``; either defines
+#: ``window.Plotly``), then ``Plotly.react`` the figure, but
 #: only while the chart is in (or near) the window: a chart out of view keeps its newest
 #: figure and draws it when scrolled to (an ``IntersectionObserver``). Draws are chained
 #: per chart, so a figure that arrives while an earlier one is being drawn is drawn after
