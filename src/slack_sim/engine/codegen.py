@@ -254,6 +254,17 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         f"        nb = min({lanes}, stop - i0)",
         f"        _init_nb{sfx}(W, P, i0, times[0], {args})",
         "        for s in range(n_steps + 1):",
+        *_step_and_copy_out(lanes, args, sfx),
+    ]
+    return lines + _state_driver(lanes, len(rows), len(plan.stocks), n_rows, args)
+
+
+def _step_and_copy_out(lanes: int, args: str, sfx: str = "") -> list[str]:
+    """Return a block kernel's step ``s`` and, after the steps, its copy into ``out``.
+
+    The step is recorded when ``rec[s]`` says so; the lanes' records then go to ``out``.
+    """
+    return [
         "            r = rec[s]",
         "            if r < 0:",
         f"                _step_nb{sfx}(W, times[s], {args})",
@@ -266,7 +277,6 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         "            for b in range(nb):",
         "                out[k, i0 + b, :] = buf[k, b, :]",
     ]
-    return lines + _state_driver(lanes, len(rows), len(plan.stocks), n_rows, args)
 
 
 def _state_driver(lanes: int, n_vars: int, n_stocks: int, n_rows: int, args: str) -> list[str]:
@@ -310,17 +320,7 @@ def _state_driver(lanes: int, n_vars: int, n_stocks: int, n_rows: int, args: str
         f"                for j in range({n_stocks}):",
         "                    for b in range(nb):",
         f"                        state_out[i0 + b, j] = W[{first} + j * {lanes} + b]",
-        "            r = rec[s]",
-        "            if r < 0:",
-        f"                _step_nb(W, times[s], {args})",
-        "            else:",
-        f"                _step_rec_nb(W, times[s], {args})",
-        "                for k in range(n_out):",
-        f"                    for b in range({lanes}):",
-        f"                        buf[k, b, r] = W[rows[k] * {lanes} + b]",
-        "        for k in range(n_out):",
-        "            for b in range(nb):",
-        "                out[k, i0 + b, :] = buf[k, b, :]",
+        *_step_and_copy_out(lanes, args),
     ]
 
 
