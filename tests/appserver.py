@@ -102,7 +102,8 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def app_server(log_name: str, *, timeout: float = 90.0) -> Iterator[str]:
+def app_server(log_name: str, *, timeout: float = 90.0,
+               env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the app on 127.0.0.1 at a free port; yield its URL; stop it by its PID.
 
     Parameters
@@ -111,10 +112,12 @@ def app_server(log_name: str, *, timeout: float = 90.0) -> Iterator[str]:
         File in ``test-artifacts/`` that receives the server's output.
     timeout : float
         Seconds to wait for the health check.
+    env : dict, optional
+        Extra environment variables of the server.
     """
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    proc = start_server(port, ARTIFACTS / log_name, timeout=timeout)
+    proc = start_server(port, ARTIFACTS / log_name, timeout=timeout, env=env)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

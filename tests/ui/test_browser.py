@@ -27,9 +27,16 @@ pytestmark = pytest.mark.skipif(
 
 
 
+#: The server's record of its guesses of the next slider step (``ui.speculate``).
+GUESSES = ARTIFACTS / "speculate.log"
+
+
 @pytest.fixture(scope="module")
 def server():
-    with app_server("streamlit.log", timeout=60) as url:
+    ARTIFACTS.mkdir(exist_ok=True)
+    GUESSES.write_text("")
+    with app_server("streamlit.log", timeout=60,
+                    env={"SLACK_SIM_SPECULATE_LOG": str(GUESSES)}) as url:
         yield url
 
 
@@ -173,5 +180,36 @@ def test_charts_follow_their_column_when_the_sidebar_is_closed(server, chromium)
         page.wait_for_timeout(2000)
         assert page.evaluate(width) >= wide - 1
         page.screenshot(path=str(ARTIFACTS / "app-compact-1280.png"))
+    finally:
+        page.close()
+
+
+def test_the_next_slider_step_is_guessed_as_the_browser_lands_on_it(server, chromium):
+    """Each arrow press lands on the value guessed after the press before (bit for bit).
+
+    The server guesses the next step in the direction of the last move
+    (``slack_sim.ui.speculate``) and records, on each page run after a move, whether
+    the scenario asked for is the one guessed: a guess rounded otherwise than the
+    browser's slider rounds would key another cache entry and record a miss.
+    """
+    page = open_app(chromium, server, width=1440, height=900)
+    try:
+        slider = page.get_by_role("slider", name=re.compile("^Slack target"))
+        slider.focus()
+        start = len(GUESSES.read_text().split())
+        expected = []
+        for key, value, word in [("ArrowRight", "0.16", "none"), ("ArrowRight", "0.17", "hit"),
+                                 ("ArrowRight", "0.18", "hit"), ("ArrowLeft", "0.17", "miss"),
+                                 ("ArrowLeft", "0.16", "hit")]:
+            page.keyboard.press(key)
+            page.wait_for_function(
+                "(v) => new URL(location.href).searchParams.get('Slack target') === v",
+                arg=value, timeout=60_000)
+            expected.append(word)
+            page.wait_for_function(  # the page's run is over: its guess has been made
+                "() => document.querySelector('[data-testid=\"stApp\"]')"
+                ".getAttribute('data-test-script-state') === 'notRunning'", timeout=60_000)
+            page.wait_for_timeout(300)
+        assert GUESSES.read_text().split()[start:] == expected
     finally:
         page.close()

@@ -14,6 +14,7 @@ from slack_sim.analysis.appraise import appraise_scenario  # noqa: E402
 from slack_sim.report.text import money  # noqa: E402
 from slack_sim.scenarios import Scenario  # noqa: E402
 from slack_sim.ui import finance  # noqa: E402
+from slack_sim.ui.pages.scenario import SETTINGS_OPEN, TABLE_OPEN  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
@@ -32,13 +33,22 @@ def run():
 
 def ring_fenced_app(futures: int = 100) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    open_panel(at)
     at.slider(key="var:Prevention ring fence").set_value(1.0)
     at.slider(key="var:Policy start time").set_value(207.0)
     at.selectbox(key="fin:futures").set_value(futures)
     at.selectbox(key="fin:month").set_value(4)
-    at.number_input(key="fin:year").set_value(2027).run()
-    assert not at.exception
+    at.number_input(key="fin:year").set_value(2027)
+    open_panel(at)
     return at
+
+
+def open_panel(at: AppTest) -> None:
+    """Open the appraisal panel's settings and table (drawn only when open) and run."""
+    at.session_state[SETTINGS_OPEN] = True
+    at.session_state[TABLE_OPEN] = True
+    at.run()
+    assert not at.exception
 
 
 def finance_metrics(at: AppTest) -> dict[str, str]:
@@ -132,20 +142,21 @@ def test_changing_the_start_month_changes_the_window():
     table = at.dataframe[0].value
     assert list(table.columns)[0] == "2027-28"
     before = finance_metrics(at)
-    at.selectbox(key="fin:month").set_value(10).run()
-    assert not at.exception
+    at.selectbox(key="fin:month").set_value(10)
+    open_panel(at)
     assert any("October 2027 to September 2037" in t for t in captions(at))
     assert list(at.dataframe[0].value.columns) == [
         f"{y}-{(y + 1) % 100:02d}" for y in range(2027, 2038)]
     assert finance_metrics(at) != before
-    at.number_input(key="fin:year").set_value(2030).run()
+    at.number_input(key="fin:year").set_value(2030)
+    open_panel(at)
     assert list(at.dataframe[0].value.columns)[0] == "2030-31"
 
 
 def test_a_window_past_the_horizon_is_refused_with_a_reason():
     at = ring_fenced_app()
-    at.number_input(key="fin:year").set_value(2040).run()
-    assert not at.exception
+    at.number_input(key="fin:year").set_value(2040)
+    open_panel(at)
     errors = " ".join(e.value for e in at.error)
     assert "appraisal window" in errors and "horizon" in errors
     assert not finance_metrics(at)
@@ -203,3 +214,25 @@ def test_current_policy_is_not_appraised_against_itself(model):
     ring = ring_fenced_app()
     assert not any("spends exactly as current policy" in i.value for i in ring.info)
     assert list(finance_metrics(ring)) == FINANCE_LABELS
+
+
+def test_the_panels_settings_and_table_are_drawn_only_when_open():
+    """Closed (the default), a rerun sends neither the seven settings nor the table."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.slider(key="var:Prevention ring fence").set_value(1.0).run()  # a change to appraise
+    assert not at.exception
+    assert finance_metrics(at)  # the panel's cards are drawn
+    keys = {getattr(w, "key", None) for w in (*at.selectbox, *at.number_input)}
+    assert not any(str(k).startswith("fin:") for k in keys)
+    assert not at.dataframe and not [b for b in at.get("download_button")
+                                     if getattr(b, "key", None) == "fin:csv"]
+    open_panel(at)
+    keys = {getattr(w, "key", None) for w in (*at.selectbox, *at.number_input)}
+    assert {"fin:month", "fin:year", "fin:futures"} <= keys
+    assert at.dataframe  # the table by financial year
+    # closing keeps the settings chosen while open
+    at.selectbox(key="fin:month").set_value(10)
+    open_panel(at)
+    at.session_state[SETTINGS_OPEN] = False
+    at.run()
+    assert any("October" in c.value for c in at.caption)

@@ -43,6 +43,7 @@ __all__ = [
     "plain_text",
     "remember",
     "reset_to_preset",
+    "scenario_of",
     "sync_query_params",
     "sync_teach_query",
     "teach_query",
@@ -264,13 +265,25 @@ def current_scenario(model: Model) -> tuple[Scenario, str]:
         key = f"var:{name}"
         values[name] = float(state[key] if key in drawn else state["values"][name])
     state["values"] = dict(values)
+    return scenario_of(values, model=model), state["preset"]
+
+
+def scenario_of(values: dict[str, float], *, model: Model) -> Scenario:
+    """Return the scenario of these slider values with the session's other choices.
+
+    The loop switches, the link's extra inputs, the preset and the profile are the
+    session's; :func:`current_scenario` passes the sliders' values, and the Scenario
+    page's guess of the next slider step (:mod:`slack_sim.ui.speculate`) the same with one
+    value changed, so both make the scenario, and its cache key, the same way.
+    """
+    state = st.session_state
+    values = dict(values)
     for name in specs.switch_names(model):
         values[name] = 1.0 if state[f"var:{name}"] else 0.0
     values.update(state.get("extra") or {})
-    scenario = sharing.scenario_for(
+    return sharing.scenario_for(
         state["preset"], state["profile"], values, model=model,
         preset_settings=cache.preset_settings(state["preset"], state["profile"]))
-    return scenario, state["preset"]
 
 
 def sync_query_params(scenario: Scenario, preset_name: str, model: Model) -> dict[str, str]:

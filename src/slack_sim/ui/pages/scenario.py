@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import streamlit as st
 
@@ -21,7 +23,7 @@ from ...model.calendar import MONTH_NAMES, model_month_text, month_text
 from ...model.parse import Model
 from ...scenarios import Scenario
 from ...validation import ValidationError
-from .. import cache, charts, finance, headline, risk
+from .. import cache, charts, finance, headline, risk, speculate
 from .. import state as state_module
 from ..live_chart import live_chart
 from .teach import CHROME_CSS
@@ -70,6 +72,11 @@ FUTURES_SOURCE = "plausible futures"
 #: drawn, e.g. on another page) and the widget fields that edit it.
 SETTINGS_KEY = "appraisal"
 _FIELDS = ("month", "year", "years", "prices", "rate", "long_rate", "futures")
+#: Session-state keys of the panel's two expanders (open or not): their contents (the
+#: settings' seven widgets, the table by financial year) are drawn only when open, so a
+#: slider move sends and redraws neither while they are closed.
+SETTINGS_OPEN = "fin:settings-open"
+TABLE_OPEN = "fin:table-open"
 
 
 #: Threads that start the page's long computations at once (shared by every session).
@@ -139,9 +146,60 @@ def live_scenario_page(model: Model) -> None:
     from the session state itself rather than taking it from the full run, and keeps the
     URL in step (:func:`slack_sim.ui.state.sync_query_params`).
     """
+    state = st.session_state
+    before = state.get(_LAST_VALUES)
     scenario, preset_name = state_module.current_scenario(model)
     state_module.sync_query_params(scenario, preset_name, model)
+    key = cache.scenario_key(scenario)
+    if before is not None:
+        speculate.log_outcome(state.get(_GUESSED), key)
+    state[_LAST_VALUES] = dict(state["values"])
+    state[_GUESSED] = None
     scenario_page(model, scenario)
+    guess = (speculate.guess_next(before, state["values"], model=model)
+             if speculate.enabled() else None)
+    if guess is not None:
+        name, value = guess
+        after = state_module.scenario_of({**state["values"], name: value}, model=model)
+        state[_GUESSED] = cache.scenario_key(after)
+        speculate.submit(functools.partial(_page_results, after, **_page_jobs()),
+                         session=str(id(state)))
+
+
+#: Session-state keys: the sliders' values at the page's last run, and the scenario key
+#: of the next step guessed then (:mod:`slack_sim.ui.speculate`).
+_LAST_VALUES = "speculate:values"
+_GUESSED = "speculate:guessed"
+
+
+def _page_jobs() -> dict[str, object]:
+    """Return what the page's results depend on besides the scenario (session state)."""
+    state = st.session_state
+    settings_now = None
+    with contextlib.suppress(ValidationError, ValueError, TypeError):
+        settings_now = _settings_now("fin")
+    return {"baseline": state["baseline"],
+            "bands": ((int(state["bands_n"]), ",".join(DEFAULT_GROUPS))
+                      if state.get("bands_on") else None),
+            "appraisal": settings_now}
+
+
+def _page_results(scenario: Scenario, *, baseline: str, bands: tuple[int, str] | None,
+                  appraisal: finance.AppraisalSettings | None) -> None:
+    """Compute what the Scenario page of ``scenario`` reads, into the app's cache.
+
+    The same cached functions, with the same arguments, as :func:`scenario_page` calls
+    (one after the other, on the calling thread): run for a guessed next slider step on
+    :mod:`slack_sim.ui.speculate`'s thread, it leaves the page nothing to compute.
+    """
+    key = cache.scenario_key(scenario)
+    if bands is not None:
+        cache.ensemble_summary(key, baseline, *bands)
+    if appraisal is not None:
+        cache.appraisal_run(key, appraisal.start, float(appraisal.years), appraisal.prices,
+                            appraisal.rate, appraisal.long_rate, appraisal.futures)
+    cache.scenario_summary(key)
+    cache.run_frame(key)
 
 
 def scenario_page(model: Model, scenario: Scenario) -> None:
@@ -157,12 +215,7 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
                         help="Hide the title, the page tabs and the sidebar; switch off here.")
     base_name = state["baseline"]
     groups = ",".join(DEFAULT_GROUPS)
-    settings_now = None
-    with contextlib.suppress(ValidationError, ValueError, TypeError):
-        settings_now = _settings_now("fin")
-    prefetch(scenario, baseline=base_name,
-             bands=(int(state["bands_n"]), groups) if state.get("bands_on") else None,
-             appraisal=settings_now)
+    prefetch(scenario, **_page_jobs())
     base = state_module.baseline_scenario(base_name, scenario.profile)
     key, base_key = cache.scenario_key(scenario), cache.scenario_key(base)
     summary = cache.scenario_summary(key)
@@ -321,8 +374,23 @@ def _settings_expander(model: Model, settings: finance.AppraisalSettings) -> Non
     title = (f"Appraisal settings: {settings.window_text()}, "
              f"{'cash' if settings.prices == 'cash' else settings.prices + ' prices'}, "
              f"discounted at {settings.rate:.1%}, {settings.futures:,} futures")
-    with st.expander(title):
-        appraisal_controls(model)
+    box = _lazy_expander(title, key=SETTINGS_OPEN)
+    if box is not None:  # drawn only when open: a slider move then sends none of its widgets
+        with box:
+            appraisal_controls(model)
+
+
+def _lazy_expander(label: str, *, key: str) -> Any | None:
+    """Draw an expander whose contents are drawn only while it is open; return it if open.
+
+    Whether it is open is kept in the session state under ``key`` (not a widget key, so
+    it survives a visit to another page, and a test sets it as a click would): the
+    expander's own state, under ``"w:" + key``, is copied there when clicked.
+    """
+    state = st.session_state
+    box = st.expander(label, expanded=bool(state.get(key)), key=f"w:{key}",
+                      on_change=lambda: state.update({key: bool(state.get(f"w:{key}"))}))
+    return box if state.get(key) else None
 
 
 @st.fragment
@@ -369,7 +437,10 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
             box.caption(card.own)
     st.caption(view.caption)
     _settings_expander(model, settings)
-    with st.expander("The appraisal by financial year (this run)"):
+    box = _lazy_expander("The appraisal by financial year (this run)", key=TABLE_OPEN)
+    if box is None:  # drawn only when open, as the settings
+        return
+    with box:
         table = view.by_year
         st.dataframe(table.T.style.format("{:,.0f}"), width="stretch")
         st.download_button(

@@ -1,0 +1,177 @@
+"""Work out the Scenario page of the slider's next step while the user reads this one.
+
+A facilitator steps a slider with the arrow keys, or by clicks, one step at a time and
+usually in one direction. After each move the page's results for the next step in the
+same direction (the ensemble behind the bands and cards, the appraisal, the single runs)
+are computed on one background thread, through the same cached functions the page reads
+(:mod:`slack_sim.ui.cache`, one computation per key), so the next press finds them
+done, or under way, instead of starting them (issue 16). Nothing is shown from a
+guess: the page always asks for the scenario the sliders describe, and a wrong guess
+costs only the idle time it used. A guess is made only after a move of exactly one
+slider, and only one is kept waiting: a newer guess replaces one not yet started.
+
+``SLACK_SIM_SPECULATE=0`` switches it off (the benchmark's "unforeseen move" figures);
+``SLACK_SIM_SPECULATE_LOG=<file>`` appends ``hit``, ``miss`` or ``none`` for every
+page run after a slider move (whether its scenario was the one guessed), which the
+browser benchmark and tests read.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
+
+from ..model.parse import Model
+from . import specs
+
+__all__ = ["enabled", "guess_next", "log_outcome", "next_step", "submit", "wait"]
+
+#: One thread: a guess runs when the machine is otherwise idle, never two at once.
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-sim-speculate")
+_LOCK = threading.Lock()
+#: The guess waiting for the thread (a newer one replaces it before it starts).
+_WAITING: dict[str, Callable[[], object]] = {}
+
+
+def enabled() -> bool:
+    """Return whether guesses are made (``SLACK_SIM_SPECULATE``, default on)."""
+    return os.environ.get("SLACK_SIM_SPECULATE", "1").strip() != "0"
+
+
+def _step_precision(step: float) -> int:
+    """Return the decimals the browser's slider rounds a value to after a step.
+
+    The slider (react-aria's ``roundToStepPrecision``) counts the characters from the
+    decimal point to the end of the step's shortest text (JavaScript's ``String(step)``:
+    ``"0.01"`` gives 3, ``"1"`` gives 0), one more than its decimal places.
+    """
+    if float(step).is_integer():
+        return 0
+    text = format(Decimal(repr(float(step))), "f")  # "1e-05" -> "0.00001", as JavaScript
+    return len(text) - text.index(".")
+
+
+def next_step(value: float, *, direction: int, spec: specs.SliderSpec) -> float | None:
+    """Return the value one step from ``value`` as the browser's slider sets it, or None.
+
+    The browser adds the step and rounds the sum to the step's precision
+    (``Math.round(x * 10**p) / 10**p``); the result is the number its next message holds,
+    bit for bit, so the guessed scenario's cache key is the one the page then asks for.
+
+    Parameters
+    ----------
+    value : float
+        The slider's value now.
+    direction : int
+        +1 (up) or -1 (down).
+    spec : slack_sim.ui.specs.SliderSpec
+        The slider's range and step.
+
+    Returns
+    -------
+    float or None
+        The next value, or ``None`` past the slider's range.
+    """
+    raw = float(value) + direction * spec.step
+    if raw < spec.minimum - 1e-12 * spec.step or raw > spec.maximum + 1e-12 * spec.step:
+        return None
+    raw = min(max(raw, spec.minimum), spec.maximum)
+    p = _step_precision(spec.step)
+    if p == 0:
+        return raw
+    scale = 10.0 ** p
+    return math.floor(raw * scale + 0.5) / scale  # JavaScript's Math.round
+
+
+def guess_next(before: Mapping[str, float] | None, after: Mapping[str, float], *,
+               model: Model) -> tuple[str, float] | None:
+    """Return the slider and value one more step would give, after a one-slider move.
+
+    Parameters
+    ----------
+    before, after : mapping of str to float
+        The sliders' values at the last page run and now (``None``: no last run).
+    model : Model
+        For the sliders' ranges and steps.
+
+    Returns
+    -------
+    (str, float) or None
+        The slider's model name and its next value; ``None`` unless exactly one slider
+        moved, or when its next step is past its range.
+    """
+    if not before:
+        return None
+    moved = [k for k, v in after.items() if k in before and before[k] != v]
+    if len(moved) != 1:
+        return None
+    name = moved[0]
+    direction = 1 if after[name] > before[name] else -1
+    value = next_step(after[name], direction=direction, spec=specs.slider_spec(model, name))
+    return None if value is None else (name, value)
+
+
+def submit(work: Callable[[], object], *, session: str) -> Future:
+    """Run ``work`` on the guessing thread; a newer call for ``session`` replaces it.
+
+    Parameters
+    ----------
+    work : callable
+        Computes a guessed page's results through the cached functions (pure: it reads
+        no session state, which a background thread cannot).
+    session : str
+        Whose guess it is: a later guess of the same session replaces this one if it
+        has not started.
+
+    Returns
+    -------
+    concurrent.futures.Future
+        Done when the work has run or been replaced (its result is then ``None``).
+    """
+    with _LOCK:
+        _WAITING[session] = work
+
+    def run() -> object:
+        with _LOCK:
+            if _WAITING.get(session) is not work:
+                return None  # replaced by a newer guess before it started
+            del _WAITING[session]
+        try:
+            return work()
+        except Exception:  # noqa: BLE001 - a failed guess is the page's to meet, if asked
+            return None
+
+    return _EXECUTOR.submit(run)
+
+
+def log_outcome(guessed: str | None, key: str) -> None:
+    """Append ``hit``/``miss``/``none`` to ``SLACK_SIM_SPECULATE_LOG``, when it is set.
+
+    Parameters
+    ----------
+    guessed : str or None
+        The scenario key the last page run guessed, ``None`` if it made no guess.
+    key : str
+        The scenario key this page run asks for.
+    """
+    path = os.environ.get("SLACK_SIM_SPECULATE_LOG")
+    if not path:
+        return
+    word = "none" if guessed is None else ("hit" if guessed == key else "miss")
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(word + "\n")
+
+
+def wait(timeout: float | None = None) -> None:
+    """Return once every guess submitted so far has run or been replaced.
+
+    Parameters
+    ----------
+    timeout : float, optional
+        Seconds to wait at most (``TimeoutError`` after them).
+    """
+    _EXECUTOR.submit(lambda: None).result(timeout=timeout)  # one thread: runs after them
