@@ -8,7 +8,12 @@ uncertainty bands on (the app's default), and measures:
   first visitor after a server start and for a second visitor (a fresh browser context,
   the server's caches warm);
 - **slider moves**: ``--moves`` presses of ArrowRight on the *Slack target* slider (each a
-  value not seen before, so every rerun runs the model afresh), each timed from the key
+  value not seen before), in two modes, each on its own server (``--mode``): *guessed*,
+  the app as served, which after a move computes the slider's next step while the user
+  reads the page (``slack_sim.ui.speculate``; the share of moves that landed on the
+  guessed value is printed), and *unforeseen*, with ``SLACK_SIM_SPECULATE=0``, so every
+  rerun runs the model afresh (a jump, a drag, a press before the guess is done); each
+  timed from the key
   press (the ``keydown`` event's time stamp) to the last change of the page: the last
   DOM mutation anywhere in the document (a ``MutationObserver`` on the whole tree,
   attributes and text included), the last plotly ``plotly_afterplot`` event and the last
@@ -25,7 +30,7 @@ their sum over two cores. ``--write-docs`` rewrites this script's section of
 
 Usage::
 
-    python benchmarks/bench_browser.py [--moves 30] [--quiet 300] [--write-docs]
+    python benchmarks/bench_browser.py [--moves 30] [--quiet 300] [--mode both] [--write-docs]
 
 Timings on a shared machine vary with its load (printed): re-measure on a quiet one.
 """
@@ -196,21 +201,36 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(moves: int, quiet: float, *, preload: bool = False) -> dict[str, object]:
-    """Start the server, time the first loads and ``moves`` slider moves; stop it."""
+def measure(moves: int, quiet: float, *, preload: bool = False, guess: bool = True,
+            loads: bool = True) -> dict[str, object]:
+    """Start the server, time the first loads and ``moves`` slider moves; stop it.
+
+    ``guess``: the server guesses the next slider step and computes it while idle
+    (``slack_sim.ui.speculate``; ``False`` serves with ``SLACK_SIM_SPECULATE=0``, so every
+    move's value is computed when it arrives); the share of moves whose value was the
+    one guessed is returned as ``hits`` (from the server's ``SLACK_SIM_SPECULATE_LOG``).
+    ``loads``: time the first loads (else ``nan``).
+    """
     from playwright.sync_api import sync_playwright
 
     port = free_port_between()
     log = ROOT / "test-artifacts" / "bench-browser-streamlit.log"
     log.parent.mkdir(exist_ok=True)
-    proc = start_server(port, log, env={"SLACK_SIM_PRELOAD": "1"} if preload else None)
+    guesses = log.parent / "bench-browser-guesses.log"
+    guesses.write_text("")
+    env = {"SLACK_SIM_SPECULATE": "1" if guess else "0",
+           "SLACK_SIM_SPECULATE_LOG": str(guesses)}
+    if preload:
+        env["SLACK_SIM_PRELOAD"] = "1"
+    proc = start_server(port, log, env=env)
     url = f"http://127.0.0.1:{port}"
+    nan = float("nan")
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                cold, cold_server = first_load(browser, url)
-                warm, warm_server = first_load(browser, url)
+                cold, cold_server = first_load(browser, url) if loads else (nan, nan)
+                warm, warm_server = first_load(browser, url) if loads else (nan, nan)
                 context = browser.new_context(viewport=VIEWPORT)
                 context.add_init_script(PROBE)
                 page = context.new_page()
@@ -234,7 +254,9 @@ def measure(moves: int, quiet: float, *, preload: bool = False) -> dict[str, obj
                 chromium = [c.pid for c in psutil.Process().children(recursive=True)
                             if "chrom" in c.name()]
                 cpu0 = (_cpu_seconds([proc.pid]), _cpu_seconds(chromium))
+                logged = len(guesses.read_text().split())
                 rows = [move(page, slider, quiet) for _ in range(moves)]
+                words = guesses.read_text().split()[logged:]
                 cpu = (_cpu_seconds([proc.pid]) - cpu0[0], _cpu_seconds(chromium) - cpu0[1])
                 value = slider.get_attribute("aria-valuetext")
                 page.screenshot(path=str(log.parent / "bench-browser.png"))
@@ -244,6 +266,7 @@ def measure(moves: int, quiet: float, *, preload: bool = False) -> dict[str, obj
         stop_server(proc)
     return {"cold": cold, "warm": warm, "cold_server": cold_server, "warm_server": warm_server,
             "rows": rows, "bands": bands, "drawn": drawn, "value": value,
+            "hits": words.count("hit") / max(1, len(words)),
             "cpu_server": cpu[0] / moves * 1e3, "cpu_chromium": cpu[1] / moves * 1e3}
 
 
@@ -256,20 +279,50 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preload", action="store_true",
                         help="serve the app with SLACK_SIM_PRELOAD=1 (the chart code fetched "
                              "with the first message: slack_sim.ui.preload), to compare")
+    parser.add_argument("--mode", choices=["both", "guessed", "unforeseen"], default="both",
+                        help="guessed: the server computes the next step while idle (the "
+                             "app's default); unforeseen: guessing off, every move's value "
+                             "computed when it arrives; both (default): one after the other")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
-    r = measure(args.moves, args.quiet, preload=args.preload)
+    modes = ["guessed", "unforeseen"] if args.mode == "both" else [args.mode]
+    runs = {m: measure(args.moves, args.quiet, preload=args.preload, guess=m == "guessed",
+                       loads=i == 0) for i, m in enumerate(modes)}
+    r = runs[modes[0]]
     info = machine()
-    ms = [row["ms"] for row in r["rows"]]
-    median, p90 = statistics.median(ms), statistics.quantiles(ms, n=10)[-1]
-    server = statistics.median(row["server"] for row in r["rows"])
-    drawing = statistics.median(row["drawing"] for row in r["rows"])
-    kib = statistics.median(row["bytes"] for row in r["rows"]) / 1024
-    muts = statistics.median(row["mutations"] for row in r["rows"])
-    plots = statistics.median(row["afterplots"] for row in r["rows"])
 
     def verdict(value: float, target: float) -> str:
         return "met" if value <= target else "MISSED"
+
+    titles = {"guessed": "slider step (the next step guessed and computed while idle: "
+                         "the app's default)",
+              "unforeseen": "slider move to a value not computed before (guessing off)"}
+    rows_md = []
+    for mode, run in runs.items():
+        ms = [row["ms"] for row in run["rows"]]
+        median, p90 = statistics.median(ms), statistics.quantiles(ms, n=10)[-1]
+        server = statistics.median(row["server"] for row in run["rows"])
+        drawing = statistics.median(row["drawing"] for row in run["rows"])
+        kib = statistics.median(row["bytes"] for row in run["rows"]) / 1024
+        muts = statistics.median(row["mutations"] for row in run["rows"])
+        plots = statistics.median(row["afterplots"] for row in run["rows"])
+        title = titles[mode]
+        rows_md += [
+            f"| {title}: median | {median:.0f} ms | "
+            f"{TARGETS['median']:g} ms ({verdict(median, TARGETS['median'])}) |",
+            f"| {title}: p90 | {p90:.0f} ms | "
+            f"{TARGETS['p90']:g} ms ({verdict(p90, TARGETS['p90'])}) |",
+            f"| {title}: min - max | {min(ms):.0f} - {max(ms):.0f} ms | |",
+            f"| of which: key press to the server's last message, median | {server:.0f} ms | |",
+            f"| of which: drawing after the last message, median | {drawing:.0f} ms | |",
+            f"| websocket bytes from the server per move, median | {kib:,.0f} KiB | |",
+            f"| DOM mutation records per move, median (plotly afterplots) | {muts:,.0f} "
+            f"({plots:.0f}) | |",
+            f"| CPU per move: the app server / Chromium (all its processes), mean | "
+            f"{run['cpu_server']:.0f} ms / {run['cpu_chromium']:.0f} ms | |",
+        ]
+        if mode == "guessed":
+            rows_md.append(f"| moves whose value was the one guessed | {run['hits']:.0%} | |")
 
     lines = [
         "## In the browser: `python benchmarks/bench_browser.py`",
@@ -280,25 +333,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{VIEWPORT['height']}, uncertainty bands on ({r['bands']} band traces on the "
         f"{r['drawn']} charts in the window, scrolled to the first row of charts; the "
         "page's other charts are drawn when scrolled to); "
-        f"{len(ms)} presses of ArrowRight on *{SLIDER}* (to {r['value']}), each "
-        "from the key press to the last change of the page (DOM mutation, plotly "
+        f"{args.moves} presses of ArrowRight on *{SLIDER}* (to {r['value']}) in each mode, "
+        "each from the key press to the last change of the page (DOM mutation, plotly "
         f"afterplot or websocket message), done after {args.quiet:g} ms without change "
-        "(not counted).",
+        "(not counted). Modes, each on its own server: *guessed*, the app as served (after "
+        "a move the server computes the slider's next step in the same direction while "
+        "the user reads the page, `slack_sim.ui.speculate`); *unforeseen*, with "
+        "`SLACK_SIM_SPECULATE=0`, so every move's value is computed when it arrives (a "
+        "jump, a drag, or a press faster than the guess).",
         "",
         "| figure | value | target |",
         "|---|---:|---:|",
-        f"| slider move to redrawn page, median | {median:.0f} ms | "
-        f"{TARGETS['median']:g} ms ({verdict(median, TARGETS['median'])}) |",
-        f"| slider move to redrawn page, p90 | {p90:.0f} ms | "
-        f"{TARGETS['p90']:g} ms ({verdict(p90, TARGETS['p90'])}) |",
-        f"| slider move, min - max | {min(ms):.0f} - {max(ms):.0f} ms | |",
-        f"| of which: key press to the server's last message, median | {server:.0f} ms | |",
-        f"| of which: drawing after the last message, median | {drawing:.0f} ms | |",
-        f"| websocket bytes from the server per move, median | {kib:,.0f} KiB | |",
-        f"| DOM mutation records per move, median (plotly afterplots) | {muts:,.0f} "
-        f"({plots:.0f}) | |",
-        f"| CPU per move: the app server / Chromium (all its processes), mean | "
-        f"{r['cpu_server']:.0f} ms / {r['cpu_chromium']:.0f} ms | |",
+        *rows_md,
         f"| first load to the headline cards, first visitor after a server start | "
         f"{r['cold']:.2f} s | {TARGETS['first load cold']:g} s "
         f"({verdict(r['cold'], TARGETS['first load cold'])}) |",
@@ -312,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.insert(3, "Served with `SLACK_SIM_PRELOAD=1` (`--preload`): the chart code "
                         "is fetched with the page's first message.")
     print("\n".join(lines))
-    print("\nper move, ms:", " ".join(f"{x:.0f}" for x in ms))
+    for mode, run in runs.items():
+        print(f"\nper move, ms ({mode}):", " ".join(f"{row['ms']:.0f}" for row in run["rows"]))
     if args.write_docs:
         write_section(DOC, "bench_browser", lines)
     return 0

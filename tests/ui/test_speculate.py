@@ -5,6 +5,7 @@ The browser half (the key the browser's slider lands on is the one guessed) is i
 """
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -47,11 +48,12 @@ def test_a_guess_follows_a_move_of_exactly_one_slider(model):
     assert speculate.guess_next(None, before, model=model) is None  # no earlier run
 
 
-def test_a_newer_guess_replaces_one_that_has_not_started():
+def test_a_newer_guess_replaces_one_waiting():
     gate, ran = threading.Event(), []
-    first = speculate.submit(lambda: gate.wait(10), session="other")  # holds the thread
-    older = speculate.submit(lambda: ran.append("older"), session="s")
-    newer = speculate.submit(lambda: ran.append("newer"), session="s")
+    first = speculate.submit(lambda: gate.wait(10))  # holds the thread
+    time.sleep(0.2)  # it has started
+    older = speculate.submit(lambda: ran.append("older"))  # another session's, say
+    newer = speculate.submit(lambda: ran.append("newer"))
     gate.set()
     for job in (first, older, newer):
         job.result(timeout=10)
@@ -61,7 +63,7 @@ def test_a_newer_guess_replaces_one_that_has_not_started():
 def test_a_failing_guess_is_dropped_quietly():
     def fail():
         raise RuntimeError("guess failed")
-    assert speculate.submit(fail, session="f").result(timeout=10) is None
+    assert speculate.submit(fail).result(timeout=10) is None
 
 
 def _cards(at):

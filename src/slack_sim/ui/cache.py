@@ -46,6 +46,7 @@ from ..teach import storyline
 from . import charts, diagram, headline, memo, risk
 
 __all__ = [
+    "chart_figure",
     "comparison_table",
     "csv_text",
     "ensemble_summary",
@@ -131,6 +132,40 @@ def scenario_summary(key: str) -> dict[str, Any]:
     counterfactuals = no_shock_runs(scenario, lambda sc: run_frame(scenario_key(sc)))
     return outcomes(run_frame(key), settings=scenario.settings(),
                     counterfactuals=counterfactuals)
+
+
+@_shared
+def chart_figure(key: str, base_key: str, baseline: str, members: int | None,
+                 groups: str, chart: str) -> dict[str, Any]:
+    """Return one Scenario-page chart as plotly's figure dict (``to_plotly_json``).
+
+    Parameters
+    ----------
+    key, base_key : str
+        The scenario's and the baseline's :func:`scenario_key`.
+    baseline : str
+        The baseline preset's name (the dashed line's label).
+    members : int or None
+        Futures behind the bands (:func:`ensemble_summary`), ``None`` for no bands.
+    groups : str
+        Uncertainty groups sampled, comma-separated.
+    chart : str
+        The chart's :attr:`slack_sim.ui.charts.ChartSpec.key`.
+
+    Returns
+    -------
+    dict
+        ``{"data": [...], "layout": {...}}``: what the page hands the browser.
+    """
+    model = load_model()
+    spec = next(c for c in charts.CHARTS if c.key == chart)
+    view = None if members is None else ensemble_summary(key, baseline, members, groups)
+    figure = charts.scenario_figure(
+        spec, run_frame(key), model=model, settings=scenario_from_key(key).settings(model=model),
+        baseline=run_frame(base_key), baseline_label=baseline, validate=False,
+        bands=None if view is None else view.bands, outer=risk.BANDS.outer,
+        inner=risk.BANDS.inner)
+    return figure.to_plotly_json()
 
 
 @_shared

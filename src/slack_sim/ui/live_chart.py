@@ -147,7 +147,7 @@ def plotly_url() -> str:
     return "/" + "/".join(p for p in (base, "component", name, PLOTLY_FILE.name) if p)
 
 
-def live_chart(container: Any, figure: go.Figure, *, key: str,
+def live_chart(container: Any, figure: go.Figure | dict[str, Any], *, key: str,
                config: dict[str, Any] | None = None) -> None:
     """Draw ``figure`` in ``container``, redrawn in place on later reruns with the same key.
 
@@ -155,8 +155,9 @@ def live_chart(container: Any, figure: go.Figure, *, key: str,
     ----------
     container : streamlit container
         Where to draw it (``st``, a column, ...).
-    figure : plotly.graph_objects.Figure
-        The figure; its ``layout.height`` (pixels) is the chart's height.
+    figure : plotly.graph_objects.Figure or dict
+        The figure, or its ``to_plotly_json()`` dict; its ``layout.height`` (pixels) is
+        the chart's height.
     key : str
         The chart's name on the page: the same key on the next rerun updates this chart
         (``Plotly.react``) instead of drawing a new one.
@@ -167,7 +168,7 @@ def live_chart(container: Any, figure: go.Figure, *, key: str,
         _plain_chart(container, figure, key=key, config=config)
         return
     _, mount = _register()
-    spec = figure.to_plotly_json()
+    spec = figure if isinstance(figure, dict) else figure.to_plotly_json()
     height = int(spec["layout"].get("height") or 450)
     data = {"figure": {"data": spec["data"], "layout": spec["layout"]},
             "config": {**(config or {}), "responsive": True},
@@ -181,7 +182,7 @@ def live_chart(container: Any, figure: go.Figure, *, key: str,
             _plain_chart(container, figure, key=key, config=config)
 
 
-def _plain_chart(container: Any, figure: go.Figure, *, key: str,
+def _plain_chart(container: Any, figure: go.Figure | dict[str, Any], *, key: str,
                  config: dict[str, Any] | None) -> None:
     """Draw with ``st.plotly_chart`` where no Streamlit runtime serves components.
 
@@ -189,4 +190,6 @@ def _plain_chart(container: Any, figure: go.Figure, *, key: str,
     bare mode, or ``AppTest`` sessions driven from several threads at once, which share
     one runtime slot that the first to finish empties).
     """
+    if isinstance(figure, dict):
+        figure = go.Figure(figure, skip_invalid=False)
     container.plotly_chart(figure, theme=None, key=key, config=config or {})

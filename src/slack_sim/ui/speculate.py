@@ -8,7 +8,8 @@ are computed on one background thread, through the same cached functions the pag
 done, or under way, instead of starting them (issue 16). Nothing is shown from a
 guess: the page always asks for the scenario the sliders describe, and a wrong guess
 costs only the idle time it used. A guess is made only after a move of exactly one
-slider, and only one is kept waiting: a newer guess replaces one not yet started.
+slider, and only one is kept waiting, whichever session made it: a newer guess
+replaces one not yet started.
 
 ``SLACK_SIM_SPECULATE=0`` switches it off (the benchmark's "unforeseen move" figures);
 ``SLACK_SIM_SPECULATE_LOG=<file>`` appends ``hit``, ``miss`` or ``none`` for every
@@ -34,7 +35,7 @@ __all__ = ["enabled", "guess_next", "log_outcome", "next_step", "submit", "wait"
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-sim-speculate")
 _LOCK = threading.Lock()
 #: The guess waiting for the thread (a newer one replaces it before it starts).
-_WAITING: dict[str, Callable[[], object]] = {}
+_WAITING: Callable[[], object] | None = None
 
 
 def enabled() -> bool:
@@ -115,31 +116,34 @@ def guess_next(before: Mapping[str, float] | None, after: Mapping[str, float], *
     return None if value is None else (name, value)
 
 
-def submit(work: Callable[[], object], *, session: str) -> Future:
-    """Run ``work`` on the guessing thread; a newer call for ``session`` replaces it.
+def submit(work: Callable[[], object]) -> Future:
+    """Run ``work`` on the guessing thread; a newer call replaces it if it has not started.
+
+    One guess at most waits, whichever session made it: with many sessions moving
+    sliders at once (a workshop) guessing costs at most the one thread, and the guess
+    kept is the newest.
 
     Parameters
     ----------
     work : callable
         Computes a guessed page's results through the cached functions (pure: it reads
         no session state, which a background thread cannot).
-    session : str
-        Whose guess it is: a later guess of the same session replaces this one if it
-        has not started.
 
     Returns
     -------
     concurrent.futures.Future
         Done when the work has run or been replaced (its result is then ``None``).
     """
+    global _WAITING
     with _LOCK:
-        _WAITING[session] = work
+        _WAITING = work
 
     def run() -> object:
+        global _WAITING
         with _LOCK:
-            if _WAITING.get(session) is not work:
+            if _WAITING is not work:
                 return None  # replaced by a newer guess before it started
-            del _WAITING[session]
+            _WAITING = None
         try:
             return work()
         except Exception:  # noqa: BLE001 - a failed guess is the page's to meet, if asked

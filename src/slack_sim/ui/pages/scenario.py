@@ -23,7 +23,7 @@ from ...model.calendar import MONTH_NAMES, model_month_text, month_text
 from ...model.parse import Model
 from ...scenarios import Scenario
 from ...validation import ValidationError
-from .. import cache, charts, finance, headline, risk, speculate
+from .. import cache, charts, finance, headline, speculate
 from .. import state as state_module
 from ..live_chart import live_chart
 from .teach import CHROME_CSS
@@ -162,8 +162,10 @@ def live_scenario_page(model: Model) -> None:
         name, value = guess
         after = state_module.scenario_of({**state["values"], name: value}, model=model)
         state[_GUESSED] = cache.scenario_key(after)
-        speculate.submit(functools.partial(_page_results, after, **_page_jobs()),
-                         session=str(id(state)))
+        jobs = _page_jobs()
+        base = state_module.baseline_scenario(jobs["baseline"], after.profile)
+        speculate.submit(functools.partial(_page_results, after, **jobs,
+                                           base_key=cache.scenario_key(base)))
 
 
 #: Session-state keys: the sliders' values at the page's last run, and the scenario key
@@ -184,7 +186,8 @@ def _page_jobs() -> dict[str, object]:
             "appraisal": settings_now}
 
 
-def _page_results(scenario: Scenario, *, baseline: str, bands: tuple[int, str] | None,
+def _page_results(scenario: Scenario, *, base_key: str, baseline: str,
+                  bands: tuple[int, str] | None,
                   appraisal: finance.AppraisalSettings | None) -> None:
     """Compute what the Scenario page of ``scenario`` reads, into the app's cache.
 
@@ -200,6 +203,9 @@ def _page_results(scenario: Scenario, *, baseline: str, bands: tuple[int, str] |
                             appraisal.rate, appraisal.long_rate, appraisal.futures)
     cache.scenario_summary(key)
     cache.run_frame(key)
+    for spec in charts.CHARTS:
+        cache.chart_figure(key, base_key, baseline, None if bands is None else bands[0],
+                           ",".join(DEFAULT_GROUPS) if bands is None else bands[1], spec.key)
 
 
 def scenario_page(model: Model, scenario: Scenario) -> None:
@@ -264,17 +270,11 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     if not compact:  # compact: the charts come straight after the cards, the rest after them
         st.caption(caption)
         appraisal_panel(model, scenario)
-    frame = cache.run_frame(key)
-    base_frame = cache.run_frame(base_key)
-    settings = scenario.settings(model=model)
+    members = int(state["bands_n"]) if view is not None else None
     pairs = [charts.CHARTS[i:i + 2] for i in range(0, len(charts.CHARTS), 2)]
     for pair in pairs:
         for col, spec in zip(st.columns(2), pair, strict=False):
-            fig = charts.scenario_figure(spec, frame, model=model, settings=settings,
-                                         baseline=base_frame, baseline_label=base_name,
-                                         validate=False,
-                                         bands=view.bands if view is not None else None,
-                                         outer=risk.BANDS.outer, inner=risk.BANDS.inner)
+            fig = cache.chart_figure(key, base_key, base_name, members, groups, spec.key)
             live_chart(col, fig, key=f"chart:{spec.key}", config={"displaylogo": False})
     if compact:
         st.caption(caption)
