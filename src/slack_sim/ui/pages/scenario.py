@@ -138,8 +138,26 @@ def _appraise_after(first: Future | None, args: tuple) -> object:
     return cache.appraisal_run(*args)
 
 
-@st.fragment(key=state_module.SCENARIO_FRAGMENT)
 def live_scenario_page(model: Model) -> None:
+    """Draw the Scenario page: its style sheet, then the page as a fragment.
+
+    The style sheet (the cards' sizes, and compact mode's hidden chrome) is written by
+    the whole app's run, outside the fragment, so a slider move does not send it again
+    and the browser does not parse it again and restyle the whole page (compact mode's
+    switch reruns the whole app for that: :func:`_compact_switched`).
+    """
+    compact = bool(st.session_state.get(state_module.COMPACT))
+    st.html(f"<style>{CARDS_CSS}{CHROME_CSS if compact else ''}</style>")
+    _scenario_fragment(model)
+
+
+def _compact_switched() -> None:
+    """Rerun the whole app after compact mode is switched: its style sheet is outside."""
+    st.rerun()
+
+
+@st.fragment(key=state_module.SCENARIO_FRAGMENT)
+def _scenario_fragment(model: Model) -> None:
     """Draw the Scenario page as a fragment: read the scenario, sync the URL, draw.
 
     A fragment rerun (a slider move) reruns this function alone, so it reads the scenario
@@ -216,12 +234,13 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     and the appraisal panel moved under the charts, so the cards and the first charts fit
     1280x720 at 125% zoom.
     """
+    # Everything is read before anything is drawn: the page's elements then leave in
+    # one burst, which the browser draws in one or two passes instead of one pass per
+    # few elements as they trickle out between the reads.
     state = st.session_state
-    compact = st.toggle("Compact (projector)", key=state_module.COMPACT,
-                        help="Hide the title, the page tabs and the sidebar; switch off here.")
     base_name = state["baseline"]
     groups = ",".join(DEFAULT_GROUPS)
-    prefetch(scenario, **_page_jobs())
+    jobs = prefetch(scenario, **_page_jobs())
     base = state_module.baseline_scenario(base_name, scenario.profile)
     key, base_key = cache.scenario_key(scenario), cache.scenario_key(base)
     summary = cache.scenario_summary(key)
@@ -240,11 +259,19 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
         shown = [dataclasses.replace(c, own="this run only (uncertainty off)")
                  for c in headline.cards(summary, base_summary)]
         notes, full = {}, {}
+    members = int(state["bands_n"]) if view is not None else None
+    figures = [cache.chart_figure(key, base_key, base_name, members, groups, spec.key)
+               for spec in charts.CHARTS]
+    for job in jobs:  # the appraisal, which the panel then reads from the cache
+        with contextlib.suppress(Exception):  # a failure is the panel's to report
+            job.result()
+    compact = st.toggle("Compact (projector)", key=state_module.COMPACT,
+                        on_change=_compact_switched,
+                        help="Hide the title, the page tabs and the sidebar; switch off here.")
     if not compact:
         st.caption(cache.titles()["description"][state["preset"]]
                    + (" Sliders changed from the preset."
                       if scenario.name.endswith("(modified)") else ""))
-    st.html(f"<style>{CARDS_CSS}{CHROME_CSS if compact else ''}</style>")
     cols = st.container(key="cards").columns(5)
     for col, card in zip(cols, shown, strict=True):
         note, detail = notes.get(card.key), full.get(card.key)
@@ -270,11 +297,9 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     if not compact:  # compact: the charts come straight after the cards, the rest after them
         st.caption(caption)
         appraisal_panel(model, scenario)
-    members = int(state["bands_n"]) if view is not None else None
-    pairs = [charts.CHARTS[i:i + 2] for i in range(0, len(charts.CHARTS), 2)]
-    for pair in pairs:
-        for col, spec in zip(st.columns(2), pair, strict=False):
-            fig = cache.chart_figure(key, base_key, base_name, members, groups, spec.key)
+    for i in range(0, len(charts.CHARTS), 2):
+        for col, spec, fig in zip(st.columns(2), charts.CHARTS[i:i + 2], figures[i:i + 2],
+                                  strict=False):
             live_chart(col, fig, key=f"chart:{spec.key}", config={"displaylogo": False})
     if compact:
         st.caption(caption)
