@@ -145,8 +145,9 @@ def _uncertainty_controls() -> None:
                        "then say in how many futures each result holds.")
         st.selectbox("Futures drawn", risk.BANDS.choices, key="bands_n",
                      format_func=lambda n: f"{n:,}",
-                     help=f"{risk.BANDS.members:,} keeps a slider move under about 0.3 s; "
-                          "more futures give steadier bands but a slower page.")
+                     help=f"{risk.BANDS.members:,} (the default) balances steady bands "
+                          "against a quick slider move (docs/performance.md has the "
+                          "timings); more futures give steadier bands but a slower page.")
 
 
 
