@@ -15,6 +15,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from slack_sim.ui import charts, diagram, headline, risk, sharing, specs  # noqa: E402
+from slack_sim.ui.pages.scenario import CARD_LINES  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
@@ -150,7 +151,8 @@ def central_expected(scenario, baseline_name: str = "baseline") -> list:
 
 
 def card_captions(at: AppTest) -> list[str]:
-    return [c.value for c in at.caption]
+    """Every caption line (a card's caption holds its range, its own run and its note)."""
+    return [line for c in at.caption for line in c.value.split(CARD_LINES)]
 
 
 def test_headline_numbers_are_the_central_estimate(app):

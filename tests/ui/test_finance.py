@@ -14,7 +14,7 @@ from slack_sim.analysis.appraise import appraise_scenario  # noqa: E402
 from slack_sim.report.text import money  # noqa: E402
 from slack_sim.scenarios import Scenario  # noqa: E402
 from slack_sim.ui import finance  # noqa: E402
-from slack_sim.ui.pages.scenario import SETTINGS_OPEN, TABLE_OPEN  # noqa: E402
+from slack_sim.ui.pages.scenario import CARD_LINES, SETTINGS_OPEN, TABLE_OPEN  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
@@ -56,7 +56,8 @@ def finance_metrics(at: AppTest) -> dict[str, str]:
 
 
 def captions(at: AppTest) -> list[str]:
-    return [c.value for c in at.caption]
+    """Every caption line (a card's caption holds its range and its own run)."""
+    return [line for c in at.caption for line in c.value.split(CARD_LINES)]
 
 
 # -- the view model ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from slack_sim.analysis.optimise import check_search  # noqa: E402
 from slack_sim.report.text import percent  # noqa: E402
 from slack_sim.ui import charts, headline, risk  # noqa: E402
+from slack_sim.ui.pages.scenario import CARD_LINES  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
@@ -85,7 +86,8 @@ def test_scenario_page_shows_bands_and_probabilities_that_follow_the_levers():
                       outputs=charts.band_outputs())
     # the statements on the cards are the package's shares of futures
     share = ens.probability("net_present_saving", ">", 0)
-    npv_note = next(c.value for c in at.caption if c.value.startswith("Net saving"))
+    npv_note = next(line for c in at.caption for line in c.value.split(CARD_LINES)
+                    if line.startswith("Net saving"))
     assert f"positive in {round(100 * share)}% of {MEMBERS} futures" in npv_note
     failed = ens.probability("did_not_recover", ">", 0)
     assert any(f"Did not recover in {round(100 * failed)}% of {MEMBERS} futures" in c.value
@@ -328,7 +330,7 @@ def test_scenario_cards_show_the_central_estimate_and_this_run():
     from slack_sim.ui import cache
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    captions = [c.value for c in at.caption]
+    captions = [line for c in at.caption for line in c.value.split(CARD_LINES)]
     scenario = ss.preset()
     view = cache.ensemble_summary(cache.scenario_key(scenario), "baseline",
                                   risk.BANDS.members, ",".join(DEFAULT_GROUPS))

@@ -28,7 +28,7 @@ from .. import state as state_module
 from ..live_chart import live_chart
 from .teach import CHROME_CSS
 
-__all__ = ["CARDS_CSS", "FRAGMENT", "appraisal_controls", "appraisal_panel",
+__all__ = ["CARDS_CSS", "CARD_LINES", "FRAGMENT", "appraisal_controls", "appraisal_panel",
            "appraisal_settings", "live_scenario_page", "prefetch", "scenario_page"]
 
 #: Key of the fragment that draws the Scenario page: a slider move reruns it alone
@@ -64,6 +64,10 @@ CARDS_CSS = """
 # stale elements after 0.5 s; animating that fade over the cards and charts cost the
 # browser about 150-250 ms of CPU a move on this 2-core machine). The header's running
 # indicator still shows.
+
+#: Between the lines of a card's caption (its range, its own run, its note): paragraphs
+#: of one caption element, so a slider move redraws one element per card, not three.
+CARD_LINES = "\n\n"
 
 #: What the headline cards' futures are when the ensemble does not say (the bands' own).
 FUTURES_SOURCE = "plausible futures"
@@ -279,9 +283,8 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
         box.metric(card.label, card.value, card.delta, delta_color=card.delta_color,
                    delta_arrow="off" if card.delta_color == "off" else "auto",
                    help=card.help + (f"\n\nAcross futures: {detail}" if detail else ""))
-        for text in (card.range, card.own, note):
-            if text:
-                box.caption(text)
+        # one caption of paragraphs, not one element each: fewer elements to redraw
+        box.caption(CARD_LINES.join(t for t in (card.range, card.own, note) if t))
     caption = (f"Deltas against **{cache.titles()['preset'][base_name]}**. "
                + headline.MONEY_NOTE + " Grey shading: austerity; orange: shocks.")
     if view is not None:
@@ -457,9 +460,7 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
         for col, card in zip(container.columns(3), row, strict=False):
             box = col.container(border=True)
             box.metric(card.label, card.value, help=card.help)
-            if card.range:
-                box.caption(card.range)
-            box.caption(card.own)
+            box.caption(CARD_LINES.join(t for t in (card.range, card.own) if t))
     st.caption(view.caption)
     _settings_expander(model, settings)
     box = _lazy_expander("The appraisal by financial year (this run)", key=TABLE_OPEN)
