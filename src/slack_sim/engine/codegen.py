@@ -18,9 +18,6 @@ values; ``state = state + ddt * dt`` for all stocks at once.
 from __future__ import annotations
 
 import ast
-import dataclasses
-import itertools
-import re
 
 from .plan import Plan
 from .support import LANES, SMALL_VENSIM
@@ -215,15 +212,8 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
             lines += pre(var.pre)
             lines += [f"{ind}{var.ident} = {var.expr[dialect]}"]
         lines += [f"{ind}{at(rows[q])} = {var.ident}"]
-    n_rows = len(rows) + len(plan.stocks)
-    n_scratch = 0
     for name, store in ((f"_step_nb{sfx}", False), (f"_step_rec_nb{sfx}", True)):
         # two variants: only output steps store every variable's value for recording
-        if lanes > 1:  # the block kernel: libm calls out of the vectorised lane loops
-            step, used_slots = _segmented_step(plan, lanes, store, n_rows)
-            lines += ["", "", f"def {name}(W, t, {args}):", *step]
-            n_scratch = max(n_scratch, used_slots)
-            continue
         lines += ["", "", f"def {name}(W, t, {args}):", f"    for b in range({lanes}):"]
         for q in v:
             if q in used and q not in dyn and v[q].kind != "stock":
@@ -241,6 +231,7 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
             lines += pre(v[q].pre)
             lines += [f"{ind}d_{q} = {v[q].expr[dialect]}"]
         lines += [f"{ind}{at(state[q])} = {v[q].ident} + d_{q} * dt" for q in plan.stocks]
+    n_rows = len(rows) + len(plan.stocks)
     if lanes == 1:  # the scalar dialect's helpers, as numba functions
         names = {"_zidz": "_zidz_nb", "_xidz": "_xidz_nb",
                  **{f"_lookup_{k}": f"_lookup_br_{k}" for k in range(len(plan.lookups))}}
@@ -253,7 +244,7 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         '    output k is variable rows[k]."""',
         "    n_steps = times.shape[0] - 1",
         "    n_out = rows.shape[0]",
-        f"    W = np.zeros({(n_rows + n_scratch) * lanes})",
+        f"    W = np.zeros({n_rows * lanes})",
         "    # a block's outputs are gathered in a buffer that stays in cache (its rows",
         "    # are written a value per output time) and copied to out row by row: writing",
         "    # out itself a value at a time touched a new cache line of a large batch's",
@@ -265,205 +256,7 @@ def _numba_kernel(plan: Plan, lanes: int, sfx: str) -> list[str]:
         "        for s in range(n_steps + 1):",
         *_step_and_copy_out(lanes, args, sfx),
     ]
-    return lines + _state_driver(lanes, len(rows), len(plan.stocks), n_rows + n_scratch, args)
-
-
-#: Functions numba leaves to libm (``math.sqrt`` is an instruction, these are calls).
-_LIBM = {"exp": "math.exp({0})", "log": "math.log({0})", "pow": "{0} ** {1}"}
-_TEMPORARY = re.compile(r"_t\d+_\w*")
-
-
-@dataclasses.dataclass
-class _Statement:
-    """One statement of a block step: its code, the names it sets and the names it reads."""
-
-    code: str
-    sets: set[str]
-    reads: set[str]
-    call: tuple[str, list[str], str] | None = None  # (libm function, argument names, result)
-    last: bool = False  # the stocks' Euler update: after every other statement
-
-
-def _statement(code: str, *, last: bool = False) -> _Statement:
-    tree = ast.parse(code)
-    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
-    return _Statement(code, {n.id for n in names if isinstance(n.ctx, ast.Store)},
-                      {n.id for n in names if isinstance(n.ctx, ast.Load)}, last=last)
-
-
-class _Hoist(ast.NodeTransformer):
-    """Take each libm call out of a statement: ``a * math.exp(x)`` -> ``a * _cr0``.
-
-    The call's arguments become temporaries (``_ca0_0 = x``, computed in a vectorised
-    lane loop) and the call a statement of its own (:attr:`hoisted`, before the
-    statement that uses its result). An equation's own temporaries (``_t0_name``) are
-    renamed with ``suffix``: their names are cut at 24 characters, so two equations'
-    could clash once independent statements are reordered.
-    """
-
-    def __init__(self, counter: itertools.count, suffix: str) -> None:
-        self.counter, self.suffix = counter, suffix
-        self.hoisted: list[_Statement] = []
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:  # noqa: N802 (ast's visitor names)
-        if _TEMPORARY.fullmatch(node.id):
-            node.id = f"{node.id}_{self.suffix}"
-        return node
-
-    def visit(self, node: ast.AST) -> ast.AST:
-        node = super().visit(node)  # arguments first: a call inside a call's argument
-        kind = None
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "math"
-                and node.func.attr in _LIBM):
-            kind, args = node.func.attr, list(node.args)
-        elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
-              and not isinstance(node.right, ast.Constant)):  # x ** 2.0 is a multiplication
-            kind, args = "pow", [node.left, node.right]
-        if kind is None:
-            return node
-        k = next(self.counter)
-        names = [f"_ca{k}_{j}" for j in range(len(args))]
-        for name, arg in zip(names, args, strict=True):
-            self.hoisted.append(_statement(f"{name} = {ast.unparse(arg)}"))
-        self.hoisted.append(_Statement(f"_cr{k} = {kind}", {f"_cr{k}"}, set(names),
-                                       (kind, names, f"_cr{k}")))
-        return ast.Name(f"_cr{k}", ast.Load())
-
-
-def _hoisted(code: str, counter: itertools.count, suffix: str) -> list[_Statement]:
-    """Return statement ``code`` as statements, its libm calls taken out (:class:`_Hoist`)."""
-    hoist = _Hoist(counter, suffix)
-    tree = hoist.visit(ast.parse(code))
-    return [*hoist.hoisted, _statement(ast.unparse(tree))]
-
-
-def _segmented_step(plan: Plan, lanes: int, store: bool, first_slot: int,
-                    ) -> tuple[list[str], int]:
-    """Return the body of a block kernel's step (``store``: the recording variant).
-
-    LLVM vectorises a lane loop of straight-line arithmetic across the 8 lanes, but a
-    libm call (``exp``, ``pow``) inside it is made lane by lane with the loop's vector
-    registers spilled around it. So the step's statements are scheduled into
-    vectorised lane loops separated by scalar loops that make the calls: each pass
-    takes every statement whose inputs are ready, then every call whose arguments are
-    (so calls of the same depth share a loop). A value that crosses from one loop to a
-    later one goes through a scratch row of ``W`` (rows from ``first_slot`` on); a
-    constant or a stock is read again from its own row. Every statement is the one of
-    the single loop it replaces, evaluated on the same numbers (reordering independent
-    statements changes none), so the block kernel's numbers are unchanged, bit for bit.
-
-    A call whose arguments are those of the previous lane (lanes that share the
-    constants a call depends on -- a profile's population and cost growth -- and the
-    padding lanes) copies that lane's result: the same function of the same numbers.
-    (For ``pow`` only with a non-zero base: ``-0.0 == 0.0``, yet their powers may differ
-    in sign.)
-
-    Returns the lines and the number of scratch rows they use.
-    """
-    v = plan.by_key()
-    rows = {x.key: k for k, x in enumerate(plan.variables)}
-    state = {py: len(rows) + j for j, py in enumerate(plan.stocks)}
-    dyn = set(plan.dynamic_order)
-    used: set[str] = set()
-    for q in plan.dynamic_order + plan.stocks:
-        used |= v[q].deps
-
-    def at(row: int, lane: str = "b") -> str:
-        return f"W[{row * lanes} + {lane}]"
-
-    loads: dict[str, str] = {}  # read again from its own row by each loop that needs it
-    for q in v:
-        if q in used and q not in dyn and v[q].kind != "stock":
-            loads[v[q].ident] = f"{v[q].ident} = {at(rows[q])}"
-    statements: list[_Statement] = []
-    for q in plan.stocks:
-        loads[v[q].ident] = f"{v[q].ident} = {at(state[q])}"
-        if store:
-            statements.append(_statement(f"{at(rows[q])} = {v[q].ident}"))
-    counter = itertools.count()
-    for i, q in enumerate(plan.dynamic_order):
-        for code in [*v[q].pre, f"{v[q].ident} = {v[q].expr['numba']}"]:
-            statements += _hoisted(code, counter, f"a{i}")
-        if store:
-            statements.append(_statement(f"{at(rows[q])} = {v[q].ident}"))
-    for i, q in enumerate(plan.stocks):
-        for code in [*v[q].pre, f"d_{q} = {v[q].expr['numba']}"]:
-            statements += _hoisted(code, counter, f"s{i}")
-    # Euler: state = state + ddt * dt, all stocks at once, once every stock has been read
-    statements += [_statement(f"{at(state[q])} = {v[q].ident} + d_{q} * dt", last=True)
-                   for q in plan.stocks]
-    local = set(loads).union(*(st.sets for st in statements))
-    for st in statements:  # globals (W, b, t, min, the lookups...) are always there
-        st.reads &= local
-
-    segments: list[tuple[list[_Statement], list[_Statement]]] = []  # (lane loop, calls)
-    ready = set(loads)
-    pending = statements
-    while pending:
-        seg, rest = [], []
-        for st in pending:
-            if st.call is None and not st.last and st.reads <= ready:
-                seg.append(st)
-                ready |= st.sets
-            else:
-                rest.append(st)
-        calls = [st for st in rest if st.call is not None and st.reads <= ready]
-        rest = [st for st in rest if st.call is None or not st.reads <= ready]
-        if not calls:
-            if any(not st.last for st in rest):
-                raise RuntimeError("codegen: the block step's statements cannot be ordered")
-            segments.append((seg + rest, []))
-            break
-        segments.append((seg, calls))
-        for st in calls:
-            ready |= st.sets
-        pending = rest
-
-    # names read from each loop on (its lane loop, its calls and every later loop)
-    later: list[set[str]] = []
-    after: set[str] = set()
-    for seg, calls in reversed(segments):
-        after = after | {n for st in seg + calls for n in st.reads}
-        later.insert(0, after)
-    later.append(set())
-    slots: dict[str, int] = {}
-
-    def slot(name: str) -> int:
-        return slots.setdefault(name, first_slot + len(slots))
-
-    ind = " " * 8
-    body: list[str] = []
-    made: set[str] = set()  # set by an earlier loop
-    for j, (seg, calls) in enumerate(segments):
-        sets = {n for st in seg for n in st.sets}
-        reads = {n for st in seg for n in st.reads} - sets
-        wanted = later[j + 1] | {n for st in calls for n in st.reads}
-        if seg:
-            body += [f"    for b in range({lanes}):"]
-            body += [f"{ind}{loads[n]}" for n in sorted(reads) if n in loads]
-            body += [f"{ind}{n} = {at(slot(n))}" for n in sorted(reads)
-                     if n not in loads and n in made]
-            body += [f"{ind}{st.code}" for st in seg]
-            body += [f"{ind}{at(slot(n))} = {n}" for st in seg for n in sorted(st.sets)
-                     if n in wanted]
-        made |= sets
-        if calls:
-            body += [f"    for b in range({lanes}):"]
-        for st in calls:
-            kind, args, result = st.call  # type: ignore[misc]
-            xs = [f"_x{k}" for k in range(len(args))]
-            body += [f"{ind}{x} = {at(slot(a))}" for x, a in zip(xs, args, strict=True)]
-            same = " and ".join(f"{x} == {at(slot(a), 'b - 1')}"
-                                for x, a in zip(xs, args, strict=True))
-            if kind == "pow":
-                same += " and _x0 != 0.0"
-            body += [f"{ind}if b > 0 and {same}:",
-                     f"{ind}    {at(slot(result))} = {at(slot(result), 'b - 1')}",
-                     f"{ind}else:",
-                     f"{ind}    {at(slot(result))} = {_LIBM[kind].format(*xs)}"]
-            made.add(result)
-    return body, len(slots)
+    return lines + _state_driver(lanes, len(rows), len(plan.stocks), n_rows, args)
 
 
 def _step_and_copy_out(lanes: int, args: str, sfx: str = "") -> list[str]:
