@@ -298,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     model = ss.load_model()
     outputs = [o for o in OUTPUTS if o in model.variables]
     if args.where:
+        if not engine.numba_available():
+            print("--where times the numba kernels: numba is not installed")
+            return 1
         print("\n".join(where(outputs)))
         return 0
     backend = engine.resolve_backend(args.backend)
