@@ -7,6 +7,13 @@ one thread); its peak memory; and, in a child process of its own, 1,000,000 scen
 run by ``simulate_outcomes`` keeping the headline outcomes only (wall time and the child's
 peak resident memory). Each figure is printed with the model version and the date.
 
+``--where`` prints instead where a run's time goes (issue 16, about a minute): the
+cost of one libm call (``exp``, ``pow``) in numba, how many each step makes, how many
+dynamic auxiliaries only the output needs, the one-lane kernel with and without its
+recording steps, and both kernels compiled afresh with every libm call replaced by a
+multiplication (timings only: their numbers are wrong), which is the floor that any
+rearrangement of the same calls leaves.
+
 ``--quick`` (CI) uses small N and few repeats and skips the million. ``--write-docs``
 rewrites this script's section of ``docs/performance.md`` (between its markers; the rest
 of the file belongs to the other benchmarks). Works on an older checkout too (what it
@@ -15,7 +22,7 @@ lacks is reported as "n/a"), so that the same script measures before and after.
 Usage::
 
     python benchmarks/bench_engine.py [--quick] [--no-million] [--backend auto|numba|numpy]
-        [--write-docs]
+        [--write-docs] [--where]
 """
 
 from __future__ import annotations
@@ -120,6 +127,140 @@ def single_run_parts(scenario: ss.Scenario, repeats: int) -> dict[str, float]:
     }
 
 
+def _cpu_median(fn, repeats: int) -> float:
+    """Median CPU time of this thread over ``repeats`` calls (steadier than wall time on a
+    shared machine)."""
+    times = []
+    for _ in range(repeats):
+        t = time.thread_time()
+        fn()
+        times.append(time.thread_time() - t)
+    return statistics.median(times)
+
+
+def _without_libm(compiled: engine.CompiledModel):  # noqa: ANN202 (a generated module)
+    """Return the generated module compiled afresh with each libm call a multiplication.
+
+    ``math.exp(x)`` becomes ``(x)`` and ``x ** y`` becomes ``x * y``: the same kernels
+    with the calls' cost taken out (timing only; the numbers are not the model's).
+    """
+    import types
+
+    import numba
+
+    source = compiled.path.read_text(encoding="utf-8")
+    source = source.replace("math.exp(", "(").replace(" ** ", " * ")
+    module = types.ModuleType("slack_kernel_without_libm")
+    exec(compile(source, "<without libm>", "exec"), module.__dict__)  # noqa: S102 (ours)
+    jit = numba.njit(cache=False, error_model="numpy", nogil=True)
+    names = module.__dict__
+    for name, plain in module._NUMBA_RENAMED.items():
+        names[name] = jit(names[plain])
+    for name, function in module._NUMBA_SOURCES.items():
+        names[name] = jit(function)
+    return module
+
+
+def where(outputs: list[str]) -> list[str]:
+    """Return the lines of ``--where``: where one run's and one batch's time goes."""
+    import math
+
+    import numba
+
+    from slack_sim.engine.plan import make_plan
+
+    model = ss.load_model()
+    compiled = engine.compile_model(model)
+    compiled.warm_up()
+    plan = make_plan(model)
+    v = plan.by_key()
+    step = [v[q].expr["python"] for q in plan.dynamic_order + plan.stocks]
+    n_exp = sum(e.count("math.exp(") for e in step)
+    n_pow = sum(e.count(" ** ") for e in step)
+    needed: set[str] = set()
+    todo = [d for q in plan.stocks for d in v[q].deps]
+    while todo:
+        q = todo.pop()
+        if q not in needed:
+            needed.add(q)
+            todo.extend(v[q].deps)
+    output_only = [q for q in plan.dynamic_order if q not in needed]
+
+    @numba.njit(error_model="numpy")
+    def exps(x, out):  # noqa: ANN001, ANN202
+        for i in range(x.size):
+            out[i] = math.exp(x[i])
+
+    @numba.njit(error_model="numpy")
+    def pows(x, y, out):  # noqa: ANN001, ANN202
+        for i in range(x.size):
+            out[i] = x[i] ** y[i]
+
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0.5, 2.0, 1_000_000), rng.uniform(-1.0, 2.0, 1_000_000)
+    out = np.empty_like(x)
+    exps(x, out)
+    pows(x, y, out)
+    ns_exp = _cpu_median(lambda: exps(x * 0.01, out), 7) / x.size * 1e9
+    ns_pow = _cpu_median(lambda: pows(x, y, out), 7) / x.size * 1e9
+
+    sched = compiled.schedule()
+    steps = len(sched.times)
+    control = (sched.time_step, sched.initial_time, sched.final_time, sched.output_step)
+    p = compiled.parameter_matrix([ss.preset().settings()])
+    every = np.arange(len(compiled.variables), dtype=np.int64)
+    last = np.full_like(sched.record, -1)
+    last[-1] = 0
+
+    def one_lane(module, record, n_out):  # noqa: ANN001, ANN202
+        buf = np.empty((1, n_out, len(every)))
+        return lambda: module.kernel_numba1(p, sched.times, record, every, buf, *control,
+                                            0, 1)
+
+    table = draws(1024)
+    P = compiled.parameter_matrix([dict(r) for _, r in table.iterrows()])
+    rows = np.array([compiled.variables.index(o) for o in outputs], dtype=np.int64)
+
+    def block(module):  # noqa: ANN001, ANN202
+        buf = np.empty((len(rows), len(P), len(sched.stamps)))
+        return lambda: module.kernel_numba(P, sched.times, sched.record, rows, buf,
+                                           *control, 0, len(P))
+
+    real = compiled._module
+    full = _cpu_median(one_lane(real, sched.record, len(sched.stamps)), 51)
+    quiet = _cpu_median(one_lane(real, last, 1), 51)
+    batch = _cpu_median(block(real), 5) / len(P)
+    bare = _without_libm(compiled)
+    one_lane(bare, sched.record, len(sched.stamps))()  # compile
+    block(bare)()
+    bare_one = _cpu_median(one_lane(bare, sched.record, len(sched.stamps)), 51)
+    bare_batch = _cpu_median(block(bare), 5) / len(P)
+    libm = steps * (n_exp * ns_exp + n_pow * ns_pow) * 1e-9
+    cores = len(os.sched_getaffinity(0))
+    return [
+        "## Where the time goes: `python benchmarks/bench_engine.py --where`",
+        "",
+        f"CPU time of one thread (medians), model `{model.version}`, {steps:,} integration "
+        f"steps, {len(sched.stamps)} output times, load average {os.getloadavg()[0]:.2f}.",
+        "",
+        f"- Each step makes {n_exp} `exp` and {n_pow} `pow` calls to libm; in numba one "
+        f"costs {ns_exp:.1f} ns (`exp`) and {ns_pow:.1f} ns (`pow`) when they do not wait "
+        f"on each other: {libm * 1e6:,.0f} us a scenario at the least, whatever the "
+        "arrangement.",
+        f"- {len(output_only)} of the {len(plan.dynamic_order)} dynamic auxiliaries feed no "
+        "stock (only the output needs them); the steps that record nothing already skip "
+        "them (the non-recording step stores nothing, and LLVM drops what nothing uses).",
+        f"- One-lane kernel (`simulate()`), every variable: {full * 1e6:,.0f} us; recording "
+        f"nothing but the last step: {quiet * 1e6:,.0f} us; with each libm call a "
+        f"multiplication: {bare_one * 1e6:,.0f} us.",
+        f"- Block kernel, 1,024 scenarios drawn x {len(rows)} outputs: {batch * 1e6:,.1f} us "
+        f"a scenario; with each libm call a multiplication: {bare_batch * 1e6:,.1f} us. "
+        f"10,000 scenarios on {cores} cores take at least "
+        f"{1e4 * (bare_batch + libm) / cores:.2f} s of kernel alone (no libm call left out,"
+        " perfect sharing).",
+    ]
+
+
 def million_child(n: int) -> dict[str, float]:
     """Run n scenarios keeping the headline outcomes only; report time and peak RSS."""
     from slack_sim.engine import run as run_module
@@ -147,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="rewrite this benchmark's section of docs/performance.md")
     parser.add_argument("--no-million", action="store_true",
                         help="skip the 1,000,000-scenario outcomes-only run (minutes)")
+    parser.add_argument("--where", action="store_true",
+                        help="print where a run's time goes instead (about a minute)")
     parser.add_argument("--million-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.million_child:
@@ -154,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     model = ss.load_model()
     outputs = [o for o in OUTPUTS if o in model.variables]
+    if args.where:
+        if not engine.numba_available():
+            print("--where times the numba kernels: numba is not installed")
+            return 1
+        print("\n".join(where(outputs)))
+        return 0
     backend = engine.resolve_backend(args.backend)
     os.environ["SLACK_SIM_BACKEND"] = backend  # simulate() (the N = 1 row) follows it
     sizes = [100] if args.quick else [100, 1_000, 10_000]
