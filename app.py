@@ -8,7 +8,7 @@ session state and URL (``state``), the sidebar (``sidebar``) and one module per 
 import streamlit as st
 
 from slack_sim import load_model
-from slack_sim.ui import memo, preload, sidebar, state
+from slack_sim.ui import memo, preload, sidebar, state, warmup
 from slack_sim.ui.pages import compare, council, risk, scenario, share, teach
 from slack_sim.ui.pages import model as model_page
 
@@ -19,6 +19,8 @@ preload.preload_charts()  # the browser fetches the chart code while the page is
 with st.spinner("Loading the model (a few seconds on the first visit)..."):
     model = load_model()
     state.init_state(model)
+# the process's first session: its page's runs start now, while the sidebar is drawn
+warmup.warm_first_page(model)
 sidebar.sidebar(model)
 
 st.title("slack-sim: austerity, shocks and slack in local services")
@@ -41,6 +43,6 @@ else:
         teach.teach_page(model)
     else:
         share.share_page(model, current, params)
-# once per server process, after its first page: later garbage collections walk only what
-# was made since (ui.memo.freeze_heap)
-memo.freeze_heap()
+# once per server process, a few seconds after its first page (so as not to hold up that
+# page's last messages): later garbage collections walk only what was made since
+memo.freeze_heap_later()
