@@ -8,7 +8,7 @@ session state and URL (``state``), the sidebar (``sidebar``) and one module per 
 import streamlit as st
 
 from slack_sim import load_model
-from slack_sim.ui import memo, preload, sidebar, state, warmup
+from slack_sim.ui import memo, preload, sidebar, state
 from slack_sim.ui.pages import compare, council, risk, scenario, share, teach
 from slack_sim.ui.pages import model as model_page
 
@@ -19,9 +19,6 @@ preload.preload_charts()  # the browser fetches the chart code while the page is
 with st.spinner("Loading the model (a few seconds on the first visit)..."):
     model = load_model()
     state.init_state(model)
-# the process's first session: its page's runs start now, while the sidebar is drawn
-warmup.warm_first_page(model)
-sidebar.sidebar(model)
 
 st.title("slack-sim: austerity, shocks and slack in local services")
 page = sidebar.page_picker()
@@ -43,6 +40,9 @@ else:
         teach.teach_page(model)
     else:
         share.share_page(model, current, params)
+# the sidebar after the page: the browser gets the cards before the sidebar's sixty-odd
+# widgets (the page reads the sliders from the session state, not from the widgets)
+sidebar.sidebar(model)
 # once per server process, a few seconds after its first page (so as not to hold up that
 # page's last messages): later garbage collections walk only what was made since
 memo.freeze_heap_later()

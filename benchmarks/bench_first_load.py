@@ -16,7 +16,7 @@ load), and split by probes installed before the page's scripts:
   on a 2-core machine they compete.
 
 ``--env NAME=VALUE`` sets a variable in the server's environment (e.g.
-``SLACK_SIM_WARMUP=0``); ``--checkout DIR`` serves another checkout (its ``app.py``,
+``SLACK_SIM_PRELOAD=1``); ``--checkout DIR`` serves another checkout (its ``app.py``,
 ``src`` and ``models``) and ``--against NAME=VALUE`` the same checkout with another
 variable, alternating server by server with this one, so that both see the same load.
 
