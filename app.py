@@ -43,6 +43,6 @@ else:
 # the sidebar after the page: the browser gets the cards before the sidebar's sixty-odd
 # widgets (the page reads the sliders from the session state, not from the widgets)
 sidebar.sidebar(model)
-# once per server process, a few seconds after its first page (so as not to hold up that
+# once per server process, ten seconds after its first page (so as not to hold up that
 # page's last messages): later garbage collections walk only what was made since
 memo.freeze_heap_later()

@@ -42,7 +42,7 @@ DEFAULT_IDLE_SECONDS = 600.0
 #: Seconds between sweeps of the shared cache.
 SWEEP_SECONDS = 30.0
 #: Seconds after the first page's script run that the heap is frozen (:func:`freeze_heap_later`).
-FREEZE_DELAY_SECONDS = 3.0
+FREEZE_DELAY_SECONDS = 10.0
 #: Largest single result kept, as a share of the budget (a bigger one is returned, not kept).
 MAX_ENTRY_SHARE = 0.25
 
@@ -400,8 +400,11 @@ def freeze_heap_later(seconds: float = FREEZE_DELAY_SECONDS) -> threading.Timer 
     the end of the first page's script run it held up what the server still had to do
     for that page (its last messages, and the browser's requests for the code of the
     page's elements, served by the same process), so the first visitor's cards waited for
-    it. A few seconds later the page has been sent and drawn; the freeze then finds the
-    same long-lived heap (the modules, the model, the engine).
+    it. Ten seconds later that page has been sent and drawn (a first visit takes 5 to 9 s
+    on this 2-core machine; at 3 s the freeze fell in the next visitor's load in
+    ``benchmarks/bench_first_load.py``, whose visitors follow each other at once); the
+    freeze then finds the same long-lived heap (the modules, the model, the engine) and
+    costs whatever the server does at that moment its 0.1 to 0.25 s, once.
 
     Parameters
     ----------
