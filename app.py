@@ -19,7 +19,6 @@ preload.preload_charts()  # the browser fetches the chart code while the page is
 with st.spinner("Loading the model (a few seconds on the first visit)..."):
     model = load_model()
     state.init_state(model)
-sidebar.sidebar(model)
 
 st.title("slack-sim: austerity, shocks and slack in local services")
 page = sidebar.page_picker()
@@ -41,6 +40,9 @@ else:
         teach.teach_page(model)
     else:
         share.share_page(model, current, params)
-# once per server process, after its first page: later garbage collections walk only what
-# was made since (ui.memo.freeze_heap)
-memo.freeze_heap()
+# the sidebar after the page: the browser gets the cards before the sidebar's sixty-odd
+# widgets (the page reads the sliders from the session state, not from the widgets)
+sidebar.sidebar(model)
+# once per server process, ten seconds after its first page (so as not to hold up that
+# page's last messages): later garbage collections walk only what was made since
+memo.freeze_heap_later()

@@ -85,3 +85,43 @@ def test_discard_drops_only_the_entries_asked_for_and_their_bytes() -> None:
     double("b", 2)  # kept: no new call
     double("a", 1)  # dropped: computed again
     assert calls == ["a", "b", "a", "a"]
+
+
+LATER = textwrap.dedent("""
+    import gc, json, time
+    from slack_sim.ui import memo
+
+    try:
+        memo.freeze_heap_later(-1.0)
+        refused = False
+    except ValueError as exc:
+        refused = "at least 0" in str(exc)
+    kept = [{"i": i} for i in range(50_000)]
+    t = time.monotonic()
+    timer = memo.freeze_heap_later(0.3)
+    again = memo.freeze_heap_later(0.0)
+    frozen_at_once = gc.get_freeze_count()
+    timer.join(10)
+    waited = time.monotonic() - t
+    print(json.dumps({
+        "refused": refused, "timer": timer is not None, "again": again is None,
+        "daemon": timer.daemon, "at_once": frozen_at_once, "after": gc.get_freeze_count(),
+        "waited": waited, "then": memo.freeze_heap(), "kept": len(kept),
+    }))
+""")
+
+
+def test_freeze_heap_later_freezes_once_after_its_delay_off_the_callers_thread() -> None:
+    out = subprocess.run([sys.executable, "-c", LATER], capture_output=True, text=True,
+                         check=True, timeout=120)
+    import json
+
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    assert r["refused"]
+    assert r["timer"] and r["again"] and r["daemon"]
+    # nothing frozen when the call returns: the freeze waits for its delay, on the timer
+    assert r["at_once"] == 0
+    assert r["waited"] >= 0.3
+    assert r["after"] >= 50_000
+    # it was the process's one freeze
+    assert r["then"] == 0

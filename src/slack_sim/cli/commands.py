@@ -234,8 +234,11 @@ def show_command(args: argparse.Namespace) -> None:
 def csv_text(frame: pd.DataFrame) -> str:
     """Return ``frame.to_csv(index_label="year")`` for a frame of floats, written faster.
 
-    The csv module writes each float as ``repr`` does, as pandas does (a third less time
-    for a run's 436 x 364 values); a frame with a missing value goes through pandas.
+    Each float is written as ``repr`` writes it, as pandas does: a row's values as the
+    ``repr`` of their list, its separators made commas (about half pandas' time for a
+    run's 436 x 371 values, and a quarter less than the csv module's writer); the header
+    goes through the csv module (variable names are quoted where they need it). A frame
+    with a missing value goes through pandas.
 
     Parameters
     ----------
@@ -249,8 +252,9 @@ def csv_text(frame: pd.DataFrame) -> str:
     if frame.isna().to_numpy().any():
         return frame.to_csv(index_label="year")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["year", *frame.columns])
-    writer.writerows([y, *row] for y, row in zip(frame.index.tolist(),
-                                                  frame.to_numpy().tolist(), strict=True))
+    csv.writer(buffer, lineterminator="\n").writerow(["year", *frame.columns])
+    # a float's repr has no comma or space: "[y, a, b]" -> "y,a,b"
+    buffer.writelines(repr([y, *row])[1:-1].replace(", ", ",") + "\n"
+                      for y, row in zip(frame.index.tolist(), frame.to_numpy().tolist(),
+                                        strict=True))
     return buffer.getvalue()

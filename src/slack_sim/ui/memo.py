@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 __all__ = ["ALLOCATOR", "DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS",
-           "ByteBudgetCache", "CacheStats", "freeze_heap", "shared", "sweep_once",
+           "FREEZE_DELAY_SECONDS", "ByteBudgetCache", "CacheStats", "freeze_heap",
+           "freeze_heap_later", "shared", "sweep_once",
            "trim_memory", "tune_allocator"]
 
 #: Default budget of the shared result cache, in MB (about 150 model runs).
@@ -40,6 +41,8 @@ DEFAULT_BUDGET_MB = 200.0
 DEFAULT_IDLE_SECONDS = 600.0
 #: Seconds between sweeps of the shared cache.
 SWEEP_SECONDS = 30.0
+#: Seconds after the first page's script run that the heap is frozen (:func:`freeze_heap_later`).
+FREEZE_DELAY_SECONDS = 10.0
 #: Largest single result kept, as a share of the budget (a bigger one is returned, not kept).
 MAX_ENTRY_SHARE = 0.25
 
@@ -385,3 +388,43 @@ def freeze_heap() -> int:
         gc.freeze()
         _FROZEN_DONE.append(gc.get_freeze_count())
         return _FROZEN_DONE[0]
+
+
+_LATER: list[threading.Timer] = []
+
+
+def freeze_heap_later(seconds: float = FREEZE_DELAY_SECONDS) -> threading.Timer | None:
+    """Once per process: call :func:`freeze_heap` on a timer thread ``seconds`` from now.
+
+    The freeze's collection holds the GIL for 0.1 to 0.25 s (about 300,000 objects). At
+    the end of the first page's script run it held up what the server still had to do
+    for that page (its last messages, and the browser's requests for the code of the
+    page's elements, served by the same process), so the first visitor's cards waited for
+    it. Ten seconds later that page has been sent and drawn (a first visit takes 5 to 9 s
+    on this 2-core machine; at 3 s the freeze fell in the next visitor's load in
+    ``benchmarks/bench_first_load.py``, whose visitors follow each other at once); the
+    freeze then finds the same long-lived heap (the modules, the model, the engine) and
+    costs whatever the server does at that moment its 0.1 to 0.25 s, once.
+
+    Parameters
+    ----------
+    seconds : float
+        Delay (default :data:`FREEZE_DELAY_SECONDS`); at least 0.
+
+    Returns
+    -------
+    threading.Timer or None
+        The timer started by this call; ``None`` when one was started before (or the
+        heap was frozen already).
+    """
+    if not seconds >= 0:
+        raise ValueError(f"seconds: expected a delay of at least 0 s, got {seconds!r}")
+    with _FROZEN:
+        if _LATER or _FROZEN_DONE:
+            return None
+        timer = threading.Timer(seconds, freeze_heap)
+        timer.name = "slack-sim-freeze-heap"
+        timer.daemon = True
+        _LATER.append(timer)
+    timer.start()
+    return timer
