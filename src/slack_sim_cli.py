@@ -22,8 +22,8 @@ def main() -> int:
     pressed: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
     try:
+        from slack_sim.cli.main import exit_now, quiet_unraisable
         from slack_sim.cli.main import main as run
-        from slack_sim.cli.main import quiet_unraisable
     finally:
         signal.signal(signal.SIGINT, previous)
     if pressed:
@@ -32,10 +32,11 @@ def main() -> int:
         return 130
     sys.unraisablehook = quiet_unraisable  # also at exit, when the last objects go
     try:
-        return run()
+        status = run()
     except KeyboardInterrupt:  # between the import and the command's own handler
         print("slack-sim: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
         return 130
+    exit_now(status)  # the exit handlers, then the process ends (no slow teardown)
 
 
 if __name__ == "__main__":

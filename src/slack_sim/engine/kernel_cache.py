@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
+import marshal
 import os
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 from ..model.files import is_private
 
-__all__ = ["DIGEST_FILE", "KERNEL_FILE", "announce_compile", "digest_path", "load_verified",
-           "not_using", "read_verified", "write_verified"]
+__all__ = ["DIGEST_FILE", "KERNEL_FILE", "announce_compile", "code_path", "digest_path",
+           "load_verified", "not_using", "read_verified", "write_verified"]
 
 
 #: The generated module's file name, and the file of its SHA-256 beside it.
@@ -128,7 +130,7 @@ def load_verified(path: Path, key: str, source: bytes) -> ModuleType | None:
         module = ModuleType(name)
         module.__file__ = str(path)
         try:
-            code = compile(source, str(path), "exec")
+            code = _code(path, source)
         except (SyntaxError, ValueError):
             return None
         sys.modules[name] = module  # numba's cache finds functions through their module
@@ -141,6 +143,38 @@ def load_verified(path: Path, key: str, source: bytes) -> ModuleType | None:
         sys.modules.pop(name, None)
         return None
     return module
+
+
+def code_path(path: Path) -> Path:
+    """Return the file of the compiled code of the cached module ``path`` (this Python's)."""
+    return path.with_name(f"{path.stem}.{sys.implementation.cache_tag}.code")
+
+
+def _code(path: Path, source: bytes) -> CodeType:
+    """Return the code of verified ``source``: from :func:`code_path` when it was made from it.
+
+    Compiling the generated kernel module (about 440 kB) took 75-140 ms in every process;
+    its code is kept beside it as Python keeps a module's bytecode, headed by this
+    Python's bytecode magic number and the SHA-256 of the source it was compiled from,
+    and used only when both match and the file is this user's and nobody else's to write
+    (in the same private folder as the source).
+    """
+    header = importlib.util.MAGIC_NUMBER + hashlib.sha256(source).digest()
+    cached = code_path(path)
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        fd = os.open(cached, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+            data = fh.read() if st.st_uid == uid and not st.st_mode & 0o022 else b""
+        if data[:len(header)] == header:
+            code = marshal.loads(data[len(header):])
+            if isinstance(code, CodeType):
+                return code
+    code = compile(source, str(path), "exec")
+    with contextlib.suppress(OSError):
+        _replace(cached, header + marshal.dumps(code))
+    return code
 
 
 _ANNOUNCED: set[int] = set()
