@@ -66,12 +66,14 @@ def draws(n: int, seed: int = 7, columns: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(rng.uniform(lo, hi, size=(n, len(names))), columns=names)
 
 
-def timed(fn, repeats: int) -> float:
+def timed(fn, repeats: int, *, clock=time.perf_counter) -> float:
+    """Median of ``clock``'s seconds over ``repeats`` calls of ``fn`` (wall time by default;
+    ``time.thread_time``, this thread's CPU, is steadier on a shared machine)."""
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return statistics.median(times)
 
 
@@ -125,17 +127,6 @@ def single_run_parts(scenario: ss.Scenario, repeats: int) -> dict[str, float]:
                                repeats),
         "`load_model()` (the file's freshness check)": timed(ss.load_model, repeats),
     }
-
-
-def _cpu_median(fn, repeats: int) -> float:
-    """Median CPU time of this thread over ``repeats`` calls (steadier than wall time on a
-    shared machine)."""
-    times = []
-    for _ in range(repeats):
-        t = time.thread_time()
-        fn()
-        times.append(time.thread_time() - t)
-    return statistics.median(times)
 
 
 def _without_libm(compiled: engine.CompiledModel):  # noqa: ANN202 (a generated module)
@@ -201,8 +192,8 @@ def where(outputs: list[str]) -> list[str]:
     out = np.empty_like(x)
     exps(x, out)
     pows(x, y, out)
-    ns_exp = _cpu_median(lambda: exps(x * 0.01, out), 7) / x.size * 1e9
-    ns_pow = _cpu_median(lambda: pows(x, y, out), 7) / x.size * 1e9
+    ns_exp = timed(lambda: exps(x * 0.01, out), 7, clock=time.thread_time) / x.size * 1e9
+    ns_pow = timed(lambda: pows(x, y, out), 7, clock=time.thread_time) / x.size * 1e9
 
     sched = compiled.schedule()
     steps = len(sched.times)
@@ -227,14 +218,14 @@ def where(outputs: list[str]) -> list[str]:
                                            *control, 0, len(P))
 
     real = compiled._module
-    full = _cpu_median(one_lane(real, sched.record, len(sched.stamps)), 51)
-    quiet = _cpu_median(one_lane(real, last, 1), 51)
-    batch = _cpu_median(block(real), 5) / len(P)
+    full = timed(one_lane(real, sched.record, len(sched.stamps)), 51, clock=time.thread_time)
+    quiet = timed(one_lane(real, last, 1), 51, clock=time.thread_time)
+    batch = timed(block(real), 5, clock=time.thread_time) / len(P)
     bare = _without_libm(compiled)
     one_lane(bare, sched.record, len(sched.stamps))()  # compile
     block(bare)()
-    bare_one = _cpu_median(one_lane(bare, sched.record, len(sched.stamps)), 51)
-    bare_batch = _cpu_median(block(bare), 5) / len(P)
+    bare_one = timed(one_lane(bare, sched.record, len(sched.stamps)), 51, clock=time.thread_time)
+    bare_batch = timed(block(bare), 5, clock=time.thread_time) / len(P)
     libm = steps * (n_exp * ns_exp + n_pow * ns_pow) * 1e-9
     cores = len(os.sched_getaffinity(0))
     return [
