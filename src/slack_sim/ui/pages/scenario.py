@@ -208,26 +208,49 @@ def _page_jobs() -> dict[str, object]:
             "appraisal": settings_now}
 
 
+@dataclasses.dataclass(frozen=True)
+class _PageData:
+    """What the Scenario page reads from the cache for its cards and charts."""
+
+    summary: dict
+    base_summary: dict
+    view: Any  # risk.EnsembleView, or None with the bands off
+    base_view: Any
+    figures: list[dict[str, Any]]
+
+
+def _read_page(key: str, base_key: str, *, baseline: str,
+               bands: tuple[int, str] | None) -> _PageData:
+    """Read (computing what is not cached) the page's runs, futures and charts' figures.
+
+    ``bands`` is ``(futures, groups)``, or ``None`` with the bands off (:func:`_page_jobs`).
+    """
+    members, groups = bands if bands is not None else (None, ",".join(DEFAULT_GROUPS))
+    view = base_view = None
+    if members is not None:
+        view = cache.ensemble_summary(key, baseline, members, groups)
+        base_view = cache.ensemble_summary(base_key, baseline, members, groups)
+    return _PageData(
+        summary=cache.scenario_summary(key), base_summary=cache.scenario_summary(base_key),
+        view=view, base_view=base_view,
+        figures=[cache.chart_figure(key, base_key, baseline, members, groups, spec.key)
+                 for spec in charts.CHARTS])
+
+
 def _page_results(scenario: Scenario, *, base_key: str, baseline: str,
                   bands: tuple[int, str] | None,
                   appraisal: finance.AppraisalSettings | None) -> None:
     """Compute what the Scenario page of ``scenario`` reads, into the app's cache.
 
-    The same cached functions, with the same arguments, as :func:`scenario_page` calls
-    (one after the other, on the calling thread): run for a guessed next slider step on
-    :mod:`slack_sim.ui.speculate`'s thread, it leaves the page nothing to compute.
+    What :func:`scenario_page` reads (:func:`_read_page`), then the appraisal its panel
+    reads (after the ensemble, whose runs it takes): run for a guessed next slider step
+    on :mod:`slack_sim.ui.speculate`'s thread, it leaves the page nothing to compute.
     """
     key = cache.scenario_key(scenario)
-    if bands is not None:
-        cache.ensemble_summary(key, baseline, *bands)
+    _read_page(key, base_key, baseline=baseline, bands=bands)
     if appraisal is not None:
         cache.appraisal_run(key, appraisal.start, float(appraisal.years), appraisal.prices,
                             appraisal.rate, appraisal.long_rate, appraisal.futures)
-    cache.scenario_summary(key)
-    cache.run_frame(key)
-    for spec in charts.CHARTS:
-        cache.chart_figure(key, base_key, baseline, None if bands is None else bands[0],
-                           ",".join(DEFAULT_GROUPS) if bands is None else bands[1], spec.key)
 
 
 def scenario_page(model: Model, scenario: Scenario) -> None:
@@ -243,16 +266,14 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     # few elements as they trickle out between the reads.
     state = st.session_state
     base_name = state["baseline"]
-    groups = ",".join(DEFAULT_GROUPS)
-    jobs = prefetch(scenario, **_page_jobs())
+    page_jobs = _page_jobs()
+    jobs = prefetch(scenario, **page_jobs)
     base = state_module.baseline_scenario(base_name, scenario.profile)
     key, base_key = cache.scenario_key(scenario), cache.scenario_key(base)
-    summary = cache.scenario_summary(key)
-    base_summary = cache.scenario_summary(base_key)
-    view = (cache.ensemble_summary(key, base_name, int(state["bands_n"]), groups)
-            if state.get("bands_on") else None)
+    data = _read_page(key, base_key, baseline=base_name, bands=page_jobs["bands"])
+    summary, base_summary, view, base_view = (data.summary, data.base_summary, data.view,
+                                              data.base_view)
     if view is not None:
-        base_view = cache.ensemble_summary(base_key, base_name, int(state["bands_n"]), groups)
         # EnsembleView.source once the bands use the profile's history-consistent futures
         source = getattr(view, "source", FUTURES_SOURCE)
         shown = headline.central_cards(summary, view.outcomes,
@@ -263,9 +284,6 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
         shown = [dataclasses.replace(c, own="this run only (uncertainty off)")
                  for c in headline.cards(summary, base_summary)]
         notes, full = {}, {}
-    members = int(state["bands_n"]) if view is not None else None
-    figures = [cache.chart_figure(key, base_key, base_name, members, groups, spec.key)
-               for spec in charts.CHARTS]
     for job in jobs:  # the appraisal, which the panel then reads from the cache
         with contextlib.suppress(Exception):  # a failure is the panel's to report
             job.result()
@@ -301,7 +319,7 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
         st.caption(caption)
         appraisal_panel(model, scenario)
     for i in range(0, len(charts.CHARTS), 2):
-        for col, spec, fig in zip(st.columns(2), charts.CHARTS[i:i + 2], figures[i:i + 2],
+        for col, spec, fig in zip(st.columns(2), charts.CHARTS[i:i + 2], data.figures[i:i + 2],
                                   strict=False):
             live_chart(col, fig, key=f"chart:{spec.key}", config={"displaylogo": False})
     if compact:
