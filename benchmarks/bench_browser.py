@@ -189,6 +189,18 @@ def move(page, slider, quiet: float, timeout: float = 30.0) -> dict[str, float]:
             "runs": now["runs"] - before["runs"]}
 
 
+def chromium_processes() -> list[psutil.Process]:
+    """Return this process's Chromium descendants (one that exits while listed is skipped)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name():
+                found.append(child)
+        except psutil.NoSuchProcess:  # a helper process that ended between the two calls
+            continue
+    return found
+
+
 def _cpu_seconds(pids: list[int]) -> float:
     """Return the user and system CPU seconds of these processes so far (gone ones: 0)."""
     total = 0.0
@@ -251,8 +263,7 @@ def measure(moves: int, quiet: float, *, preload: bool = False, guess: bool = Tr
                 drawn = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
                 slider = page.get_by_role("slider", name=SLIDER)
                 settle(page, quiet)
-                chromium = [c.pid for c in psutil.Process().children(recursive=True)
-                            if "chrom" in c.name()]
+                chromium = [c.pid for c in chromium_processes()]
                 cpu0 = (_cpu_seconds([proc.pid]), _cpu_seconds(chromium))
                 logged = len(guesses.read_text().split())
                 rows = [move(page, slider, quiet) for _ in range(moves)]

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from appserver import free_port_between, start_server, stop_server  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_browser import ARGS, CHROMIUM, VIEWPORT  # noqa: E402
+from bench_browser import ARGS, CHROMIUM, VIEWPORT, chromium_processes  # noqa: E402
 
 #: Installed before the page's scripts: times the websocket and the cards.
 PROBE = """
@@ -103,7 +103,7 @@ def visit(browser, url: str, server: psutil.Process,  # noqa: ANN001 - a Playwri
     ``poll`` ms (each ask is a round trip through the browser: on 2 cores a 20 ms poll
     cost Chromium about a second of CPU a visit, which the page itself then lacked).
     """
-    chromium = [c for c in psutil.Process().children(recursive=True) if "chrom" in c.name()]
+    chromium = chromium_processes()
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(PROBE)
     try:

@@ -58,6 +58,36 @@ def test_chunks_cover_every_council_policy_and_future_once():
     assert table[name].iloc[0] == chunk.futures[name].iloc[future]
 
 
+def test_chunk_size_gives_every_worker_several_chunks_within_its_bounds():
+    # the spec's size for a sweep big enough, in process, or when it is the smaller
+    assert sw.chunk_size(2 * 10**8, most=8192, workers=2) == 8192
+    assert sw.chunk_size(43_200, most=8192, workers=None) == 8192
+    assert sw.chunk_size(43_200, most=500, workers=2) == 500
+    # a dozen councils' sweep on two workers: 32 chunks at least, none of fewer runs
+    # than the floor
+    assert sw.chunk_size(43_200, most=8192, workers=2) == 43_200 // 32
+    assert sw.chunk_size(43_200, most=8192, workers=8) == sw.MIN_CHUNK_RUNS
+
+
+def test_a_sweep_for_workers_is_cut_finer_into_equal_chunks_with_the_same_rows(
+        monkeypatch):
+    spec = small_spec(chunk_runs=100)  # 3 councils x 2 policies x 6 futures = 36 runs
+    whole, _ = sw.sweep_chunks(spec)
+    assert [c.runs for c in whole] == [12, 12, 12]  # one chunk a council, in process
+    monkeypatch.setattr("slack_sim.analysis.sweep_plan.MIN_CHUNK_RUNS", 1)
+    chunks, _ = sw.sweep_chunks(spec, workers=1)  # 16 chunks at least: 2 runs at most
+    assert len(chunks) >= sw.CHUNKS_PER_WORKER
+    assert all(1 <= c.runs <= 2 for c in chunks)
+    for council in spec.councils:  # a council's chunks: equal sizes, in order, no gap
+        own = [c for c in chunks if c.council == council]
+        assert max(c.runs for c in own) - min(c.runs for c in own) <= 1
+        assert [c.first for c in own[1:]] == [c.stop for c in own[:-1]]
+        assert own[0].first == 0 and own[-1].stop == 12
+    assert [c.number for c in chunks] == list(range(len(chunks)))
+    rows = pd.concat([sw.run_chunk(c) for c in chunks], ignore_index=True)
+    pd.testing.assert_frame_equal(rows, sw.sweep_in_process(spec), check_exact=True)
+
+
 def test_a_chunks_rows_are_its_runs_outcomes():
     spec = small_spec(councils=["generic"], futures=3, chunk_runs=100)
     (chunk,), _ = sw.sweep_chunks(spec)

@@ -28,7 +28,11 @@ cluster, warm-up, the timed tasks). Every name is importable from here.
 
 Chunk size: a Dask task costs the scheduler and the worker a few milliseconds whatever
 its size; a chunk of :data:`CHUNK_RUNS` runs takes about a second, so the overhead
-stays far under 5% (``benchmarks/bench_sweep.py`` measures it). See ``docs/sweeps.md``.
+stays far under 5%. A sweep too small to give every worker
+:data:`~slack_sim.analysis.sweep_plan.CHUNKS_PER_WORKER` such chunks is cut finer (down to
+:data:`~slack_sim.analysis.sweep_plan.MIN_CHUNK_RUNS` runs), so that no worker waits
+long for the last one (``benchmarks/bench_sweep.py`` measures both). See
+``docs/sweeps.md``.
 """
 
 from __future__ import annotations
@@ -47,10 +51,13 @@ from .sweep_output import Progress as _Progress
 from .sweep_output import concat_rows as _concat  # noqa: F401 (kept importable here)
 from .sweep_plan import (
     CHUNK_RUNS,
+    CHUNKS_PER_WORKER,
     KEY_COLUMNS,
+    MIN_CHUNK_RUNS,
     SweepChunk,
     SweepReducer,
     SweepSpec,
+    chunk_size,
     policy_grid,
     run_chunk,
     sweep_chunks,
@@ -58,11 +65,14 @@ from .sweep_plan import (
 )
 
 __all__ = [
+    "CHUNKS_PER_WORKER",
     "CHUNK_RUNS",
     "KEY_COLUMNS",
+    "MIN_CHUNK_RUNS",
     "SweepChunk",
     "SweepReducer",
     "SweepSpec",
+    "chunk_size",
     "policy_grid",
     "run_chunk",
     "sweep",
@@ -113,14 +123,16 @@ def sweep(
     Returns
     -------
     dict
-        ``runs``, ``chunks``, ``seconds`` (wall, warm-up excluded), ``runs_per_second``,
+        ``runs``, ``chunks``, ``chunk_runs`` (the largest chunk's runs: the spec's
+        ``chunk_runs``, or fewer so that every worker gets several chunks,
+        :func:`~slack_sim.analysis.sweep_plan.chunk_size`), ``seconds`` (wall, warm-up
+        excluded), ``runs_per_second``,
         ``task_seconds`` (the chunks' own compute time, summed), ``workers``,
         ``overhead`` (share of the workers' time not spent computing chunks:
         ``1 - task_seconds / (seconds x workers)``) and ``path``.
     """
     from distributed import Client, LocalCluster, as_completed
 
-    chunks, sources = sweep_chunks(spec)
     own: list[Any] = []
     if client is None:
         if scheduler:
@@ -133,6 +145,7 @@ def sweep(
         own.insert(0, client)
     try:
         workers = len(client.scheduler_info()["workers"]) or 1
+        chunks, sources = sweep_chunks(spec, workers=workers)  # >= 16 chunks a worker
         client.run(_warm)  # compile or load the kernel on every worker first
         writer = _Writer(Path(path), {"spec": spec.describe(), "futures_source": sources})
         bar = _Progress(sum(c.runs for c in chunks), len(chunks), enabled=progress)
@@ -152,7 +165,8 @@ def sweep(
         for item in own:
             item.close()
     runs = sum(c.runs for c in chunks)
-    return {"runs": runs, "chunks": len(chunks), "seconds": seconds,
+    return {"runs": runs, "chunks": len(chunks),
+            "chunk_runs": max(c.runs for c in chunks), "seconds": seconds,
             "runs_per_second": runs / seconds if seconds else math.inf,
             "task_seconds": task_seconds, "workers": workers,
             "overhead": 1 - task_seconds / (seconds * workers) if seconds else 0.0,

@@ -30,11 +30,14 @@ from .ranges import default_parameters, sample, uncertainty_ranges
 from .sweep_output import Progress, concat_rows
 
 __all__ = [
+    "CHUNKS_PER_WORKER",
     "CHUNK_RUNS",
     "KEY_COLUMNS",
+    "MIN_CHUNK_RUNS",
     "SweepChunk",
     "SweepReducer",
     "SweepSpec",
+    "chunk_size",
     "policy_grid",
     "run_chunk",
     "sweep_chunks",
@@ -44,6 +47,14 @@ __all__ = [
 #: Runs per chunk (one Dask task): about a second of one core, so that the few
 #: milliseconds a task costs the scheduler stay well under 5% of it.
 CHUNK_RUNS = 8192
+#: A sweep on ``workers`` workers is cut into at least this many chunks a worker, where
+#: its runs allow: the workers' last chunks then end close together. With one chunk per
+#: council, a sweep of a dozen councils left one worker of two idle for most of a
+#: chunk at the end (10.8% of the workers' time, ``benchmarks/bench_sweep.py``).
+CHUNKS_PER_WORKER = 16
+#: Fewest runs a chunk is cut down to for balance (about 0.2 s of one core): a Dask
+#: task's few milliseconds stay about 1% of it.
+MIN_CHUNK_RUNS = 1024
 
 #: Columns that identify a row of the sweep's table.
 KEY_COLUMNS = ("council", "policy", "future")
@@ -280,8 +291,39 @@ def _council_futures(council: str, n: int, seed: int,
     return sampled["draws"], "plausible futures (not history-matched)"
 
 
-def sweep_chunks(spec: SweepSpec) -> tuple[list[SweepChunk], dict[str, str]]:
-    """Cut a sweep into chunks; also return each council's source of futures, in words."""
+def chunk_size(runs: int, *, most: int, workers: int | None) -> int:
+    """Return the most runs a chunk of a sweep of ``runs`` runs gets.
+
+    ``most`` (the spec's ``chunk_runs``), cut down so that ``workers`` workers get at
+    least :data:`CHUNKS_PER_WORKER` chunks each, but not below :data:`MIN_CHUNK_RUNS`
+    (nor above ``most``):
+    ``min(most, max(MIN_CHUNK_RUNS, runs // (CHUNKS_PER_WORKER * workers)))``.
+    ``workers=None`` (in process) gives ``most``.
+
+    Examples
+    --------
+    >>> chunk_size(43_200, most=8192, workers=2)
+    1350
+    >>> chunk_size(2 * 10**8, most=8192, workers=2), chunk_size(43_200, most=8192, workers=None)
+    (8192, 8192)
+    >>> chunk_size(10_000, most=8192, workers=2), chunk_size(10_000, most=500, workers=2)
+    (1024, 500)
+    """
+    if workers is None:
+        return most
+    balanced = int(runs) // (CHUNKS_PER_WORKER * max(1, int(workers)))
+    return min(int(most), max(MIN_CHUNK_RUNS, balanced, 1))
+
+
+def sweep_chunks(spec: SweepSpec, *, workers: int | None = None,
+                 ) -> tuple[list[SweepChunk], dict[str, str]]:
+    """Cut a sweep into chunks; also return each council's source of futures, in words.
+
+    A council's (policy, future) pairs are cut into equal runs of consecutive pairs
+    (sizes differ by one at most), each at most :func:`chunk_size` runs: ``workers``
+    is the number of Dask workers that will share them (``None``: in process). The
+    rows are the same however the sweep is cut.
+    """
     base_values = preset_scenario(spec.preset).values
     model = load_model()
     base = {k: float(v) for k, v in base_values.items()
@@ -289,15 +331,20 @@ def sweep_chunks(spec: SweepSpec) -> tuple[list[SweepChunk], dict[str, str]]:
     chunks: list[SweepChunk] = []
     sources: dict[str, str] = {}
     sampled: dict[str, pd.DataFrame] = {}
+    drawn = {}
     for council in spec.councils:
-        futures, sources[council] = _council_futures(council, spec.futures, spec.seed,
-                                                     sampled)
+        drawn[council], sources[council] = _council_futures(council, spec.futures,
+                                                            spec.seed, sampled)
+    runs = sum(len(spec.policies) * len(f) for f in drawn.values())
+    size = chunk_size(runs, most=spec.chunk_runs, workers=workers)
+    for council, futures in drawn.items():
         council_base = {k: v for k, v in base.items() if k not in futures.columns}
         pairs = len(spec.policies) * len(futures)
-        for first in range(0, pairs, spec.chunk_runs):
+        parts = -(-pairs // size)
+        edges = [pairs * i // parts for i in range(parts + 1)]
+        for first, stop in zip(edges[:-1], edges[1:], strict=True):
             chunks.append(SweepChunk(number=len(chunks), council=council, first=first,
-                                     stop=min(first + spec.chunk_runs, pairs),
-                                     base=council_base, futures=futures,
+                                     stop=stop, base=council_base, futures=futures,
                                      policies=spec.policies, reducer=spec.reducer))
     return chunks, sources
 

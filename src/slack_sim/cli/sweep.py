@@ -116,7 +116,8 @@ def add_sweep_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="workers of the local cluster (default: "
                                                "one per core)")
     p.add_argument("--chunk-runs", type=int, default=CHUNK_RUNS,
-                   help=f"runs per Dask task (default {CHUNK_RUNS}, about a second of a core)")
+                   help=f"most runs per Dask task (default {CHUNK_RUNS}, about a second of "
+                        "a core; a small sweep is cut finer so every worker gets 16 tasks)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--out", required=True, metavar="FILE.parquet")
     p.set_defaults(func=sweep_command)
