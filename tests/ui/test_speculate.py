@@ -60,6 +60,13 @@ def test_a_newer_guess_replaces_one_waiting():
     assert ran == ["newer"]
 
 
+def test_a_guess_waits_for_the_page_that_made_it_to_be_sent_and_drawn():
+    started = []
+    asked = time.perf_counter()
+    speculate.submit(lambda: started.append(time.perf_counter())).result(timeout=10)
+    assert started[0] - asked >= speculate.SETTLE_SECONDS > 0
+
+
 def test_a_failing_guess_is_dropped_quietly():
     def fail():
         raise RuntimeError("guess failed")

@@ -11,6 +11,11 @@ costs only the idle time it used. A guess is made only after a move of exactly o
 slider, and only one is kept waiting, whichever session made it: a newer guess
 replaces one not yet started.
 
+A guess starts :data:`SETTLE_SECONDS` after the page that made it: until then the
+page's elements are still being sent and drawn, and a guess computing at the same time
+held the server's GIL and the machine's cores against them (on the 2-core benchmark
+machine, guessed steps took 350 ms instead of 394 ms, median, with it).
+
 ``SLACK_SIM_SPECULATE=0`` switches it off (the benchmark's "unforeseen move" figures);
 ``SLACK_SIM_SPECULATE_LOG=<file>`` appends ``hit``, ``miss`` or ``none`` for every
 page run after a slider move (whether its scenario was the one guessed), which the
@@ -22,6 +27,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
@@ -29,7 +35,12 @@ from decimal import Decimal
 from ..model.parse import Model
 from . import specs
 
-__all__ = ["enabled", "guess_next", "log_outcome", "next_step", "submit", "wait"]
+__all__ = ["SETTLE_SECONDS", "enabled", "guess_next", "log_outcome", "next_step", "submit", "wait"]
+
+#: Seconds from a page's guess to its start: the page is sent and drawn first. Measured
+#: in blocks of eight slider steps in Chromium (a scratch harness, one server): with
+#: 0.3 s the steps' median was 350 ms, without 394 ms; 0.1 s gained nothing.
+SETTLE_SECONDS = 0.3
 
 #: One thread: a guess runs when the machine is otherwise idle, never two at once.
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-sim-speculate")
@@ -140,6 +151,7 @@ def submit(work: Callable[[], object]) -> Future:
 
     def run() -> object:
         global _WAITING
+        time.sleep(SETTLE_SECONDS)  # while the page that made it is sent and drawn
         with _LOCK:
             if _WAITING is not work:
                 return None  # replaced by a newer guess before it started
