@@ -166,7 +166,7 @@ def sweep(
             item.close()
     runs = sum(c.runs for c in chunks)
     return {"runs": runs, "chunks": len(chunks),
-            "chunk_runs": max(c.runs for c in chunks), "seconds": seconds,
+            "chunk_runs": max((c.runs for c in chunks), default=0), "seconds": seconds,
             "runs_per_second": runs / seconds if seconds else math.inf,
             "task_seconds": task_seconds, "workers": workers,
             "overhead": 1 - task_seconds / (seconds * workers) if seconds else 0.0,

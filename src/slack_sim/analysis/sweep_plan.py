@@ -331,7 +331,7 @@ def sweep_chunks(spec: SweepSpec, *, workers: int | None = None,
     chunks: list[SweepChunk] = []
     sources: dict[str, str] = {}
     sampled: dict[str, pd.DataFrame] = {}
-    drawn = {}
+    drawn: dict[str, pd.DataFrame] = {}
     for council in spec.councils:
         drawn[council], sources[council] = _council_futures(council, spec.futures,
                                                             spec.seed, sampled)
