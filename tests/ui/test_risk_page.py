@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 import slack_sim as ss
@@ -100,8 +101,12 @@ def test_scenario_page_shows_bands_and_probabilities_that_follow_the_levers():
     waiting = [array(t["y"]) for t in traces if t["name"].startswith("Waiting time")]
     for got, (lo, hi) in zip(waiting, (risk.BANDS.outer, risk.BANDS.inner), strict=True):
         upper, lower = np.split(got, 2)  # along the upper percentile, back along the lower
-        np.testing.assert_allclose(upper, ens.bands[("Waiting time", hi)], rtol=1e-12)
-        np.testing.assert_allclose(lower[::-1], ens.bands[("Waiting time", lo)], rtol=1e-12)
+        # sent as float32 (the display factor of months is 1): exactly the rounded bands
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(
+            upper, ens.bands[("Waiting time", hi)].to_numpy().astype(np.float32))
+        np.testing.assert_array_equal(
+            lower[::-1], ens.bands[("Waiting time", lo)].to_numpy().astype(np.float32))
         assert np.all(upper >= lower[::-1])
     before_notes = [c.value for c in at.caption if "futures" in c.value]
     # moving a lever moves the bands and the statements
@@ -304,8 +309,9 @@ def test_every_chart_with_bands_validates(model):
         for trace in shapes:  # every band encloses its own median, drawn as its line is
             y, name = array(trace.y), trace.name.split(",")[0]
             upper, lower = np.split(y, 2)
-            median = ens.bands[(name, 50)].to_numpy() * shown[name].factor
-            assert np.all(lower[::-1] <= median + 1e-9) and np.all(median <= upper + 1e-9)
+            # the bands are float32; rounding keeps order, so compare with the median's
+            median = (ens.bands[(name, 50)].to_numpy() * shown[name].factor).astype(np.float32)
+            assert np.all(lower[::-1] <= median) and np.all(median <= upper)
 
 
 def test_rank_note_says_when_the_cards_value_is_far_from_typical():
@@ -340,3 +346,29 @@ def test_scenario_cards_show_the_central_estimate_and_this_run():
         assert note in captions, key
     for card in headline.cards(ss.summarize(scenario)):
         assert f"this run: {card.value}" in captions, card.key
+
+
+def test_the_figure_dicts_the_page_sends_are_plotlys_own(model):
+    """What the app hands the browser is the validated figure's ``to_plotly_json``.
+
+    The page builds its figures as plain dicts (``charts.scenario_figure_json``) to skip
+    plotly's objects; plotly, validating, must neither reject nor rewrite any of it.
+    """
+    scenario, base = ss.preset(), ss.preset("baseline")
+    ens = ss.ensemble(scenario, n=16, seed=1, outputs=charts.band_outputs())
+    frame, base_frame = ss.simulate(scenario), ss.simulate(base)
+    for spec in charts.CHARTS:
+        sent = charts.scenario_figure_json(spec, frame, model=model,
+                                           settings=scenario.settings(), baseline=base_frame,
+                                           baseline_label="baseline", bands=ens.bands)
+        checked = go.Figure(sent).to_plotly_json()  # validates: raises on a bad property
+        # validation changes nothing but the empty template, which it fills with
+        # plotly's default (the page draws with none: plotly.js's own defaults)
+        assert sent["layout"]["template"] == {"layout": {}}
+        checked["layout"].pop("template")
+        assert checked == {**sent, "layout": {k: v for k, v in sent["layout"].items()
+                                              if k != "template"}}, spec.key
+        # and it is what the page sent when it made a Figure first (plotly unvalidated)
+        assert sent == charts.scenario_figure(
+            spec, frame, model=model, settings=scenario.settings(), baseline=base_frame,
+            baseline_label="baseline", bands=ens.bands, validate=False).to_plotly_json()

@@ -46,7 +46,7 @@ from ..teach import storyline
 from . import charts, diagram, headline, memo, risk
 
 __all__ = [
-    "chart_figure",
+    "chart_figures",
     "comparison_table",
     "csv_text",
     "ensemble_summary",
@@ -135,9 +135,12 @@ def scenario_summary(key: str) -> dict[str, Any]:
 
 
 @_shared
-def chart_figure(key: str, base_key: str, baseline: str, members: int | None,
-                 groups: str, chart: str) -> dict[str, Any]:
-    """Return one Scenario-page chart as plotly's figure dict (``to_plotly_json``).
+def chart_figures(key: str, base_key: str, baseline: str, members: int | None,
+                  groups: str) -> list[dict[str, Any]]:
+    """Return the Scenario page's charts as plotly's figure dicts, in :data:`charts.CHARTS` order.
+
+    One cached result for the six, so that a page (or a guessed next step) reads the
+    runs and the futures' bands from the cache once, not once a chart.
 
     Parameters
     ----------
@@ -149,23 +152,21 @@ def chart_figure(key: str, base_key: str, baseline: str, members: int | None,
         Futures behind the bands (:func:`ensemble_summary`), ``None`` for no bands.
     groups : str
         Uncertainty groups sampled, comma-separated.
-    chart : str
-        The chart's :attr:`slack_sim.ui.charts.ChartSpec.key`.
 
     Returns
     -------
-    dict
-        ``{"data": [...], "layout": {...}}``: what the page hands the browser.
+    list of dict
+        ``{"data": [...], "layout": {...}}`` a chart (:func:`charts.scenario_figure_json`):
+        what the page hands the browser.
     """
     model = load_model()
-    spec = next(c for c in charts.CHARTS if c.key == chart)
     view = None if members is None else ensemble_summary(key, baseline, members, groups)
-    figure = charts.scenario_figure(
-        spec, run_frame(key), model=model, settings=scenario_from_key(key).settings(model=model),
-        baseline=run_frame(base_key), baseline_label=baseline, validate=False,
+    frame, base = run_frame(key), run_frame(base_key)
+    settings = scenario_from_key(key).settings(model=model)
+    return [charts.scenario_figure_json(
+        spec, frame, model=model, settings=settings, baseline=base, baseline_label=baseline,
         bands=None if view is None else view.bands, outer=risk.BANDS.outer,
-        inner=risk.BANDS.inner)
-    return figure.to_plotly_json()
+        inner=risk.BANDS.inner) for spec in charts.CHARTS]
 
 
 @_shared

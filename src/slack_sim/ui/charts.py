@@ -43,6 +43,7 @@ __all__ = [
     "overlay_figure",
     "periods",
     "scenario_figure",
+    "scenario_figure_json",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -282,7 +283,7 @@ def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, shown: Displa
     }
 
 
-def _figure(data: list[dict], layout: dict, validate: bool) -> go.Figure:
+def _figure(*, data: list[dict], layout: dict, validate: bool) -> go.Figure:
     # ``_validate`` is plotly's own switch (BaseFigure.__init__) for trusted input.
     return go.Figure({"data": data, "layout": layout}, _validate=validate)
 
@@ -342,7 +343,39 @@ def scenario_figure(
     outer: tuple[int, int] = (5, 95),
     inner: tuple[int, int] = (25, 75),
 ) -> go.Figure:
-    """Return one chart of the main view.
+    """Return one chart of the main view as a plotly figure.
+
+    The figure of :func:`scenario_figure_json` (the same parameters), made a
+    ``plotly.graph_objects.Figure``; ``validate`` lets plotly check it (default).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    return _figure(**scenario_figure_json(
+        spec, frame, model=model, settings=settings, baseline=baseline,
+        baseline_label=baseline_label, bands=bands, outer=outer, inner=inner),
+        validate=validate)
+
+
+def scenario_figure_json(
+    spec: ChartSpec,
+    frame: pd.DataFrame,
+    *,
+    model: Model,
+    settings: Mapping[str, float],
+    baseline: pd.DataFrame | None = None,
+    baseline_label: str = "baseline",
+    bands: pd.DataFrame | None = None,
+    outer: tuple[int, int] = (5, 95),
+    inner: tuple[int, int] = (25, 75),
+) -> dict[str, list | dict]:
+    """Return one chart of the main view as plotly's figure dict.
+
+    What ``plotly.graph_objects.Figure(...).to_plotly_json()`` of the same figure gives
+    (``tests/ui/test_app.py`` checks it with plotly's validation on), built without
+    plotly's objects: the app hands it to the browser as it is, so a slider move does
+    not pay for making and copying a ``Figure`` (about 8 ms a chart).
 
     Parameters
     ----------
@@ -358,9 +391,6 @@ def scenario_figure(
         The baseline's output, drawn dashed.
     baseline_label : str
         The baseline's name in the legend.
-    validate : bool
-        Let plotly validate the figure (default). The app passes ``False`` to save about
-        5 ms a chart; the tests build every chart with validation on.
     bands : pandas.DataFrame, optional
         :attr:`slack_sim.Ensemble.bands` (same times as ``frame``): each line with bands
         gets its ``outer`` percentiles shaded lightly and its ``inner`` ones darker; the
@@ -370,7 +400,8 @@ def scenario_figure(
 
     Returns
     -------
-    plotly.graph_objects.Figure
+    dict
+        ``{"data": [...], "layout": {...}}``.
     """
     x = dates(frame.index)
     wanted = (*outer, *inner)
@@ -397,7 +428,7 @@ def scenario_figure(
                               shown=shown, axis="y", baseline=True))
         layout["yaxis"] = {"title": {"text": _axis_title(spec.left, shown, stacked=True)},
                            "rangemode": "tozero", "tickprefix": "£", "gridcolor": GRID_COLOUR}
-        return _figure(data, layout, validate)
+        return {"data": data, "layout": layout}
     sides = (("y", spec.left, _LEFT_COLOURS), ("y2", spec.right, _RIGHT_COLOURS))
     scales = {side: shows[names[0]] for side, names, _ in sides if names}
     for side, names, colours in sides:
@@ -426,7 +457,7 @@ def scenario_figure(
             else:
                 axis["gridcolor"] = GRID_COLOUR
             layout["yaxis" if side == "y" else "yaxis2"] = axis
-    return _figure(data, layout, validate)
+    return {"data": data, "layout": layout}
 
 
 def overlay_figure(

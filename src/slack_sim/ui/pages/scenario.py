@@ -233,8 +233,7 @@ def _read_page(key: str, base_key: str, *, baseline: str,
     return _PageData(
         summary=cache.scenario_summary(key), base_summary=cache.scenario_summary(base_key),
         view=view, base_view=base_view,
-        figures=[cache.chart_figure(key, base_key, baseline, members, groups, spec.key)
-                 for spec in charts.CHARTS])
+        figures=cache.chart_figures(key, base_key, baseline, members, groups))
 
 
 def _page_results(scenario: Scenario, *, base_key: str, baseline: str,
