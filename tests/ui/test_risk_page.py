@@ -96,18 +96,20 @@ def test_scenario_page_shows_bands_and_probabilities_that_follow_the_levers():
     # each line chart carries the 5-95% and 25-75% bands of the package's ensemble
     spec = chart(at, "chart:waiting")
     traces = band_traces(spec)
-    assert len(traces) == 4  # two variables x two bands, each a closed shape
-    assert all(t["fill"] == "toself" for t in traces)
+    # two variables x two bands, each its lower edge then its upper edge filled down to it
+    assert len(traces) == 8
+    assert [t["fill"] for t in traces] == ["none", "tonexty"] * 4
+    assert all("x" not in t for t in traces), "placed as the lines are: no positions sent"
     waiting = [array(t["y"]) for t in traces if t["name"].startswith("Waiting time")]
-    for got, (lo, hi) in zip(waiting, (risk.BANDS.outer, risk.BANDS.inner), strict=True):
-        upper, lower = np.split(got, 2)  # along the upper percentile, back along the lower
+    for (lower, upper), (lo, hi) in zip(zip(waiting[::2], waiting[1::2], strict=True),
+                                        (risk.BANDS.outer, risk.BANDS.inner), strict=True):
         # sent as float32 (the display factor of months is 1): exactly the rounded bands
-        assert got.dtype == np.float32
+        assert lower.dtype == upper.dtype == np.float32
         np.testing.assert_array_equal(
             upper, ens.bands[("Waiting time", hi)].to_numpy().astype(np.float32))
         np.testing.assert_array_equal(
-            lower[::-1], ens.bands[("Waiting time", lo)].to_numpy().astype(np.float32))
-        assert np.all(upper >= lower[::-1])
+            lower, ens.bands[("Waiting time", lo)].to_numpy().astype(np.float32))
+        assert np.all(upper >= lower)
     before_notes = [c.value for c in at.caption if "futures" in c.value]
     # moving a lever moves the bands and the statements
     at.slider(key="var:Slack target").set_value(0.3).run()
@@ -302,50 +304,25 @@ def test_every_chart_with_bands_validates(model):
     for spec in charts.CHARTS:
         fig = charts.scenario_figure(spec, frame, model=model, settings=scenario.settings(),
                                      bands=ens.bands, validate=True)
-        shapes = [t for t in fig.data if t.fill == "toself"]
+        # plotly.js lists a chart with "tonexty" fills in reverse unless told otherwise;
+        # the line charts' legends keep the order the lines are drawn in
+        assert fig.layout.legend.traceorder == (None if spec.stacked else "normal")
+        where = [i for i, t in enumerate(fig.data) if "of futures" in (t.name or "")]
+        edges = [fig.data[i] for i in where]
         lines = 1 if spec.stacked else len(spec.left) + len(spec.right)
-        assert len(shapes) == 2 * lines
+        assert len(edges) == 4 * lines
         shown = charts.line_displays(spec, frame, model=model)
-        for trace in shapes:  # every band encloses its own median, drawn as its line is
-            y, name = array(trace.y), trace.name.split(",")[0]
-            upper, lower = np.split(y, 2)
-            # the bands are float32; rounding keeps order, so compare with the median's
+        for k in range(0, len(edges), 2):
+            lower, upper = edges[k], edges[k + 1]
+            # the upper edge fills down to the lower edge just before it, on its axis
+            assert (lower.fill, upper.fill) == ("none", "tonexty")
+            assert where[k + 1] == where[k] + 1 and lower.yaxis == upper.yaxis
+            assert lower.name.split(" (")[0] == upper.name.split(" (")[0]
+            # every band encloses its own median, drawn as its line is; float32 rounding
+            # keeps order, so compare with the median's
+            name = lower.name.split(",")[0]
             median = (ens.bands[(name, 50)].to_numpy() * shown[name].factor).astype(np.float32)
-            assert np.all(lower[::-1] <= median) and np.all(median <= upper)
-
-
-def test_rank_note_says_when_the_cards_value_is_far_from_typical():
-    futures = np.arange(1.0, 101.0)  # 1..100
-    assert headline.rank_note(0.5, futures) == (
-        "The sliders' own value is better than 100% of the futures.")
-    assert headline.rank_note(10.5, futures) == (
-        "The sliders' own value is better than 90% of the futures.")
-    assert headline.rank_note(95.5, futures) == (
-        "The sliders' own value is worse than 95% of the futures.")
-    assert headline.rank_note(50.5, futures) == ""
-    assert headline.rank_note(10.5, futures, lower_is="worse") == (
-        "The sliders' own value is worse than 90% of the futures.")
-    assert headline.rank_note(10.0, np.array([np.nan])) == ""
-
-
-def test_scenario_cards_show_the_central_estimate_and_this_run():
-    # the cards show the median of the futures with its 90% range (issue 14) and, labelled,
-    # the sliders' own run, which need not sit in the middle of its futures; under them the
-    # package's probability statements that are not already the range
-    from slack_sim.analysis.ensemble import DEFAULT_GROUPS
-    from slack_sim.ui import cache
-
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    captions = [line for c in at.caption for line in c.value.split(CARD_LINES)]
-    scenario = ss.preset()
-    view = cache.ensemble_summary(cache.scenario_key(scenario), "baseline",
-                                  risk.BANDS.members, ",".join(DEFAULT_GROUPS))
-    notes = headline.short_notes(view.outcomes, baseline_label="baseline")
-    assert set(notes) == {"npv", "recovery", "reserves"}
-    for key, note in notes.items():
-        assert note in captions, key
-    for card in headline.cards(ss.summarize(scenario)):
-        assert f"this run: {card.value}" in captions, card.key
+            assert np.all(array(lower.y) <= median) and np.all(median <= array(upper.y))
 
 
 def test_the_figure_dicts_the_page_sends_are_plotlys_own(model):

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["BAND_ALPHA", "DX_MS", "band_traces", "has_bands", "rgba", "typed"]
+__all__ = ["BAND_ALPHA", "DX_MS", "band_traces", "first_position", "has_bands", "rgba", "typed"]
 
 #: Plot positions: month k is drawn at the middle of month k (the first month's 16th plus
 #: ``k`` average months), so hover labels ("Mar 2020") always name the right month and no
@@ -47,6 +47,11 @@ def typed(values: np.ndarray, dtype: str = "f8") -> dict[str, str]:
     return {"dtype": dtype, "bdata": base64.b64encode(data).decode("ascii")}
 
 
+def first_position(x: np.ndarray) -> str:
+    """Return where a line's first month is drawn (its 16th, ``YYYY-MM-DD``): its ``x0``."""
+    return str(x[0].astype("datetime64[D]") + np.timedelta64(15, "D"))
+
+
 def rgba(colour: str, alpha: float) -> str:
     """Return a ``#RRGGBB`` colour with opacity ``alpha`` as CSS ``rgba(...)``."""
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
@@ -61,15 +66,18 @@ def has_bands(bands: pd.DataFrame | None, name: str, percentiles: Sequence[int])
 def band_traces(x: np.ndarray, bands: pd.DataFrame, name: str, *, colour: str,
                 axis: str, outer: tuple[int, int], inner: tuple[int, int],
                 factor: float = 1.0) -> list[dict]:
-    """Return one variable's bands: the outer band, then the inner one, each one trace.
+    """Return one variable's bands: the outer band, then the inner one, two traces each.
 
-    Each band is a closed shape (``fill="toself"``): along the upper percentile, back along
-    the lower one, scaled for display by ``factor`` as the line is
-    (:func:`slack_sim.ui.charts.display`). Positions are the lines' (mid-month, in ms
-    since 1970, which plotly reads as dates), sent as float32 months-in-ms: a band's
-    corners then sit within a few minutes of the line's points, invisible at any zoom
-    of a 36-year axis, at half the bytes. Neither band shows in the legend or the hover
-    (the caption explains them).
+    Each band is its lower percentile, an invisible line, then its upper percentile,
+    filled down to it (``fill="tonexty"``, which fills to the trace before it on the
+    same axes), scaled for display by ``factor`` as the line is
+    (:func:`slack_sim.ui.charts.display`). Both are placed as the lines are (``x0`` and
+    ``dx``: mid-month, :data:`DX_MS` apart), so no positions are sent at all, and their
+    values go as float32: a band has no hover, and 7 digits are far finer than a pixel.
+    A slider move sends the page's bands afresh, so they are most of its bytes (404 KiB a
+    move with closed shapes of float32 values and positions, 303 KiB this way:
+    `python benchmarks/bench_browser.py`). Neither
+    band shows in the legend or the hover (the caption explains them).
 
     Parameters
     ----------
@@ -91,23 +99,18 @@ def band_traces(x: np.ndarray, bands: pd.DataFrame, name: str, *, colour: str,
     Returns
     -------
     list of dict
-        Two plotly scatter traces.
+        Four plotly scatter traces: each band's lower edge, then its filled upper edge.
     """
-    first = (x[0].astype("datetime64[D]") + np.timedelta64(15, "D")).astype(
-        "datetime64[ms]").astype(np.int64)
-    ms = first + DX_MS * np.arange(len(bands.index))
-    xs = typed(np.concatenate([ms, ms[::-1]]), "f4")
+    first = first_position(x)
     out = []
     for (lo, hi), alpha in zip((outer, inner), BAND_ALPHA, strict=True):
-        upper = bands[(name, hi)].to_numpy(dtype=float) * factor
-        lower = bands[(name, lo)].to_numpy(dtype=float) * factor
-        out.append({
-            "type": "scatter", "mode": "lines", "x": xs,
-            # float32 like the x: a band has no hover, and 7 digits are far finer than a
-            # pixel; half the bytes of float64 (a fifth of what a slider move sends)
-            "y": typed(np.concatenate([upper, lower[::-1]]), "f4"), "yaxis": axis,
-            "line": {"color": colour, "width": 0}, "fill": "toself",
-            "fillcolor": rgba(colour, alpha), "hoverinfo": "skip", "showlegend": False,
-            "name": f"{name}, {lo}-{hi}% of futures",
-        })
+        label = f"{name}, {lo}-{hi}% of futures"
+        for p, fill in ((lo, "none"), (hi, "tonexty")):
+            out.append({
+                "type": "scatter", "mode": "lines", "x0": first, "dx": DX_MS,
+                "y": typed(bands[(name, p)].to_numpy(dtype=float) * factor, "f4"),
+                "yaxis": axis, "line": {"color": colour, "width": 0}, "fill": fill,
+                "fillcolor": rgba(colour, alpha), "hoverinfo": "skip", "showlegend": False,
+                "name": f"{label} ({'upper' if p == hi else 'lower'} edge)",
+            })
     return out

@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from ..metrics.core import SPENDING_CATEGORIES, shocks_in
 from ..model.calendar import MONTHS_PER_YEAR, START_YEAR
 from ..model.parse import Model
-from .bands import DX_MS, band_traces, has_bands, typed
+from .bands import DX_MS, band_traces, first_position, has_bands, typed
 from .specs import units_text
 
 __all__ = [
@@ -268,7 +268,7 @@ def _unit_words(units: str) -> str:
 def _line(x: np.ndarray, y: np.ndarray, *, name: str, colour: str, shown: Display,
           axis: str, baseline: bool = False) -> dict:
     """Return one line, its model values ``y`` scaled for display by ``shown``."""
-    first = str(x[0].astype("datetime64[D]") + np.timedelta64(15, "D"))
+    first = first_position(x)
     words = "" if shown.words.startswith("£") or shown.words in ("index", "share of capacity") \
         else f" {shown.words}"
     return {
@@ -429,6 +429,10 @@ def scenario_figure_json(
         layout["yaxis"] = {"title": {"text": _axis_title(spec.left, shown, stacked=True)},
                            "rangemode": "tozero", "tickprefix": "£", "gridcolor": GRID_COLOUR}
         return {"data": data, "layout": layout}
+    # the legend in the order the lines are drawn: plotly.js reverses it by default on a
+    # chart with "tonexty" fills, which the bands are (the stacked chart keeps that: its
+    # legend then lists the categories top down, as they are stacked)
+    layout["legend"]["traceorder"] = "normal"
     sides = (("y", spec.left, _LEFT_COLOURS), ("y2", spec.right, _RIGHT_COLOURS))
     scales = {side: shows[names[0]] for side, names, _ in sides if names}
     for side, names, colours in sides:
