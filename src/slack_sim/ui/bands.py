@@ -1,7 +1,8 @@
 """Uncertainty bands of the time-series charts, and the compact arrays plotly is sent.
 
-Each band (the middle 90% and the middle 50% of the futures around a line) is one closed
-polygon (``fill="toself"``): along the upper percentile, back along the lower one. Every
+Each band (the middle 90% and the middle 50% of the futures around a line) is a pair of
+edges: its lower percentile, an invisible line, then its upper one filled down to it
+(``fill="tonexty"``), both placed as the lines are, so no positions are sent. Every
 array goes to the browser in plotly.js's typed-array form (base64 of little-endian
 binary, the form plotly itself sends), built here from numpy so that plotly's own
 per-array conversion is skipped. :mod:`slack_sim.ui.charts` draws the lines and the
