@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -330,32 +331,18 @@ def line_displays(spec: ChartSpec, frame: pd.DataFrame, *, model: Model) -> dict
     return out
 
 
-def scenario_figure(
-    spec: ChartSpec,
-    frame: pd.DataFrame,
-    *,
-    model: Model,
-    settings: Mapping[str, float],
-    baseline: pd.DataFrame | None = None,
-    baseline_label: str = "baseline",
-    validate: bool = True,
-    bands: pd.DataFrame | None = None,
-    outer: tuple[int, int] = (5, 95),
-    inner: tuple[int, int] = (25, 75),
-) -> go.Figure:
+def scenario_figure(spec: ChartSpec, frame: pd.DataFrame, *, validate: bool = True,
+                    **options: Any) -> go.Figure:
     """Return one chart of the main view as a plotly figure.
 
-    The figure of :func:`scenario_figure_json` (the same parameters), made a
+    The figure of :func:`scenario_figure_json` (``options``: its keyword arguments) made a
     ``plotly.graph_objects.Figure``; ``validate`` lets plotly check it (default).
 
     Returns
     -------
     plotly.graph_objects.Figure
     """
-    return _figure(**scenario_figure_json(
-        spec, frame, model=model, settings=settings, baseline=baseline,
-        baseline_label=baseline_label, bands=bands, outer=outer, inner=inner),
-        validate=validate)
+    return _figure(**scenario_figure_json(spec, frame, **options), validate=validate)
 
 
 def scenario_figure_json(
@@ -429,9 +416,8 @@ def scenario_figure_json(
         layout["yaxis"] = {"title": {"text": _axis_title(spec.left, shown, stacked=True)},
                            "rangemode": "tozero", "tickprefix": "£", "gridcolor": GRID_COLOUR}
         return {"data": data, "layout": layout}
-    # the legend in the order the lines are drawn: plotly.js reverses it by default on a
-    # chart with "tonexty" fills, which the bands are (the stacked chart keeps that: its
-    # legend then lists the categories top down, as they are stacked)
+    # legend in drawing order: plotly.js reverses it on a chart with "tonexty" fills (the
+    # bands); the stacked chart keeps that, so its legend lists categories as stacked
     layout["legend"]["traceorder"] = "normal"
     sides = (("y", spec.left, _LEFT_COLOURS), ("y2", spec.right, _RIGHT_COLOURS))
     scales = {side: shows[names[0]] for side, names, _ in sides if names}
