@@ -360,9 +360,10 @@ def scenario_figure_json(
     """Return one chart of the main view as plotly's figure dict.
 
     What ``plotly.graph_objects.Figure(...).to_plotly_json()`` of the same figure gives
-    (``tests/ui/test_app.py`` checks it with plotly's validation on), built without
+    (``tests/ui/test_risk_page.py`` checks it with plotly's validation on), built without
     plotly's objects: the app hands it to the browser as it is, so a slider move does
-    not pay for making and copying a ``Figure`` (about 8 ms a chart).
+    not pay for making and copying a ``Figure`` (4-8 ms a chart: ``docs/performance.md``,
+    "Sixth pass").
 
     Parameters
     ----------
