@@ -219,3 +219,68 @@ def test_the_next_slider_step_is_guessed_as_the_browser_lands_on_it(server, chro
         assert GUESSES.read_text().split()[start:] == expected
     finally:
         page.close()
+
+
+#: Draw chart ``i``'s last figure afresh (``Plotly.newPlot``) in a new element of the same
+#: size; resolve to what each picture draws (:data:`DRAWN`), the chart's and the copy's.
+FRESH_COPY = """(i) => {
+  const gd = document.querySelectorAll('.slack-live-chart')[i];
+  const copy = document.createElement('div');
+  Object.assign(copy.style, {width: gd.clientWidth + 'px', height: gd.clientHeight + 'px'});
+  gd.parentElement.appendChild(copy);
+  const f = gd.__slackSimFigure;
+  const drawn = (el) => ({
+    lines: [...el.querySelectorAll('.scatterlayer .trace path')].map(p => p.getAttribute('d')),
+    ticks: [...el.querySelectorAll('.yaxislayer-above .ytick, .overaxes-above .y2tick,'
+                                  + ' .yaxislayer-above .y2tick, .xaxislayer-above .xtick')]
+      .map(t => { const x = t.querySelector('text') || t;  // label and where it stands
+                  return [x.textContent, x.getAttribute('transform'), x.getAttribute('x'),
+                          x.getAttribute('y')].join('|'); })
+      .sort(),  // the same ticks: an update may leave them in another order in the page
+    shapes: [...el.querySelectorAll('.shapelayer path')].map(p => p.getAttribute('d')),
+    legend: [...el.querySelectorAll('.legendtext')].map(t => t.textContent),
+    hover: JSON.stringify(el.calcdata.map(cd => cd.map(pt => [pt.x, pt.y]))),  // hover's data
+  });
+  return Plotly.newPlot(copy, JSON.parse(JSON.stringify(f.data)),
+                        JSON.parse(JSON.stringify(f.layout)), {displaylogo: false})
+    .then(() => { const out = [drawn(gd), drawn(copy)]; Plotly.purge(copy); copy.remove();
+                  return out; });
+}"""
+
+
+def test_a_slider_move_moves_the_lines_and_axes_as_a_fresh_drawing_would(server, chromium):
+    """After moves, each chart in view draws what drawing its figure afresh draws.
+
+    A move whose figure differs from the drawn one only in its traces' values and its
+    value axes' ranges is drawn by ``Plotly.animate`` without a redraw (``ui.live_chart``,
+    about half of ``Plotly.react``'s time). What it draws must be what ``Plotly.newPlot``
+    of that figure draws: every line's and band's path, every tick label and where it
+    stands, the shading, the legend and the points a hover label reads (an animate that
+    left the old ranges, or missed a band's trace, draws other paths or ticks).
+    """
+    page = open_app(chromium, server, width=1440, height=900)
+    try:
+        page.locator(".slack-live-chart").first.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelectorAll('.slack-live-chart .main-svg')"
+                               ".length >= 2", timeout=90_000)
+        before = page.evaluate(CHART_TAILS)
+        slider = page.get_by_role("slider", name=re.compile("^Slack target"))
+        slider.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(1500)
+        page.wait_for_function(  # the first two charts moved their lines in place
+            "() => [...document.querySelectorAll('.slack-live-chart')].slice(0, 2)"
+            ".every(gd => (gd.__slackSimMoved || 0) >= 1)", timeout=60_000)
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stApp\"]')"
+            ".getAttribute('data-test-script-state') === 'notRunning'", timeout=60_000)
+        page.wait_for_timeout(1500)
+        after = page.evaluate(CHART_TAILS)
+        for i in range(2):
+            assert after[i] != before[i]  # new values in the chart's data
+            moved, fresh = page.evaluate(FRESH_COPY, i)
+            assert len(moved["lines"]) >= 8 and len(moved["ticks"]) >= 8
+            assert moved == fresh, f"chart {i} draws otherwise than a fresh drawing"
+    finally:
+        page.close()

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from ..metrics.core import SPENDING_CATEGORIES, shocks_in
 from ..model.calendar import MONTHS_PER_YEAR, START_YEAR
 from ..model.parse import Model
+from .axes import fix_y_ranges
 from .bands import DX_MS, band_traces, first_position, has_bands, typed
 from .specs import units_text
 
@@ -389,7 +390,7 @@ def scenario_figure_json(
     Returns
     -------
     dict
-        ``{"data": [...], "layout": {...}}``.
+        ``{"data": [...], "layout": {...}}``, each y axis's range fixed (``ui.axes``).
     """
     x = dates(frame.index)
     wanted = (*outer, *inner)
@@ -416,6 +417,7 @@ def scenario_figure_json(
                               shown=shown, axis="y", baseline=True))
         layout["yaxis"] = {"title": {"text": _axis_title(spec.left, shown, stacked=True)},
                            "rangemode": "tozero", "tickprefix": "£", "gridcolor": GRID_COLOUR}
+        fix_y_ranges(data, layout)  # axes that stay put while a slider moves (ui.axes)
         return {"data": data, "layout": layout}
     # legend in drawing order: plotly.js reverses it on a chart with "tonexty" fills (the
     # bands); the stacked chart keeps that, so its legend lists categories as stacked
@@ -448,6 +450,7 @@ def scenario_figure_json(
             else:
                 axis["gridcolor"] = GRID_COLOUR
             layout["yaxis" if side == "y" else "yaxis2"] = axis
+    fix_y_ranges(data, layout)
     return {"data": data, "layout": layout}
 
 
