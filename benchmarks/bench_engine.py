@@ -86,12 +86,16 @@ def machine() -> dict[str, str]:
 
         numba_version = numba.__version__
     cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
+    try:  # the vector width and clock too: machines of one name differ (AVX-512 or not)
+        info = Path("/proc/cpuinfo").read_text().splitlines()
+        names = [x.split(":", 1)[1].strip() for x in info if x.startswith("model name")]
+        flags = next((x.split(":", 1)[1].split() for x in info if x.startswith("flags")), [])
+        mhz = next((float(x.split(":", 1)[1]) for x in info if x.startswith("cpu MHz")), 0.0)
+        if names:
+            widths = {"avx512f": "AVX-512", "avx2": "AVX2", "avx": "AVX"}
+            widest = next((w for f, w in widths.items() if f in flags), "no AVX")
+            cpu = f"{names[0]} ({widest}" + (f", {mhz / 1000:.2f} GHz)" if mhz else ")")
+    except (OSError, ValueError):
         pass
     model = ss.load_model()
     return {

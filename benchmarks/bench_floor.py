@@ -19,7 +19,7 @@ is left is the framework's and the browser's part of a move.
 
 Usage::
 
-    python benchmarks/bench_floor.py [--moves 20] [--quiet 300] [--charts 0,2,4]
+    python benchmarks/bench_floor.py [--moves 20] [--quiet 300] [--charts 0,2,4] [--write-docs]
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from bench_browser import (  # noqa: E402
     move,
     settle,
 )
-from bench_engine import machine  # noqa: E402
+from bench_engine import DOC, machine, write_section  # noqa: E402
 
 #: The minimal app (written to a temporary folder): the variant and the figures come from
 #: ``floor.json`` beside it.
@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="ms without change that ends a move (not counted)")
     parser.add_argument("--charts", default="0,2,4",
                         help="comma-separated numbers of charts with the cards (0: cards only)")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="rewrite this script's section of docs/performance.md")
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.charts.split(",") if c.strip()]
     if any(c < 0 or c > 6 for c in counts):
@@ -180,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"Target for the Scenario page (issue 16): median {TARGETS['median']:g} ms, "
                   f"p90 {TARGETS['p90']:g} ms."]
     print("\n".join(lines))
+    if args.write_docs:
+        write_section(DOC, "bench_floor", lines)
     return 0
 
 

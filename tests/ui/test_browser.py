@@ -248,6 +248,13 @@ FRESH_COPY = """(i) => {
 }"""
 
 
+#: Chart 0's value axes' ranges as drawn, and as its last figure gives them.
+RANGES = ("() => { const gd = document.querySelector('.slack-live-chart');"
+          " return ['yaxis', 'yaxis2'].map(k => gd._fullLayout[k].range.map(Number)); }")
+FIGURE_RANGES = ("() => { const gd = document.querySelector('.slack-live-chart');"
+                 " return ['yaxis', 'yaxis2'].map(k => gd.__slackSimFigure.layout[k].range); }")
+
+
 def test_a_slider_move_moves_the_lines_and_axes_as_a_fresh_drawing_would(server, chromium):
     """After moves, each chart in view draws what drawing its figure afresh draws.
 
@@ -256,7 +263,8 @@ def test_a_slider_move_moves_the_lines_and_axes_as_a_fresh_drawing_would(server,
     about half of ``Plotly.react``'s time). What it draws must be what ``Plotly.newPlot``
     of that figure draws: every line's and band's path, every tick label and where it
     stands, the shading, the legend and the points a hover label reads (an animate that
-    left the old ranges, or missed a band's trace, draws other paths or ticks).
+    left the old ranges, or missed a band's trace, draws other paths or ticks); and a
+    double click after a zoom goes back to the figure's ranges, not the first drawing's.
     """
     page = open_app(chromium, server, width=1440, height=900)
     try:
@@ -264,6 +272,7 @@ def test_a_slider_move_moves_the_lines_and_axes_as_a_fresh_drawing_would(server,
         page.wait_for_function("document.querySelectorAll('.slack-live-chart .main-svg')"
                                ".length >= 2", timeout=90_000)
         before = page.evaluate(CHART_TAILS)
+        first = page.evaluate(FIGURE_RANGES)
         slider = page.get_by_role("slider", name=re.compile("^Slack target"))
         slider.focus()
         for _ in range(3):
@@ -277,6 +286,21 @@ def test_a_slider_move_moves_the_lines_and_axes_as_a_fresh_drawing_would(server,
             ".getAttribute('data-test-script-state') === 'notRunning'", timeout=60_000)
         page.wait_for_timeout(1500)
         after = page.evaluate(CHART_TAILS)
+        assert page.evaluate(FIGURE_RANGES) != first  # the moves changed an axis's range
+        # zoom into chart 0 by dragging across it, then double-click: back to the ranges
+        # of the figure now drawn (not those of the first drawing, before the moves)
+        box = page.locator(".slack-live-chart .nsewdrag").first.bounding_box()
+        x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 120, y + 80, steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(500)
+        assert page.evaluate(RANGES) != page.evaluate(FIGURE_RANGES)  # zoomed
+        page.mouse.dblclick(x + 60, y + 40)
+        page.wait_for_timeout(800)
+        assert page.evaluate(RANGES) == page.evaluate(FIGURE_RANGES)
+        page.mouse.move(5, 895)
         for i in range(2):
             assert after[i] != before[i]  # new values in the chart's data
             moved, fresh = page.evaluate(FRESH_COPY, i)

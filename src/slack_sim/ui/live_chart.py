@@ -114,6 +114,15 @@ const update = (Plotly, div, job) => {
                       mode: "immediate"})
     : Plotly.react(div, job.figure.data, job.figure.layout, job.config);
   return done.then(() => {
+    // a double click (or the modebar's reset) goes back to the ranges plotly saved at the
+    // first drawing; the value axes' ranges are the figure's, so reset to this one's
+    for (const [name, axis] of Object.entries(job.figure.layout)) {
+      const full = div._fullLayout[name];
+      if (/^yaxis[0-9]*$$/.test(name) && axis.range && full && "_rangeInitial0" in full) {
+        full._rangeInitial0 = axis.range[0];
+        full._rangeInitial1 = axis.range[1];
+      }
+    }
     div.__slackSimShape = key;
     div.__slackSimMoved = (div.__slackSimMoved || 0) + (same ? 1 : 0);  // for the tests
     div.__slackSimFigure = job.figure;
