@@ -12,6 +12,7 @@ import slack_sim as ss
 from slack_sim.scenarios import MAX_SCENARIO_BYTES
 
 pytest.importorskip("streamlit")
+from streamlit.runtime import Runtime  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from slack_sim.ui import charts, diagram, headline, risk, sharing, specs  # noqa: E402
@@ -478,13 +479,39 @@ def test_charts_speak_v2_units(model):
 # -- sessions are isolated -------------------------------------------------------------------
 
 
-def test_two_sessions_at_once_do_not_share_settings():
+def _one_runtime_for_every_session(monkeypatch) -> None:
+    """Let concurrent ``AppTest`` runs share a runtime, as the server's sessions share one.
+
+    ``AppTest`` keeps its stand-in runtime in one class attribute, ``Runtime._instance``,
+    which each run sets at its start and empties at its end (``AppTest._run``): a session
+    that finishes while the other is running leaves the other's run without a runtime,
+    and Streamlit's own clean-up at the end of that run fails ("Runtime hasn't been
+    created!"), whatever the app does. The last runtime set stands in while the
+    attribute is empty.
+    """
+    kept: list = []
+
+    def instance(cls):  # noqa: ANN001, ANN202
+        if cls._instance is not None:
+            kept[:] = [cls._instance]
+            return cls._instance
+        if kept:
+            return kept[0]
+        raise RuntimeError("Runtime hasn't been created!")
+
+    monkeypatch.setattr(Runtime, "instance", classmethod(instance))
+    monkeypatch.setattr(Runtime, "exists",
+                        classmethod(lambda cls: cls._instance is not None or bool(kept)))
+
+
+def test_two_sessions_at_once_do_not_share_settings(monkeypatch):
     """Two sessions driven at the same time, each in its own thread (as the server does).
 
     Each session's bands over the fewest futures the sidebar offers: every round is a new
     scenario, and what is checked (each session keeps its own settings and cards) does
     not depend on how many futures the central estimate is over.
     """
+    _one_runtime_for_every_session(monkeypatch)
     a, b = new_app(), new_app()
     for at in (a, b):
         at.selectbox(key="bands_n").set_value(FEWEST_FUTURES).run()
