@@ -165,7 +165,7 @@ def test_charts_follow_their_column_when_the_sidebar_is_closed(server, chromium)
     Closing it reruns nothing, and the window keeps its size: the charts, kept on the
     page between reruns (``ui.live_chart``), must follow their column themselves
     (plotly.js's ``responsive``; without it this fails); compact mode (which hides the
-    sidebar too) then keeps them so.
+    sidebar too) then keeps them so, redrawing the same charts in place.
     """
     width = ("() => [...document.querySelectorAll('.slack-live-chart .main-svg')]"
              ".map(s => s.getBoundingClientRect().width)[0] || 0")
@@ -182,9 +182,14 @@ def test_charts_follow_their_column_when_the_sidebar_is_closed(server, chromium)
         wide = page.evaluate(width)
         box = page.locator(".slack-live-chart").first.bounding_box()
         assert wide <= box["width"] + 1  # drawn to its column, not past it
+        page.evaluate("document.querySelectorAll('.slack-live-chart')"
+                      ".forEach((gd, i) => { gd.__mark = i + 1; })")
         page.get_by_text("Compact (projector)").click()
-        page.wait_for_timeout(2000)
-        assert page.evaluate(width) >= wide - 1
+        page.wait_for_url("**compact=1**", timeout=30_000)
+        page.wait_for_function(f"({width})() >= {wide} - 1", timeout=30_000)
+        # redrawn in place, not made anew (a new chart is blank until drawn)
+        assert page.evaluate("[...document.querySelectorAll('.slack-live-chart')]"
+                             ".map(gd => gd.__mark)") == [1, 2, 3, 4, 5, 6]
         page.screenshot(path=str(ARTIFACTS / "app-compact-1280.png"))
     finally:
         page.close()

@@ -289,11 +289,15 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
     compact = st.toggle("Compact (projector)", key=state_module.COMPACT,
                         on_change=_compact_switched,
                         help="Hide the title, the page tabs and the sidebar; switch off here.")
+    # The page's parts stand in the same places in both modes (an empty container where
+    # compact mode leaves a part out), so switching the mode redraws the charts in place
+    # rather than making new ones, which are blank until drawn afresh.
+    description, cards = st.container(), st.container(key="cards")
     if not compact:
-        st.caption(cache.titles()["description"][state["preset"]]
-                   + (" Sliders changed from the preset."
-                      if scenario.name.endswith("(modified)") else ""))
-    cols = st.container(key="cards").columns(5)
+        description.caption(cache.titles()["description"][state["preset"]]
+                            + (" Sliders changed from the preset."
+                               if scenario.name.endswith("(modified)") else ""))
+    cols = cards.columns(5)
     for col, card in zip(cols, shown, strict=True):
         note, detail = notes.get(card.key), full.get(card.key)
         box = col.container(border=True)
@@ -314,16 +318,15 @@ def scenario_page(model: Model, scenario: Scenario) -> None:
                     "the deltas compare central estimates over the same futures. Bands "
                     "around each line: the middle 50% (darker) and 90% (lighter) of them; "
                     "see the Risk page.")
-    if not compact:  # compact: the charts come straight after the cards, the rest after them
+    # compact: the charts come straight after the cards, the caption and panel after them
+    above, figures, below = st.container(), st.container(), st.container()
+    with below if compact else above:
         st.caption(caption)
         appraisal_panel(model, scenario)
     for i in range(0, len(charts.CHARTS), 2):
-        for col, spec, fig in zip(st.columns(2), charts.CHARTS[i:i + 2], data.figures[i:i + 2],
-                                  strict=False):
+        for col, spec, fig in zip(figures.columns(2), charts.CHARTS[i:i + 2],
+                                  data.figures[i:i + 2], strict=False):
             live_chart(col, fig, key=f"chart:{spec.key}", config={"displaylogo": False})
-    if compact:
-        st.caption(caption)
-        appraisal_panel(model, scenario)
 
 
 def appraisal_settings() -> finance.AppraisalSettings:
