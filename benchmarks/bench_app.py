@@ -63,7 +63,7 @@ PARTS = {
     "  single runs and outcomes": ("ui/cache.py", "scenario_summary"),
     "  figures built": ("ui/charts.py", "scenario_figure"),
     "  figures sent (plotly JSON)": ("elements/plotly_chart.py", "plotly_chart"),
-    "  appraisal panel (fragment)": ("pages/scenario.py", "appraisal_panel"),
+    "  appraisal panel (fragment)": ("pages/appraisal.py", "appraisal_panel"),
     "engine kernel (every batch)": ("slack_kernel.py", "kernel_numba"),
     "percentile bands (sort)": ("analysis/ensemble.py", "_percentiles_over_members"),
     "no-shock counterfactual runs": ("analysis/batch.py", "no_shock_queue"),

@@ -16,7 +16,7 @@ from streamlit.runtime import Runtime  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from slack_sim.ui import charts, diagram, headline, risk, sharing, specs  # noqa: E402
-from slack_sim.ui.pages.scenario import CARD_LINES  # noqa: E402
+from slack_sim.ui.pages.appraisal import CARD_LINES  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120

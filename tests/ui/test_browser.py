@@ -313,3 +313,85 @@ def test_a_slider_move_moves_the_lines_and_axes_as_a_fresh_drawing_would(server,
             assert moved == fresh, f"chart {i} draws otherwise than a fresh drawing"
     finally:
         page.close()
+
+
+#: Installed before the page's scripts: on the first message from the server after
+#: ``window.__pressed`` is set, the figure each chart was last given (its fingerprint).
+FIRST_ANSWER = """
+(() => {
+  const Native = window.WebSocket;
+  function Probed(...args) {
+    const ws = new Native(...args);
+    ws.addEventListener('message', () => {
+      if (window.__pressed && !window.__atAnswer) {
+        window.__atAnswer = [...document.querySelectorAll('.slack-live-chart')]
+          .map(gd => gd.__slackSimFp || null);
+      }
+    });
+    return ws;
+  }
+  Probed.prototype = Native.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Probed[k] = Native[k];
+  window.WebSocket = Probed;
+})();
+"""
+
+IDLE = ("() => document.querySelector('[data-testid=\"stApp\"]')"
+        ".getAttribute('data-test-script-state') === 'notRunning'")
+
+
+def test_the_guessed_steps_charts_are_drawn_before_the_server_answers(server, chromium):
+    """A press that lands on the guessed step redraws the charts from its figures at once.
+
+    The page hands the browser the guessed next step (``slack_sim.ui.ahead``): when the
+    slider lands on it, every chart is given that step's figure before any answer from
+    the server; each chart in view then draws exactly the figure in the step's file, and
+    the rerun that the press causes draws nothing more (its figures have the same
+    fingerprints). A press the other way was not guessed: the server's answer draws it.
+    """
+    page = chromium.new_page(viewport={"width": 1440, "height": 900})
+    page.add_init_script(FIRST_ANSWER)
+    try:
+        page.goto(server)
+        page.locator(".slack-live-chart").first.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelectorAll('.slack-live-chart .main-svg')"
+                               ".length >= 2", timeout=90_000)
+        slider = page.get_by_role("slider", name=re.compile("^Slack target"))
+        slider.focus()
+        page.keyboard.press("ArrowRight")  # a move: the server guesses the next one
+        page.wait_for_function("() => !!(window.__slackSimAhead || {}).figures",
+                               timeout=90_000)
+        page.wait_for_function(IDLE, timeout=60_000)
+        step = page.evaluate("({...window.__slackSimAhead, figures: undefined})")
+        moved = page.evaluate("[...document.querySelectorAll('.slack-live-chart')]"
+                              ".map(gd => gd.__slackSimMoved || 0)")
+        page.evaluate("window.__pressed = true")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "(v) => new URL(location.href).searchParams.get('Slack target') === v",
+            arg=str(step["value"]), timeout=60_000)
+        page.wait_for_function(IDLE, timeout=60_000)
+        page.wait_for_timeout(1500)  # the rerun's figures have reached the charts
+        expected = [f"{step['digest']}:{i}" for i in range(6)]
+        assert page.evaluate("window.__atAnswer") == expected
+        assert page.evaluate("window.__slackSimLanded") >= 1
+        same = page.evaluate(
+            """(url) => fetch(url, {cache: 'no-store'}).then(r => r.json()).then(body =>
+              [...document.querySelectorAll('.slack-live-chart')].slice(0, 2).map((gd, i) =>
+                JSON.stringify(gd.__slackSimFigure) === JSON.stringify(body.figures[i])))""",
+            step["url"])
+        assert same == [True, True], "a chart draws other than its figure in the step's file"
+        now = page.evaluate("[...document.querySelectorAll('.slack-live-chart')]"
+                            ".map(gd => gd.__slackSimMoved || 0)")
+        assert now[:2] == [m + 1 for m in moved[:2]], "drawn again when the rerun came"
+        # the other way: not guessed, so drawn when the server's answer comes
+        page.evaluate("window.__atAnswer = null")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(IDLE, timeout=60_000)
+        page.wait_for_function("() => window.__atAnswer !== null", timeout=60_000)
+        assert page.evaluate("window.__atAnswer") == expected  # still the step before
+        page.wait_for_function(
+            "(n) => [...document.querySelectorAll('.slack-live-chart')].slice(0, 2)"
+            ".every((gd, i) => gd.__slackSimMoved === n[i] + 1)", arg=now, timeout=60_000)
+    finally:
+        page.close()

@@ -14,7 +14,7 @@ from slack_sim.analysis.appraise import appraise_scenario  # noqa: E402
 from slack_sim.report.text import money  # noqa: E402
 from slack_sim.scenarios import Scenario  # noqa: E402
 from slack_sim.ui import finance  # noqa: E402
-from slack_sim.ui.pages.scenario import CARD_LINES, SETTINGS_OPEN, TABLE_OPEN  # noqa: E402
+from slack_sim.ui.pages.appraisal import CARD_LINES, SETTINGS_OPEN, TABLE_OPEN  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120

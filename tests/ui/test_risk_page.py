@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from slack_sim.analysis.optimise import check_search  # noqa: E402
 from slack_sim.report.text import percent  # noqa: E402
 from slack_sim.ui import charts, headline, risk  # noqa: E402
-from slack_sim.ui.pages.scenario import CARD_LINES  # noqa: E402
+from slack_sim.ui.pages.appraisal import CARD_LINES  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120

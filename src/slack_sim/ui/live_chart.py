@@ -37,6 +37,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime import Runtime
 
+from .ahead import Ahead
 from .preload import chart_chunk
 
 __all__ = ["CHART_CLASS", "PLOTLY_FILE", "live_chart", "plotly_url"]
@@ -50,6 +51,11 @@ CHART_CLASS = "slack-live-chart"
 #: A chart is drawn when it comes within this many pixels of the window (above or below);
 #: until then its newest figure waits, so a slider move redraws only the charts in view.
 _AHEAD_PX = 200
+
+#: How often (ms), and how many times, the browser asks for the guessed next step's
+#: figures (:mod:`slack_sim.ui.ahead`) until they are written: for up to 30 s.
+_POLL_MS = 150
+_POLL_TRIES = 200
 
 _FILES_NAME = "plotly_files"
 _COMPONENT = "slack_sim_live_plotly"
@@ -136,9 +142,11 @@ const draw = (div) => {
   div.__slackSimDraw = (div.__slackSimDraw || Promise.resolve())
     .then(() => loadPlotly(job.src, job.chunk))
     .then((Plotly) => update(Plotly, div, job))
-    .catch((err) => {
-      div.textContent = "The chart could not be drawn (" + err.message + ").";
-    });
+    .catch((err) => failed(div, err));
+};
+
+const failed = (div, err) => {
+  div.textContent = "The chart could not be drawn (" + err.message + ").";
 };
 
 const watcher = () => {
@@ -153,6 +161,82 @@ const watcher = () => {
   return window.__slackSimWatcher;
 };
 
+// The guessed next slider step (ui.ahead): its figures are fetched once written, and
+// drawn the moment the slider lands on its value, before the rerun that press causes
+// sends the same figures (same fingerprints: left alone when they arrive).
+const setAhead = (ahead) => {
+  const now = window.__slackSimAhead;
+  if (!ahead) { window.__slackSimAhead = null; return; }
+  if (now && now.url === ahead.url) { return; }
+  const mine = Object.assign({}, ahead, {figures: null});
+  window.__slackSimAhead = mine;
+  const fetchIt = (tries) => {
+    if (window.__slackSimAhead !== mine) { return; }  // replaced by a newer page's
+    fetch(mine.url, {cache: "no-store"}).then((r) => (r.ok ? r.json() : null))
+      .catch(() => null).then((body) => {
+        if (body && body.digest === mine.digest && body.figures) {
+          mine.figures = body.figures;
+        } else if (tries > 0) { setTimeout(() => fetchIt(tries - 1), ${poll}); }
+      });
+  };
+  fetchIt(${tries});
+  landing();
+};
+
+// A job to draw (the newest wins: a figure still being fetched for an older one is dropped).
+const pend = (div, job) => {
+  div.__slackSimSeq = (div.__slackSimSeq || 0) + 1;
+  div.__slackSimFp = job.fp;
+  div.__slackSimPending = job;
+  if (div.__slackSimSeen) { draw(div); }
+};
+
+const show = (div, figure, fp) => {
+  pend(div, Object.assign({}, div.__slackSimJob, {figure: figure, fp: fp}));
+};
+
+// A page whose figures are in a file (ui.ahead) sends its address: fetched once for the
+// page's charts, or taken from the guessed step's, already fetched.
+const figures = (url) => {
+  const files = window.__slackSimFiles = window.__slackSimFiles || new Map();
+  if (!files.has(url)) {
+    const ahead = window.__slackSimAhead;
+    files.set(url, (ahead && ahead.url === url && ahead.figures)
+      ? Promise.resolve(ahead.figures)
+      : fetch(url, {cache: "no-store"}).then((r) => r.json()).then((body) => {
+        if (!body.figures) { throw new Error("its figures are not written"); }
+        return body.figures;
+      }));
+    files.get(url).catch(() => files.delete(url));
+    while (files.size > 8) { files.delete(files.keys().next().value); }
+  }
+  return files.get(url);
+};
+
+const landing = () => {
+  if (window.__slackSimLanding) { return; }
+  window.__slackSimLanding = new MutationObserver((records) => {
+    const ahead = window.__slackSimAhead;
+    if (!ahead || !ahead.figures) { return; }
+    for (const r of records) {
+      const el = r.target;
+      if (el.type !== "range" || el.getAttribute("aria-label") !== ahead.slider
+          || Number(el.value) !== ahead.value) { continue; }
+      for (const div of document.querySelectorAll("div.${cls}")) {
+        const i = div.__slackSimIndex;
+        const fp = ahead.digest + ":" + i;
+        if (i !== undefined && ahead.figures[i] && div.__slackSimFp !== fp) {
+          show(div, ahead.figures[i], fp);
+        }
+      }
+      window.__slackSimLanded = (window.__slackSimLanded || 0) + 1;  // for the tests
+      return;
+    }
+  });
+  window.__slackSimLanding.observe(document.body,
+    {subtree: true, attributes: true, attributeFilter: ["value"]});
+};
+
 export default function (component) {
   const { data, parentElement } = component;
   let div = parentElement.querySelector("div.${cls}");
@@ -164,11 +248,26 @@ export default function (component) {
   }
   watcher().observe(div);  // a no-op when already watched
   div.style.height = data.height + "px";
-  div.__slackSimPending = data;
-  if (div.__slackSimSeen) { draw(div); }
+  div.__slackSimIndex = data.index === null ? undefined : data.index;
+  div.__slackSimJob = data;
+  setAhead(data.ahead);
+  if (data.fp && data.fp === div.__slackSimFp) {  // drawn (or to be) from the guess
+    return () => { watcher().unobserve(div); };
+  }
+  if (data.figure) {
+    pend(div, data);
+  } else {
+    div.__slackSimFp = data.fp;
+    const seq = div.__slackSimSeq = (div.__slackSimSeq || 0) + 1;
+    figures(data.ref).then((all) => {
+      if (div.__slackSimSeq === seq) {
+        pend(div, Object.assign({}, data, {figure: all[data.index]}));
+      }
+    }).catch((err) => { if (div.__slackSimSeq === seq) { failed(div, err); } });
+  }
   return () => { watcher().unobserve(div); };
 }
-""").substitute(cls=CHART_CLASS, margin=_AHEAD_PX)
+""").substitute(cls=CHART_CLASS, margin=_AHEAD_PX, poll=_POLL_MS, tries=_POLL_TRIES)
 
 
 @functools.cache
@@ -195,7 +294,9 @@ def plotly_url() -> str:
 
 
 def live_chart(container: Any, figure: go.Figure | dict[str, Any], *, key: str,
-               config: dict[str, Any] | None = None) -> None:
+               config: dict[str, Any] | None = None, fingerprint: str | None = None,
+               index: int | None = None, ahead: Ahead | None = None,
+               figure_url: str | None = None) -> None:
     """Draw ``figure`` in ``container``, redrawn in place on later reruns with the same key.
 
     Parameters
@@ -210,6 +311,18 @@ def live_chart(container: Any, figure: go.Figure | dict[str, Any], *, key: str,
         (``Plotly.react``) instead of drawing a new one.
     config : dict, optional
         plotly.js's config (``displaylogo``, ...); ``responsive`` is always on.
+    fingerprint : str, optional
+        Names the figure (:func:`slack_sim.ui.ahead.fingerprints`): a chart already
+        showing a figure of this fingerprint (drawn from ``ahead``) is left alone.
+    index : int, optional
+        The chart's place in the guessed step's figures (``ahead``).
+    ahead : slack_sim.ui.ahead.Ahead, optional
+        The slider's guessed next step: its figures are drawn the moment the slider
+        lands on it, ahead of the rerun (the same for every chart of a page).
+    figure_url : str, optional
+        Where the page's figures are in a file (:func:`slack_sim.ui.ahead.url`): the
+        browser is sent that address (and ``index``) instead of ``figure``, and draws
+        the figure from the file (``figure`` still gives the height).
     """
     if not Runtime.exists():
         _plain_chart(container, figure, key=key, config=config)
@@ -217,9 +330,13 @@ def live_chart(container: Any, figure: go.Figure | dict[str, Any], *, key: str,
     _, mount = _register()
     spec = figure if isinstance(figure, dict) else figure.to_plotly_json()
     height = int(spec["layout"].get("height") or 450)
-    data = {"figure": {"data": spec["data"], "layout": spec["layout"]},
+    data = {"figure": (None if figure_url is not None
+                       else {"data": spec["data"], "layout": spec["layout"]}),
+            "ref": figure_url,
             "config": {**(config or {}), "responsive": True},
-            "height": height, "src": plotly_url(), "chunk": _chunk()}
+            "height": height, "src": plotly_url(), "chunk": _chunk(),
+            "fp": fingerprint, "index": index,
+            "ahead": None if ahead is None else ahead.to_json()}
     with container:
         try:
             mount(key=key, data=data, height=height)

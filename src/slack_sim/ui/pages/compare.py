@@ -96,7 +96,7 @@ def _escape(text: str) -> str:
 
 def _appraisal_section(model: Model, pins: list[dict]) -> None:
     """Draw the pinned scenarios' appraisal side by side and the committee workbook."""
-    from .scenario import appraisal_controls
+    from .appraisal import appraisal_controls
 
     st.subheader("Appraisal against current policy")
     st.caption("Each pinned scenario against current policy on its own profile and "
