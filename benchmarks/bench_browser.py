@@ -20,17 +20,24 @@ uncertainty bands on (the app's default), and measures:
   websocket message from the server, whichever is later. A move is done when the app's
   script run has finished (the ``data-test-script-state`` of ``stApp`` back to
   ``notRunning``) and nothing has changed for ``--quiet`` ms (default 300) since; the
-  quiet window itself is not counted.
+  quiet window itself is not counted. ``--pause`` ms more pass before the next press
+  (default 0: presses as fast as the page settles; a facilitator who reads the page
+  between presses waits a second or more, in which the next step's figures reach the
+  browser).
 
-Also reported per move: the bytes the server sent over the websocket, the number of
-DOM mutations, and the CPU time of the app server and of Chromium (all its processes)
-over the moves: on this 2-core machine they compete, so a move's wait is bounded below by
-their sum over two cores. ``--write-docs`` rewrites this script's section of
-``docs/performance.md``.
+Also reported per move: the time from the key press to the charts' last change (a
+mutation inside a plotly chart, or its ``plotly_afterplot``), and whether the charts
+changed before the server's first answer to the press (they do when the press lands on
+the guessed step, whose figures the browser already has: ``slack_sim.ui.ahead``); the
+bytes the server sent over the websocket, the number of DOM mutations, and the CPU time
+of the app server and of Chromium (all its processes) over the moves: on this 2-core
+machine they compete, so a move's wait is bounded below by their sum over two cores.
+``--write-docs`` rewrites this script's section of ``docs/performance.md``.
 
 Usage::
 
-    python benchmarks/bench_browser.py [--moves 30] [--quiet 300] [--mode both] [--write-docs]
+    python benchmarks/bench_browser.py [--moves 30] [--quiet 300] [--pause 0] [--mode both]
+        [--write-docs]
 
 Timings on a shared machine vary with its load (printed): re-measure on a quiet one.
 """
@@ -38,6 +45,7 @@ Timings on a shared machine vary with its load (printed): re-measure on a quiet 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -70,12 +78,13 @@ PROBE = """
 (() => {
   const p = window.__perf = {last: 0, recv: 0, sent: 0, nrecv: 0, nsent: 0, bytes: 0,
                              key: 0, mutations: 0, afterplots: 0, runs: 0, finished: 0,
-                             state: ''};
+                             state: '', chart: 0, first: 0};
   const Native = window.WebSocket;
   function Probed(...args) {
     const ws = new Native(...args);
     ws.addEventListener('message', (e) => {
       p.recv = performance.now(); p.nrecv += 1;
+      if (p.first < p.key) { p.first = p.recv; }  // the server's first answer to the key
       const d = e.data; p.bytes += d.byteLength || d.size || d.length || 0;
     });
     const send = ws.send.bind(ws);
@@ -90,7 +99,9 @@ PROBE = """
     for (const gd of document.querySelectorAll('.js-plotly-plot')) {
       if (!gd.__probed && gd.on) {
         gd.__probed = true;
-        gd.on('plotly_afterplot', () => { p.last = performance.now(); p.afterplots += 1; });
+        gd.on('plotly_afterplot', () => {
+          p.last = p.chart = performance.now(); p.afterplots += 1;
+        });
       }
     }
   };
@@ -99,6 +110,8 @@ PROBE = """
   const watch = () => new MutationObserver((records) => {
     p.last = performance.now(); p.mutations += records.length; hook();
     for (const r of records) {
+      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      if (el && el.closest('.js-plotly-plot')) { p.chart = p.last; }  // a chart changed
       if (r.attributeName !== 'data-test-script-state') continue;
       if (r.oldValue === 'running') { p.finished += 1; } else { p.runs += 1; }
     }
@@ -166,10 +179,16 @@ def settle(page, quiet: float, timeout: float = 30.0) -> None:  # noqa: ANN001
     raise TimeoutError("the page kept changing")
 
 
-def move(page, slider, quiet: float, timeout: float = 30.0) -> dict[str, float]:  # noqa: ANN001
-    """Press ArrowRight on ``slider``; return ms from the key press to the last change."""
+def move(page, slider, quiet: float, timeout: float = 30.0, *,  # noqa: ANN001
+         pause: float = 0.0) -> dict[str, float]:
+    """Press ArrowRight on ``slider``; return ms from the key press to the last change.
+
+    The press comes ``pause`` ms after the page has settled (a reader's pause).
+    """
     slider.focus()
     settle(page, quiet)
+    if pause > 0:
+        page.wait_for_timeout(pause)
     before = page.evaluate("({...__perf})")
     page.keyboard.press("ArrowRight")
     deadline = time.monotonic() + timeout
@@ -185,6 +204,8 @@ def move(page, slider, quiet: float, timeout: float = 30.0) -> dict[str, float]:
             raise TimeoutError("no rerun after the key press")
         page.wait_for_timeout(25)
     return {"ms": max(now["last"], now["recv"]) - now["key"],
+            "charts": now["chart"] - now["key"] if now["chart"] > now["key"] else math.nan,
+            "early": float(now["key"] < now["chart"] < now["first"]),
             "server": now["recv"] - now["key"],
             "drawing": max(0.0, now["last"] - now["recv"]),
             "bytes": now["bytes"] - before["bytes"],
@@ -217,8 +238,8 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(moves: int, quiet: float, *, preload: bool = False, guess: bool = True,
-            loads: bool = True) -> dict[str, object]:
+def measure(moves: int, quiet: float, *, pause: float = 0.0, preload: bool = False,
+            guess: bool = True, loads: bool = True) -> dict[str, object]:
     """Start the server, time the first loads and ``moves`` slider moves; stop it.
 
     ``guess``: the server guesses the next slider step and computes it while idle
@@ -270,7 +291,7 @@ def measure(moves: int, quiet: float, *, preload: bool = False, guess: bool = Tr
                 chromium = [c.pid for c in chromium_processes()]
                 cpu0 = (_cpu_seconds([proc.pid]), _cpu_seconds(chromium))
                 logged = len(guesses.read_text().split())
-                rows = [move(page, slider, quiet) for _ in range(moves)]
+                rows = [move(page, slider, quiet, pause=pause) for _ in range(moves)]
                 words = guesses.read_text().split()[logged:]
                 cpu = (_cpu_seconds([proc.pid]) - cpu0[0], _cpu_seconds(chromium) - cpu0[1])
                 value = slider.get_attribute("aria-valuetext")
@@ -285,9 +306,19 @@ def measure(moves: int, quiet: float, *, preload: bool = False, guess: bool = Tr
             "cpu_server": cpu[0] / moves * 1e3, "cpu_chromium": cpu[1] / moves * 1e3}
 
 
+def _quantiles(values: list[float]) -> str:
+    """Return ``"median (p90) ms"`` of ``values``, or a dash when there are too few."""
+    if len(values) < 2:
+        return "-"
+    return (f"{statistics.median(values):.0f} ms "
+            f"({statistics.quantiles(values, n=10)[-1]:.0f} ms)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=30)
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="ms from the page settling to the next press (a reader's pause)")
     parser.add_argument("--quiet", type=float, default=300.0,
                         help="ms without change that ends a move (not counted)")
     parser.add_argument("--write-docs", action="store_true")
@@ -301,8 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     load = os.getloadavg()[0]
     modes = ["guessed", "unforeseen"] if args.mode == "both" else [args.mode]
-    runs = {m: measure(args.moves, args.quiet, preload=args.preload, guess=m == "guessed",
-                       loads=i == 0) for i, m in enumerate(modes)}
+    runs = {m: measure(args.moves, args.quiet, pause=args.pause, preload=args.preload,
+                       guess=m == "guessed", loads=i == 0) for i, m in enumerate(modes)}
     r = runs[modes[0]]
     info = machine()
 
@@ -322,12 +353,17 @@ def main(argv: list[str] | None = None) -> int:
         muts = statistics.median(row["mutations"] for row in run["rows"])
         plots = statistics.median(row["afterplots"] for row in run["rows"])
         title = titles[mode]
+        drawn_ms = [row["charts"] for row in run["rows"] if not math.isnan(row["charts"])]
+        early = statistics.mean(row["early"] for row in run["rows"])
         rows_md += [
             f"| {title}: median | {median:.0f} ms | "
             f"{TARGETS['median']:g} ms ({verdict(median, TARGETS['median'])}) |",
             f"| {title}: p90 | {p90:.0f} ms | "
             f"{TARGETS['p90']:g} ms ({verdict(p90, TARGETS['p90'])}) |",
             f"| {title}: min - max | {min(ms):.0f} - {max(ms):.0f} ms | |",
+            f"| key press to the charts' last change, median (p90) | "
+            f"{_quantiles(drawn_ms)} | |",
+            f"| moves whose charts changed before the server's first answer | {early:.0%} | |",
             f"| of which: key press to the server's last message, median | {server:.0f} ms | |",
             f"| of which: drawing after the last message, median | {drawing:.0f} ms | |",
             f"| websocket bytes from the server per move, median | {kib:,.0f} KiB | |",
@@ -351,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.moves} presses of ArrowRight on *{SLIDER}* (to {r['value']}) in each mode, "
         "each from the key press to the last change of the page (DOM mutation, plotly "
         f"afterplot or websocket message), done after {args.quiet:g} ms without change "
-        "(not counted). Modes, each on its own server: *guessed*, the app as served (after "
+        f"(not counted), the next press {args.pause:g} ms after that. "
+        "Modes, each on its own server: *guessed*, the app as served (after "
         "a move the server computes the slider's next step in the same direction while "
         "the user reads the page, `slack_sim.ui.speculate`); *unforeseen*, with "
         "`SLACK_SIM_SPECULATE=0`, so every move's value is computed when it arrives (a "
@@ -375,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     for mode, run in runs.items():
         print(f"\nper move, ms ({mode}):", " ".join(f"{row['ms']:.0f}" for row in run["rows"]))
+        print(f"charts per move, ms ({mode}):",
+              " ".join(f"{row['charts']:.0f}" for row in run["rows"]))
     if args.write_docs:
         write_section(DOC, "bench_browser", lines)
     return 0
