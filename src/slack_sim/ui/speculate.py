@@ -5,11 +5,13 @@ usually in one direction. After each move the page's results for the next step i
 same direction (the ensemble behind the bands and cards, the appraisal, the single runs)
 are computed on one background thread, through the same cached functions the page reads
 (:mod:`slack_sim.ui.cache`, one computation per key), so the next press finds them
-done, or under way, instead of starting them (issue 16). Nothing is shown from a
-guess: the page always asks for the scenario the sliders describe, and a wrong guess
-costs only the idle time it used. A guess is made only after a move of exactly one
-slider, and only one is kept waiting, whichever session made it: a newer guess
-replaces one not yet started.
+done, or under way, instead of starting them (issue 16). The page always asks for
+the scenario the sliders describe, and a wrong guess costs only the idle time it used.
+The guessed step's charts also go to the browser ahead of the press
+(:mod:`slack_sim.ui.ahead`), which draws them only if the slider lands on that step:
+they are then the figures the page of that step sends. A guess is made only after a
+move of exactly one slider, and only one is kept waiting, whichever session made it: a
+newer guess replaces one not yet started.
 
 A guess starts :data:`SETTLE_SECONDS` after the page that made it: until then the
 page's elements are still being sent and drawn, and a guess computing at the same time
