@@ -123,7 +123,7 @@ def test_every_scenario_result_of_the_app_shares_the_one_budget():
     shared = cache.run_frame.cache
     for name in ["scenario_summary", "ensemble_summary", "comparison_table", "csv_text",
                  "excel_bytes", "tipping_result", "lever_performance", "step_result",
-                 "appraisal_run", "appraisal_workbook"]:
+                 "appraisal_run", "appraisal_view", "appraisal_workbook"]:
         assert getattr(getattr(cache, name), "cache", None) is shared, name
 
 

@@ -43,7 +43,7 @@ from ..scenarios import (
     profiles,
 )
 from ..teach import storyline
-from . import charts, diagram, headline, memo, risk
+from . import charts, diagram, finance, headline, memo, risk
 
 __all__ = [
     "chart_figures",
@@ -366,6 +366,28 @@ def appraisal_run(key: str, start: float, years: float, prices: str, rate: float
 
     return appraise_scenario(scenario_from_key(key), start=start, years=years, prices=prices,
                              rate=rate, long_rate=long_rate, futures=futures)
+
+
+@_shared
+def appraisal_view(key: str, start: float, years: float, prices: str, rate: float,
+                   long_rate: float, futures: int) -> finance.FinanceView:
+    """Return the finance cards, caption and table of :func:`appraisal_run`'s appraisal.
+
+    Cached apart from the appraisal, so that a page whose appraisal is done (a guessed
+    slider step) reads its cards rather than recomputing their statistics and the table
+    by financial year (about 35 ms a page on the 2-core machine).
+
+    Parameters
+    ----------
+    key, start, years, prices, rate, long_rate, futures
+        As :func:`appraisal_run`.
+
+    Returns
+    -------
+    slack_sim.ui.finance.FinanceView
+    """
+    return finance.finance_view(appraisal_run(key, start, years, prices, rate, long_rate,
+                                              futures))
 
 
 @_shared

@@ -169,14 +169,13 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
     settings = settings_now("fin")
     try:
         with st.spinner("Appraising the futures..."):
-            run = cache.appraisal_run(cache.scenario_key(scenario), settings.start,
-                                      float(settings.years), settings.prices, settings.rate,
-                                      settings.long_rate, settings.futures)
+            view = cache.appraisal_view(cache.scenario_key(scenario), settings.start,
+                                        float(settings.years), settings.prices,
+                                        settings.rate, settings.long_rate, settings.futures)
     except ValidationError as exc:
         st.error(str(exc))
         _settings_expander(model, settings)
         return
-    view = finance.finance_view(run)
     if view.unchanged:
         st.info(f"This scenario spends exactly as current policy from "
                 f"{month_text(settings.start)} in all {view.futures:,} futures: every lever "

@@ -127,7 +127,7 @@ def _appraise_after(first: Future | None, args: tuple) -> object:
     if first is not None:
         with contextlib.suppress(Exception):  # its failure is the page's to report
             first.result()
-    return cache.appraisal_run(*args)
+    return cache.appraisal_view(*args)
 
 
 def live_scenario_page(model: Model) -> None:
@@ -257,8 +257,8 @@ def _page_results(scenario: Scenario, *, base_key: str, baseline: str,
     if figures_for is not None:
         ahead.write(figures_for, data.figures)
     if appraisal is not None:
-        cache.appraisal_run(key, appraisal.start, float(appraisal.years), appraisal.prices,
-                            appraisal.rate, appraisal.long_rate, appraisal.futures)
+        cache.appraisal_view(key, appraisal.start, float(appraisal.years), appraisal.prices,
+                             appraisal.rate, appraisal.long_rate, appraisal.futures)
 
 
 def scenario_page(model: Model, scenario: Scenario, *,
