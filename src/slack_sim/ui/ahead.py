@@ -50,8 +50,8 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["KEEP", "Ahead", "digest", "directory", "fingerprints", "promise", "url", "write",
-           "written"]
+__all__ = ["KEEP", "Ahead", "digest", "directory", "fingerprints", "promise", "served_path",
+           "url", "write", "written"]
 
 #: Files kept in the directory (the newest; one per guessed step, about 0.3 MB each).
 KEEP = 128
@@ -146,9 +146,26 @@ def url(page_digest: str) -> str:
     str
         ``/component/<name>/<digest>.json`` under ``server.baseUrlPath``.
     """
+    return served_path(_served_name(), f"{page_digest}.json")
+
+
+def served_path(component: str, filename: str) -> str:
+    """Return the path the app server serves a file-only component's file at.
+
+    Parameters
+    ----------
+    component : str
+        The component's registered name (``declare_component(...).name``).
+    filename : str
+        The file, relative to the component's directory.
+
+    Returns
+    -------
+    str
+        ``/component/<component>/<filename>`` under ``server.baseUrlPath``.
+    """
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    parts = (base, "component", _served_name(), f"{page_digest}.json")
-    return "/" + "/".join(p for p in parts if p)
+    return "/" + "/".join(p for p in (base, "component", component, filename) if p)
 
 
 #: Digests whose complete file is in the directory, oldest first (at most :data:`KEEP`).

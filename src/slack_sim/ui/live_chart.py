@@ -37,7 +37,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime import Runtime
 
-from .ahead import Ahead
+from .ahead import Ahead, served_path
 from .preload import chart_chunk
 
 __all__ = ["CHART_CLASS", "PLOTLY_FILE", "live_chart", "plotly_url"]
@@ -302,8 +302,7 @@ def _chunk() -> str | None:
 def plotly_url() -> str:
     """Return the path the app server serves plotly.js at (under ``server.baseUrlPath``)."""
     name, _ = _register()
-    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    return "/" + "/".join(p for p in (base, "component", name, PLOTLY_FILE.name) if p)
+    return served_path(name, PLOTLY_FILE.name)
 
 
 def live_chart(container: Any, figure: go.Figure | dict[str, Any], *, key: str,
