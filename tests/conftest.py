@@ -95,6 +95,21 @@ def whole_app_reruns() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def no_results_on_disk() -> Iterator[None]:
+    """Keep the app's results in memory only, unless a test asks for the disk store.
+
+    The app keeps the results of a visit's first page on disk for the server's next start
+    (:mod:`slack_sim.ui.disk_memo`). Tests that count what a page computes would find
+    results another test, worker or earlier run wrote; ``tests/ui/test_disk_memo.py``
+    switches the store on with a cache folder of its own. The browser tests' servers
+    inherit the setting.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SLACK_SIM_APP_DISK_MB", "0")
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _streamlit_components_scanned_once() -> Iterator[None]:
     """Scan the installed distributions for Streamlit components once per worker process.
 

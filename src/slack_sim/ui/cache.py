@@ -109,6 +109,10 @@ def scenario_from_key(key: str) -> Scenario:
 
 #: Decorator: cache a result function in the app's shared byte-bounded cache.
 _shared = memo.shared().memoise
+#: The same, the results also kept on disk for the server's next start
+#: (:mod:`slack_sim.ui.disk_memo`): what a visit's first page reads, and the Teach page's
+#: story steps, so the first visitor after a start finds them computed.
+_stored = memo.shared().memoise(persist=True)
 
 
 def _runner(scenario: Scenario) -> pd.DataFrame:
@@ -119,13 +123,13 @@ def _runner(scenario: Scenario) -> pd.DataFrame:
 # -- runs and outcomes ----------------------------------------------------------------------------
 
 
-@_shared
+@_stored
 def run_frame(key: str) -> pd.DataFrame:
     """Return the model output of a scenario (:func:`slack_sim.simulate`), by its key."""
     return simulate(scenario_from_key(key))
 
 
-@_shared
+@_stored
 def scenario_summary(key: str) -> dict[str, Any]:
     """Return :func:`slack_sim.metrics.outcomes` of a scenario, by its key."""
     scenario = scenario_from_key(key)
@@ -134,7 +138,7 @@ def scenario_summary(key: str) -> dict[str, Any]:
                     counterfactuals=counterfactuals)
 
 
-@_shared
+@_stored
 def chart_figures(key: str, base_key: str, baseline: str, members: int | None,
                   groups: str) -> list[dict[str, Any]]:
     """Return the Scenario page's charts as plotly's figure dicts, in :data:`charts.CHARTS` order.
@@ -169,7 +173,7 @@ def chart_figures(key: str, base_key: str, baseline: str, members: int | None,
         inner=risk.BANDS.inner) for spec in charts.CHARTS]
 
 
-@_shared
+@_stored
 def ensemble_summary(key: str, baseline: str, members: int,
                      groups: str = ",".join(DEFAULT_GROUPS)) -> risk.EnsembleView:
     """Return the uncertainty bands, outcomes and statements of a scenario.
@@ -333,7 +337,7 @@ def ranges_table(names: tuple[str, ...]) -> pd.DataFrame:
 # -- the Teach page -------------------------------------------------------------------------------
 
 
-@_shared
+@_stored
 def step_result(step_key: str) -> storyline.StepResult:
     """Return the runs of a storyline step and the answer computed from them.
 
@@ -345,7 +349,7 @@ def step_result(step_key: str) -> storyline.StepResult:
 # -- the appraisal (issue 14: the finance cards and the committee workbook) ----------------------
 
 
-@_shared
+@_stored
 def appraisal_run(key: str, start: float, years: float, prices: str, rate: float,
                   long_rate: float, futures: int) -> Any:
     """Return the appraisal of a scenario against current policy (its key and the settings).
@@ -368,7 +372,7 @@ def appraisal_run(key: str, start: float, years: float, prices: str, rate: float
                              rate=rate, long_rate=long_rate, futures=futures)
 
 
-@_shared
+@_stored
 def appraisal_view(key: str, start: float, years: float, prices: str, rate: float,
                    long_rate: float, futures: int) -> finance.FinanceView:
     """Return the finance cards, caption and table of :func:`appraisal_run`'s appraisal.

@@ -10,6 +10,8 @@ copy (as ``st.cache_data`` does), so no session can change what another sees. Th
 recently used entries are dropped when the budget is exceeded, entries unused for ten
 minutes are dropped too (so a server whose sessions have closed comes back down), and
 when two sessions ask for the same key at once it is computed once, the other waiting.
+Functions memoised with ``persist=True`` also keep their results on disk, in this user's
+own cache folder, for the server's next start (:mod:`slack_sim.ui.disk_memo`).
 
 The module is plain Python (no streamlit), so it can be tested on its own.
 """
@@ -54,7 +56,8 @@ R = TypeVar("R")
 class CacheStats:
     """What the cache holds, and its hits, misses and evictions since it was made.
 
-    ``bytes`` counts the stored pickles; ``budget`` is the most it may hold.
+    ``bytes`` counts the stored pickles; ``budget`` is the most it may hold; ``from_disk``
+    counts the misses in memory that the disk store answered (no computation).
     """
 
     entries: int
@@ -63,6 +66,7 @@ class CacheStats:
     hits: int
     misses: int
     evictions: int
+    from_disk: int = 0
 
 
 class ByteBudgetCache:
@@ -74,26 +78,30 @@ class ByteBudgetCache:
         Most bytes of stored results (pickles) kept at once.
     clock : callable
         Returns the time in seconds, for :meth:`expire` (tests pass a fake one).
+    disk : slack_sim.ui.disk_memo.DiskStore, optional
+        Where the results of functions memoised with ``persist=True`` are also kept, for
+        the server's next process (:mod:`slack_sim.ui.disk_memo`).
     """
 
     def __init__(self, budget_bytes: int, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, disk: Any = None) -> None:
         if budget_bytes < 0:
             raise ValueError(f"budget_bytes must be at least 0, got {budget_bytes}")
         self.budget = int(budget_bytes)
         self._clock = clock
+        self.disk = disk
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._used: dict[Hashable, float] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self._pending: dict[Hashable, threading.Lock] = {}
-        self._hits = self._misses = self._evictions = 0
+        self._hits = self._misses = self._evictions = self._read = 0
 
     def stats(self) -> CacheStats:
         """Return the cache's :class:`CacheStats`."""
         with self._lock:
             return CacheStats(len(self._entries), self._bytes, self.budget, self._hits,
-                              self._misses, self._evictions)
+                              self._misses, self._evictions, self._read)
 
     def clear(self) -> None:
         """Drop every entry."""
@@ -169,7 +177,8 @@ class ByteBudgetCache:
         if dropped >= 16 * 2**20:  # give freed memory back to the system now and then
             trim_memory()
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], R]) -> R:
+    def get_or_compute(self, key: Hashable, compute: Callable[[], R], *,
+                       persist: bool = False) -> R:
         """Return a copy of the result for ``key``, computing it (once) if absent.
 
         Parameters
@@ -178,6 +187,9 @@ class ByteBudgetCache:
             What identifies the result (the function's name and arguments).
         compute : callable
             Makes the result; called at most once at a time per key.
+        persist : bool
+            Also look for the result on disk before computing it, and keep it there
+            after (the cache's ``disk``; nothing without one).
 
         Returns
         -------
@@ -193,25 +205,44 @@ class ByteBudgetCache:
             blob = self._lookup(key)
             if blob is not None:
                 return pickle.loads(blob)  # noqa: S301
+            disk = self.disk if persist else None
+            stored = None if disk is None else disk.load(key)
             with self._lock:
-                self._misses += 1
+                self._misses += stored is None
+                self._read += stored is not None
             try:
+                if stored is not None:
+                    with contextlib.suppress(Exception):  # a file no longer readable
+                        value = pickle.loads(stored)  # noqa: S301 (this user's own folder)
+                        self._store(key, stored)
+                        return value
+                    with self._lock:
+                        self._misses += 1
                 value = compute()
                 blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
                 self._store(key, blob)
+                if disk is not None:
+                    disk.save(key, blob)
             finally:
                 with self._lock:
                     self._pending.pop(key, None)
         return pickle.loads(blob)  # noqa: S301 (a copy: the caller never holds the original)
 
-    def memoise(self, func: Callable[P, R]) -> Callable[P, R]:
-        """Decorate a pure function of hashable arguments to cache its results here."""
+    def memoise(self, func: Callable[P, R] | None = None, *,
+                persist: bool = False) -> Any:
+        """Decorate a pure function of hashable arguments to cache its results here.
+
+        ``@memoise`` or ``@memoise(persist=True)``: with ``persist``, results are also
+        kept on the cache's ``disk`` (:meth:`get_or_compute`).
+        """
+        if func is None:
+            return functools.partial(self.memoise, persist=persist)
         name = f"{func.__module__}.{func.__qualname__}"
 
         @functools.wraps(func)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             key = (name, args, tuple(sorted(kwargs.items())))
-            return self.get_or_compute(key, lambda: func(*args, **kwargs))
+            return self.get_or_compute(key, lambda: func(*args, **kwargs), persist=persist)
 
         wrapper.cache = self  # type: ignore[attr-defined]
         return wrapper
@@ -263,10 +294,14 @@ def shared() -> ByteBudgetCache:
     :data:`DEFAULT_IDLE_SECONDS` (``SLACK_SIM_APP_CACHE_IDLE_S`` overrides it) are
     dropped, and after any activity freed memory is given back to the system
     (:func:`trim_memory`), so a server whose sessions have closed comes back down; the
-    allocator is set for a server first (:func:`tune_allocator`).
+    allocator is set for a server first (:func:`tune_allocator`). Results memoised with
+    ``persist=True`` are also kept on disk for the server's next start
+    (:class:`slack_sim.ui.disk_memo.DiskStore`).
     """
     tune_allocator()
-    store = ByteBudgetCache(_budget_from_env())
+    from .disk_memo import DiskStore
+
+    store = ByteBudgetCache(_budget_from_env(), disk=DiskStore())
     idle = _idle_from_env()
 
     def sweep() -> None:
