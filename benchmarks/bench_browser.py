@@ -47,8 +47,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -255,8 +257,12 @@ def measure(moves: int, quiet: float, *, pause: float = 0.0, preload: bool = Fal
     log.parent.mkdir(exist_ok=True)
     guesses = log.parent / "bench-browser-guesses.log"
     guesses.write_text("")
+    # results kept on disk (slack_sim.ui.disk_memo) in a folder of this server's own, so
+    # that every move's value and the first loads are computed, not read from a file an
+    # earlier run wrote (benchmarks/bench_first_load.py times a start that finds them)
+    results = tempfile.mkdtemp(prefix="bench-browser-results-")
     env = {"SLACK_SIM_SPECULATE": "1" if guess else "0",
-           "SLACK_SIM_SPECULATE_LOG": str(guesses)}
+           "SLACK_SIM_SPECULATE_LOG": str(guesses), "SLACK_SIM_APP_DISK_DIR": results}
     if preload:
         env["SLACK_SIM_PRELOAD"] = "1"
     proc = start_server(port, log, env=env)
@@ -300,6 +306,7 @@ def measure(moves: int, quiet: float, *, pause: float = 0.0, preload: bool = Fal
                 browser.close()
     finally:
         stop_server(proc)
+        shutil.rmtree(results, ignore_errors=True)
     return {"cold": cold, "warm": warm, "cold_server": cold_server, "warm_server": warm_server,
             "rows": rows, "bands": bands, "drawn": drawn, "value": value,
             "hits": words.count("hit") / max(1, len(words)),

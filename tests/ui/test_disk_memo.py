@@ -190,3 +190,11 @@ def test_the_app_serves_its_first_page_from_disk_after_a_restart(tmp_path, monke
     assert [(m.label, m.value, m.delta) for m in again.metric] == cards
     assert shared.stats().from_disk > before.from_disk
     shared.clear()
+
+
+def test_the_folder_can_be_set_apart_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLACK_SIM_APP_DISK_DIR", str(tmp_path / "results"))
+    store = ByteBudgetCache(10**7, disk=DiskStore(budget_bytes=10**7))
+    store.memoise(persist=True)(lambda x: x)(1)
+    store.disk.flush()
+    assert len(list((tmp_path / "results").glob("*.res"))) == 1

@@ -21,6 +21,7 @@ written to files, and a miss in memory reads the file before computing:
   or the data gives new names, so a result is never served from another version; the
   old files age out.
 - **Where**: ``app-results/`` in the cache folder (:func:`slack_sim.model.files.cache_dir`),
+  or ``SLACK_SIM_APP_DISK_DIR``,
   read only when it is this user's and nobody else can write it
   (:func:`slack_sim.model.files.is_private`, as for the generated code), since a pickle
   is code.
@@ -124,8 +125,9 @@ class DiskStore:
     Parameters
     ----------
     folder : Path, optional
-        Where the files go; by default ``app-results/`` in the first private cache folder
-        (:func:`slack_sim.model.files.cache_dirs`), looked up at each use.
+        Where the files go; by default ``SLACK_SIM_APP_DISK_DIR``, else ``app-results/`` in
+        the first private cache folder (:func:`slack_sim.model.files.cache_dirs`), looked
+        up at each use.
     budget_bytes : int, optional
         Most bytes kept; by default :func:`budget_from_env` at each use (``0``: off).
     """
@@ -144,8 +146,8 @@ class DiskStore:
         return budget_from_env() if self.budget_bytes is None else int(self.budget_bytes)
 
     def _folder(self) -> Path | None:
-        if self.folder is not None:
-            folder = Path(self.folder)
+        if self.folder is not None or os.environ.get("SLACK_SIM_APP_DISK_DIR"):
+            folder = Path(self.folder or os.environ["SLACK_SIM_APP_DISK_DIR"])
         else:
             roots = files.cache_dirs()
             if not roots:
