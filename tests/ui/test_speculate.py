@@ -83,12 +83,12 @@ def computed_by_page(monkeypatch):
     store, names = memo.shared(), []
     compute_or_get = store.get_or_compute
 
-    def counting(key, compute):
+    def counting(key, compute, **options):
         def counted():
             if not threading.current_thread().name.startswith("slack-sim-speculate"):
                 names.append(key[0].rsplit(".", 1)[-1])
             return compute()
-        return compute_or_get(key, counted)
+        return compute_or_get(key, counted, **options)
 
     monkeypatch.setattr(store, "get_or_compute", counting)
     return names
