@@ -125,6 +125,7 @@ def test_an_unreadable_pickle_is_computed_again(tmp_path):
     first.disk.flush()
     later, calls = _cache(tmp_path)
     assert later.square(2)["square"] == 4 and calls == [2]
+    assert later.stats().from_disk == 0 and later.stats().misses == 1
 
 
 def test_the_folder_keeps_to_its_budget_and_drops_the_least_recently_used(tmp_path):

@@ -216,8 +216,9 @@ class ByteBudgetCache:
                         value = pickle.loads(stored)  # noqa: S301 (this user's own folder)
                         self._store(key, stored)
                         return value
-                    with self._lock:
+                    with self._lock:  # counted as a miss after all
                         self._misses += 1
+                        self._read -= 1
                 value = compute()
                 blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
                 self._store(key, blob)
