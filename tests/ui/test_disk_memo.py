@@ -61,19 +61,21 @@ def test_another_version_of_the_code_model_or_data_reads_nothing(tmp_path, monke
     assert later.square(3)["square"] == 9 and calls == [3]
 
 
-def test_the_stamp_follows_every_byte_of_the_code_and_the_models(tmp_path):
-    package, models = tmp_path / "package", tmp_path / "models"
-    (package / "sub").mkdir(parents=True)
-    models.mkdir()
-    (package / "sub" / "mod.py").write_text("x = 1\n")
-    (models / "slack.mdl").write_text("a = 1 ~ ~ |\n")
-    before = disk_memo._stamp_of(str(package), str(models), "auto")
-    (models / "slack.mdl").write_text("a = 2 ~ ~ |\n")
-    model_changed = disk_memo._stamp_of.__wrapped__(str(package), str(models), "auto")
-    (package / "sub" / "mod.py").write_text("x = 2\n")
-    both_changed = disk_memo._stamp_of.__wrapped__(str(package), str(models), "auto")
-    backend = disk_memo._stamp_of.__wrapped__(str(package), str(models), "numpy")
-    assert len({before, model_changed, both_changed, backend}) == 4
+def test_the_stamp_follows_the_models_the_code_and_the_backend(models_copy, monkeypatch):
+    from slack_sim.teach import shares_store
+
+    monkeypatch.delenv("SLACK_SIM_BACKEND", raising=False)
+    monkeypatch.setattr(disk_memo, "STAMP_SECONDS", 0.0)  # looked at on every call
+    before = disk_memo.stamp()
+    assert disk_memo.stamp() == before  # the same inputs, the same stamp
+    presets = models_copy / "presets.toml"
+    presets.write_text(presets.read_text() + "\n# one more line\n")
+    model_changed = disk_memo.stamp()
+    monkeypatch.setattr(shares_store, "_package_digest", lambda: "another package")
+    code_changed = disk_memo.stamp()
+    monkeypatch.setenv("SLACK_SIM_BACKEND", "numpy")
+    backend_changed = disk_memo.stamp()
+    assert len({before, model_changed, code_changed, backend_changed}) == 4
 
 
 def test_a_file_others_could_write_is_not_read(tmp_path):

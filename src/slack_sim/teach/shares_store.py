@@ -36,7 +36,7 @@ from ..fileio import OutputError, atomic_write
 from ..model.files import cache_dir, is_private, models_dir
 from .share import Robustness
 
-__all__ = ["FOLDER", "inputs_digest", "load", "save", "store_folder", "stored"]
+__all__ = ["FOLDER", "code_and_data", "inputs_digest", "load", "save", "store_folder", "stored"]
 
 #: The cache sub-folder of the stored shares.
 FOLDER = "teach-shares"
@@ -75,9 +75,9 @@ def _models_digest() -> str:
     return _files_digest(str(folder), signature)
 
 
-def _library_versions() -> str:
+def _library_versions(names: tuple[str, ...] = _LIBRARIES) -> str:
     found = []
-    for name in _LIBRARIES:
+    for name in names:
         try:
             found.append(f"{name} {version(name)}")
         except PackageNotFoundError:
@@ -104,9 +104,27 @@ def inputs_digest(*, kind: str, key: str, n: int) -> str:
         64 hexadecimal digits.
     """
     text = json.dumps({"format": _FORMAT, "kind": kind, "step": key, "n": int(n),
-                       "models": _models_digest(), "package": _package_digest(),
-                       "libraries": _library_versions()}, sort_keys=True)
+                       **code_and_data()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def code_and_data(libraries: tuple[str, ...] = _LIBRARIES) -> dict[str, str]:
+    """Return digests of all a stored result can depend on besides its own arguments.
+
+    Parameters
+    ----------
+    libraries : tuple of str
+        The installed distributions whose versions count (by default the numerical ones).
+
+    Returns
+    -------
+    dict
+        ``models``: the SHA-256 of every file of the models folder (read again when one's
+        size or time moves); ``package``: of every source file of the package (once per
+        process); ``libraries``: the versions of Python and of ``libraries``.
+    """
+    return {"models": _models_digest(), "package": _package_digest(),
+            "libraries": _library_versions(libraries)}
 
 
 def store_folder() -> Path:

@@ -15,11 +15,12 @@ written to files, and a miss in memory reads the file before computing:
   names its key in full (``repr`` of the function's name and arguments). A file whose
   key differs (a hash collision) or that cannot be read whole is a miss.
 - **When a file is valid**: its name is a hash of the key and of a *stamp*: the content
-  of every file of the installed package and of the models folder (``slack.mdl``,
-  presets, profiles and their futures), the versions of Python and of the libraries
-  whose objects are stored, and ``SLACK_SIM_BACKEND``. Any change to the code, the model
-  or the data gives new names, so a result is never served from another version; the
-  old files age out.
+  of every source file of the installed package and of every file of the models folder
+  (``slack.mdl``, presets, profiles and their futures), the versions of Python and of
+  the libraries whose numbers or objects are stored (the digests the Teach page's stored
+  shares are named by, :mod:`slack_sim.teach.shares_store`), and ``SLACK_SIM_BACKEND``.
+  Any change to the code, the model or the data gives new names, so a result is never
+  served from another version; the old files age out.
 - **Where**: ``app-results/`` in the cache folder (:func:`slack_sim.model.files.cache_dir`),
   or ``SLACK_SIM_APP_DISK_DIR``,
   read only when it is this user's and nobody else can write it
@@ -36,20 +37,20 @@ The module is plain Python (no streamlit), so it can be tested on its own.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.metadata
+import json
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Hashable
 from pathlib import Path
 
 from ..model import files
+from ..teach.shares_store import code_and_data
 
-__all__ = ["DEFAULT_BUDGET_MB", "FOLDER", "DiskStore", "budget_from_env", "stamp"]
+__all__ = ["DEFAULT_BUDGET_MB", "FOLDER", "STAMP_SECONDS", "DiskStore", "budget_from_env",
+           "stamp"]
 
 #: Default bytes of results kept on disk, in MB (about fifty pages' results).
 DEFAULT_BUDGET_MB = 256.0
@@ -57,8 +58,9 @@ DEFAULT_BUDGET_MB = 256.0
 FOLDER = "app-results"
 #: First bytes of every file (the format's version).
 _MAGIC = b"slack-sim results 1\n"
-#: Libraries whose objects the stored results hold (a new version may read them differently).
-_LIBRARIES = ("numpy", "pandas", "xarray", "plotly", "streamlit")
+#: Libraries whose numbers or objects the stored results hold (a new version may compute
+#: them or read them differently).
+_LIBRARIES = ("numpy", "pandas", "numba", "scipy", "xarray", "pysd", "plotly", "streamlit")
 #: A temporary file older than this (seconds) was left by a process that stopped mid-write.
 _STALE_TEMP_SECONDS = 3600.0
 
@@ -79,44 +81,33 @@ def budget_from_env() -> int:
     return int(mb * 2**20)
 
 
-def _tree_digest(root: Path, digest: hashlib._Hash) -> None:
-    for dirpath, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(names):
-            path = Path(dirpath, name)
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            try:
-                digest.update(path.read_bytes())
-            except OSError:
-                digest.update(b"unreadable")
-
-
-@functools.cache
-def _stamp_of(package: str, models: str, backend: str) -> str:
-    digest = hashlib.sha256()
-    for root in (package, models):
-        _tree_digest(Path(root), digest)
-    digest.update(sys.version.encode())
-    for name in _LIBRARIES:
-        try:
-            digest.update(f"{name}={importlib.metadata.version(name)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            digest.update(f"{name}=none".encode())
-    digest.update(f"backend={backend}".encode())
-    return digest.hexdigest()[:24]
+#: Seconds a stamp is used before the models folder is looked at again (a look is about
+#: 12 ms of ``stat`` calls on the 2-core machine; a page's misses would pay it each).
+STAMP_SECONDS = 10.0
+_stamped: dict[str, tuple[float, str]] = {}
 
 
 def stamp() -> str:
-    """Return the stamp of this code, model and data (computed once per process and place).
+    """Return the stamp of this code, model and data (looked at again after :data:`STAMP_SECONDS`).
 
-    A hash of the content of every file of the installed ``slack_sim`` package and of
-    the models folder (:func:`slack_sim.model.files.models_dir`), of the versions of
-    Python and of :data:`_LIBRARIES`, and of ``SLACK_SIM_BACKEND`` (the numpy backend's
-    numbers may differ from numba's in the last bits). About 70 ms on the 2-core machine.
+    A hash of :func:`slack_sim.teach.shares_store.code_and_data` (the content of every
+    file of the models folder and of every source file of the package, and the versions
+    of Python and of :data:`_LIBRARIES`: the digests the Teach page's stored shares are
+    named by) and of ``SLACK_SIM_BACKEND`` (the numpy backend's numbers may differ from
+    numba's in the last bits). The package is hashed once per process (about 70 ms with
+    the models folder on the 2-core machine); the models folder again when a file's size
+    or time moves.
     """
-    package = Path(__file__).resolve().parents[1]
     backend = os.environ.get("SLACK_SIM_BACKEND", "auto").strip().lower() or "auto"
-    return _stamp_of(str(package), str(files.models_dir().resolve()), backend)
+    where = f"{files.models_dir()}|{backend}"
+    now = time.monotonic()
+    known = _stamped.get(where)
+    if known is not None and now - known[0] < STAMP_SECONDS:
+        return known[1]
+    text = json.dumps({**code_and_data(_LIBRARIES), "backend": backend}, sort_keys=True)
+    value = hashlib.sha256(text.encode()).hexdigest()[:24]
+    _stamped[where] = (now, value)
+    return value
 
 
 class DiskStore:
