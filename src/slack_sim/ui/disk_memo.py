@@ -50,7 +50,7 @@ from ..model import files
 from ..teach.shares_store import code_and_data
 
 __all__ = ["DEFAULT_BUDGET_MB", "FOLDER", "STAMP_SECONDS", "DiskStore", "budget_from_env",
-           "stamp"]
+           "megabytes_from_env", "stamp"]
 
 #: Default bytes of results kept on disk, in MB (about fifty pages' results).
 DEFAULT_BUDGET_MB = 256.0
@@ -65,20 +65,29 @@ _LIBRARIES = ("numpy", "pandas", "numba", "scipy", "xarray", "pysd", "plotly", "
 _STALE_TEMP_SECONDS = 3600.0
 
 
+def megabytes_from_env(name: str, default_mb: float) -> int:
+    """Return the bytes of the environment variable ``name``, in MB, else ``default_mb``.
+
+    A value that is not a number from 0 to 10^6 gives the default (a server starts
+    rather than stops on a mistyped budget).
+    """
+    text = os.environ.get(name, "").strip()
+    try:
+        mb = float(text) if text else default_mb
+    except ValueError:
+        mb = default_mb
+    if not 0 <= mb <= 1e6:
+        mb = default_mb
+    return int(mb * 2**20)
+
+
 def budget_from_env() -> int:
     """Return the store's budget in bytes: ``SLACK_SIM_APP_DISK_MB``, else the default.
 
     ``0`` switches the store off; a value that is not a number from 0 to 10^6 gives the
     default (as the memory cache's ``SLACK_SIM_APP_CACHE_MB``).
     """
-    text = os.environ.get("SLACK_SIM_APP_DISK_MB", "").strip()
-    try:
-        mb = float(text) if text else DEFAULT_BUDGET_MB
-    except ValueError:
-        mb = DEFAULT_BUDGET_MB
-    if not 0 <= mb <= 1e6:
-        mb = DEFAULT_BUDGET_MB
-    return int(mb * 2**20)
+    return megabytes_from_env("SLACK_SIM_APP_DISK_MB", DEFAULT_BUDGET_MB)
 
 
 #: Seconds a stamp is used before the models folder is looked at again (a look is about

@@ -32,6 +32,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from .disk_memo import DiskStore, megabytes_from_env
+
 __all__ = ["ALLOCATOR", "DEFAULT_BUDGET_MB", "DEFAULT_IDLE_SECONDS", "SWEEP_SECONDS",
            "FREEZE_DELAY_SECONDS", "ByteBudgetCache", "CacheStats", "freeze_heap",
            "freeze_heap_later", "shared", "sweep_once",
@@ -250,14 +252,7 @@ class ByteBudgetCache:
 
 
 def _budget_from_env() -> int:
-    text = os.environ.get("SLACK_SIM_APP_CACHE_MB", "").strip()
-    try:
-        mb = float(text) if text else DEFAULT_BUDGET_MB
-    except ValueError:
-        mb = DEFAULT_BUDGET_MB
-    if not 0 <= mb <= 1e6:
-        mb = DEFAULT_BUDGET_MB
-    return int(mb * 2**20)
+    return megabytes_from_env("SLACK_SIM_APP_CACHE_MB", DEFAULT_BUDGET_MB)
 
 
 def _idle_from_env() -> float:
@@ -300,8 +295,6 @@ def shared() -> ByteBudgetCache:
     (:class:`slack_sim.ui.disk_memo.DiskStore`).
     """
     tune_allocator()
-    from .disk_memo import DiskStore
-
     store = ByteBudgetCache(_budget_from_env(), disk=DiskStore())
     idle = _idle_from_env()
 
