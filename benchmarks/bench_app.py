@@ -33,6 +33,16 @@ from pathlib import Path
 import streamlit.runtime.scriptrunner.script_runner as script_runner
 from streamlit.testing.v1 import AppTest
 
+# AppTest keeps only the last run's elements: a slider move that reran the Scenario page's
+# fragment alone (the app's default, ui.sidebar.lever_moved) would leave no sidebar to move
+# next. Every move is a whole run here, as in the test suite (tests/conftest.py).
+os.environ.setdefault("SLACK_SIM_PAGE_FRAGMENT", "0")
+# Each move is a value not computed before: no guessed next step (ui.speculate) computing
+# on a thread beside the timed run (the browser benchmark times the guessed steps).
+os.environ.setdefault("SLACK_SIM_SPECULATE", "0")
+# Nothing read back from an earlier run's results on disk (ui.disk_memo).
+os.environ.setdefault("SLACK_SIM_APP_DISK_MB", "0")
+
 #: Wall time of each execution of the app script itself (the server's work), in ms.
 SCRIPT_MS: list[float] = []
 #: The profiler of the script runs while ``--profile`` measures (``None``: not profiling).
@@ -120,8 +130,9 @@ def main() -> None:
     at.toggle(key="bands_on").set_value(args.bands == "on")
     at.selectbox(key="bands_n").set_value(args.members).run()
     assert not at.exception, at.exception
-    bands = sum("of futures" in t.get("name", "") for e in at.get("plotly_chart")
-                for t in json.loads(e.proto.spec)["data"])
+    # the Scenario page's charts are ui.live_chart components: the figure is in their data
+    bands = sum("of futures" in t.get("name", "") for e in at.get("bidi_component")
+                for t in (json.loads(e.proto.json).get("figure") or {}).get("data", []))
     assert (bands > 0) == (args.bands == "on"), "the bands are not drawn as asked"
     # warm up: a few reruns so that imports and first-call costs are out of the way
     for value in (0.16, 0.17):
