@@ -14,9 +14,8 @@ move of exactly one slider, and only one is kept waiting, whichever session made
 newer guess replaces one not yet started.
 
 A guess starts :data:`SETTLE_SECONDS` after the page that made it: until then the
-page's elements are still being sent and drawn, and a guess computing at the same time
-held the server's GIL and the machine's cores against them (on the 2-core benchmark
-machine, guessed steps took 350 ms instead of 394 ms, median, with it).
+page's elements are still being sent, and a guess computing at the same time holds the
+server's GIL against them.
 
 ``SLACK_SIM_SPECULATE=0`` switches it off (the benchmark's "unforeseen move" figures);
 ``SLACK_SIM_SPECULATE_LOG=<file>`` appends ``hit``, ``miss`` or ``none`` for every
@@ -39,10 +38,16 @@ from . import specs
 
 __all__ = ["SETTLE_SECONDS", "enabled", "guess_next", "log_outcome", "next_step", "submit", "wait"]
 
-#: Seconds from a page's guess to its start: the page is sent and drawn first. Measured
-#: in blocks of eight slider steps in Chromium (a scratch harness, one server): with
-#: 0.3 s the steps' median was 350 ms, without 394 ms; 0.1 s gained nothing.
-SETTLE_SECONDS = 0.3
+#: Seconds from a page's guess to its start: the page is sent first. The fifth pass chose
+#: 0.3 s (a scratch harness: steps' median 350 ms against 394 ms with none), when the
+#: browser took longer over each page. Measured again on the tenth pass, with presses as
+#: fast as the page settles (``bench_browser.py --moves 30 --mode guessed``, one server a
+#: run, runs alternating), a step's median (p90) was 244-256 (342-364) ms with 0.3 s:
+#: the press came before a guess begun so late was done. With 0.2 s: 156-172 (216-234)
+#: ms in four runs; 0.1 s: 133-159 (238-290) ms in six; 0.05 s: 161-163 (253-263) ms;
+#: none: 166 (264) ms. With a 1.5 s pause before each press, 0.1, 0.2 and 0.3 s gave the
+#: same: 130-142 (168-215) ms in two runs each.
+SETTLE_SECONDS = 0.1
 
 #: One thread: a guess runs when the machine is otherwise idle, never two at once.
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-sim-speculate")
