@@ -152,6 +152,39 @@ def test_the_folder_keeps_to_its_budget_and_drops_the_least_recently_used(tmp_pa
     assert calls == [3]
 
 
+def test_the_writer_looks_at_the_folder_seldom_yet_finds_what_others_wrote(tmp_path,
+                                                                          monkeypatch):
+    """The folder's sizes are looked at when the tally passes the budget, or after a while."""
+    looks = []
+    store, _ = _cache(tmp_path)
+    prune = store.disk.prune
+    monkeypatch.setattr(store.disk, "prune", lambda folder=None: looks.append(1) or
+                        prune(folder))
+    for x in range(10):  # within the budget: one look, at the first file
+        store.square(x)
+    store.disk.flush()
+    assert len(looks) == 1
+    # another process fills the folder past this one's budget
+    per_file = max(p.stat().st_size for p in tmp_path.glob("*.res"))
+    (tmp_path / ("f" * 40 + ".res")).write_bytes(b"\0" * (10**7 - 5 * per_file))
+    for x in range(10, 10 + disk_memo.RESCAN_WRITES):
+        store.square(x)
+    store.disk.flush()
+    assert len(looks) >= 2
+    assert sum(p.stat().st_size for p in tmp_path.glob("*.res")) <= 10**7
+    # this process's own files past the budget are found at once, by its tally
+    looks.clear()
+    small, _ = _cache(tmp_path / "small", budget=3 * per_file + per_file // 2)
+    monkeypatch.setattr(small.disk, "prune", lambda folder=None: looks.append(1) or
+                        DiskStore.prune(small.disk, folder))
+    for x in range(4):
+        small.square(x)
+        small.disk.flush()
+        assert sum(p.stat().st_size for p in (tmp_path / "small").glob("*.res")) <= \
+            3 * per_file + per_file // 2
+    assert len(looks) == 2  # the first file, and the fourth
+
+
 def test_a_budget_of_zero_switches_the_store_off(tmp_path, monkeypatch):
     monkeypatch.setenv("SLACK_SIM_APP_DISK_MB", "0")
     store = ByteBudgetCache(10**7, disk=DiskStore(tmp_path))

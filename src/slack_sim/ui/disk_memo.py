@@ -49,8 +49,8 @@ from pathlib import Path
 from ..model import files
 from ..teach.shares_store import code_and_data
 
-__all__ = ["DEFAULT_BUDGET_MB", "FOLDER", "STAMP_SECONDS", "DiskStore", "budget_from_env",
-           "megabytes_from_env", "stamp"]
+__all__ = ["DEFAULT_BUDGET_MB", "FOLDER", "RESCAN_WRITES", "STAMP_SECONDS", "DiskStore",
+           "budget_from_env", "megabytes_from_env", "stamp"]
 
 #: Default bytes of results kept on disk, in MB (about fifty pages' results).
 DEFAULT_BUDGET_MB = 256.0
@@ -61,6 +61,10 @@ _MAGIC = b"slack-sim results 1\n"
 #: Libraries whose numbers or objects the stored results hold (a new version may compute
 #: them or read them differently).
 _LIBRARIES = ("numpy", "pandas", "numba", "scipy", "xarray", "pysd", "plotly", "streamlit")
+#: Files written between two looks at the folder's sizes when this process's own tally
+#: stays within the budget (:meth:`DiskStore._write`): other processes' files are found
+#: then.
+RESCAN_WRITES = 64
 #: A temporary file older than this (seconds) was left by a process that stopped mid-write.
 _STALE_TEMP_SECONDS = 3600.0
 
@@ -138,6 +142,9 @@ class DiskStore:
         self._queue: queue.Queue[tuple[Path, bytes, bytes]] = queue.Queue()
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
+        #: the writer's tally of each folder's bytes: (bytes, files written since the
+        #: folder was last looked at); see :meth:`_write`
+        self._tally: dict[Path, tuple[int, int]] = {}
 
     # -- where and how much -------------------------------------------------------------------
 
@@ -241,7 +248,17 @@ class DiskStore:
         except OSError:
             temp.unlink(missing_ok=True)
             return
-        self.prune(path.parent)
+        # The folder is looked at (every file's size and age) only when this process's
+        # tally says it is over the budget, or after RESCAN_WRITES files, which finds what
+        # other processes wrote: a look after every file cost the writer thread 2-3 ms a
+        # file (7 files a slider move, the server's CPU beside the page's run), growing
+        # with the folder. An overwritten file counts twice: a look comes sooner.
+        size = len(head) + len(blob)
+        known, since = self._tally.get(path.parent, (None, 0))
+        if known is None or since + 1 >= RESCAN_WRITES or known + size > self.budget():
+            self.prune(path.parent)
+        else:
+            self._tally[path.parent] = (known + size, since + 1)
 
     def prune(self, folder: Path | None = None) -> int:
         """Delete the least recently used files past the budget; return the bytes freed."""
@@ -268,4 +285,5 @@ class DiskStore:
             Path(name).unlink(missing_ok=True)
             total -= size
             freed += size
+        self._tally[folder] = (total, 0)
         return freed

@@ -229,13 +229,15 @@ def _read_page(key: str, base_key: str, *, baseline: str,
     ``bands`` is ``(futures, groups)``, or ``None`` with the bands off (:func:`_page_jobs`).
     """
     members, groups = bands if bands is not None else (None, ",".join(DEFAULT_GROUPS))
+    # the single runs first: on a value not computed before they then run while the
+    # futures run on the prefetch threads (prefetch), rather than after them
+    summary, base_summary = cache.scenario_summary(key), cache.scenario_summary(base_key)
     view = base_view = None
     if members is not None:
         view = cache.ensemble_summary(key, baseline, members, groups)
         base_view = cache.ensemble_summary(base_key, baseline, members, groups)
     return _PageData(
-        summary=cache.scenario_summary(key), base_summary=cache.scenario_summary(base_key),
-        view=view, base_view=base_view,
+        summary=summary, base_summary=base_summary, view=view, base_view=base_view,
         figures=cache.chart_figures(key, base_key, baseline, members, groups))
 
 
