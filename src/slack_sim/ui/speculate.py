@@ -42,11 +42,11 @@ __all__ = ["SETTLE_SECONDS", "enabled", "guess_next", "log_outcome", "next_step"
 #: 0.3 s (a scratch harness: steps' median 350 ms against 394 ms with none), when the
 #: browser took longer over each page. Measured again on the tenth pass, with presses as
 #: fast as the page settles (``bench_browser.py --moves 30 --mode guessed``, one server a
-#: run, runs alternating), a step's median (p90) was 244-256 (342-364) ms with 0.3 s:
-#: the press came before a guess begun so late was done. With 0.2 s: 156-172 (216-234)
-#: ms in four runs; 0.1 s: 133-159 (238-290) ms in six; 0.05 s: 161-163 (253-263) ms;
-#: none: 166 (264) ms. With a 1.5 s pause before each press, 0.1, 0.2 and 0.3 s gave the
-#: same: 130-142 (168-215) ms in two runs each.
+#: run, runs alternating), a step's median (p90) was 236-256 (280-400) ms with 0.3 s in
+#: five runs: the press came before a guess begun so late was done. With 0.2 s: 156-172
+#: (216-234) ms in four runs; 0.1 s: 133-159 (238-323) ms in six; 0.05 s: 161-163
+#: (253-263) ms; none: 166 (264) ms. With a 1.5 s pause before each press, 0.1, 0.2 and
+#: 0.3 s gave the same: 130-142 (168-240) ms in two or three runs each.
 SETTLE_SECONDS = 0.1
 
 #: One thread: a guess runs when the machine is otherwise idle, never two at once.
