@@ -278,6 +278,8 @@ def test_probability_notes_count_the_futures():
     assert end.endswith(str(int(model.start_year + (model.final_time - 1) // 12)))
     assert f"Reserves run out by {end} in 25% of 4 futures" in notes["reserves"]
     assert f"under {np.percentile([1, 2, 3, 4], 90):.1f} months in 90%" in notes["wait"]
+    one = outcomes.assign(recovery_months=[np.nan, 1.0, 1.0, 2.0])
+    assert "a median 1 month after" in headline.probability_notes(one)["recovery"]  # not "1 months"
     same = outcomes.assign(net_present_saving=0.0, main_shock=0)
     notes = headline.probability_notes(same)
     assert notes["npv"].startswith("Same spending") and "recovery" not in notes

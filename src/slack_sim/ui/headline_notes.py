@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..report.text import money, percent
+from ..report.text import money, months, percent
 from .headline_text import HORIZON, _compact
 
 __all__ = ["card_notes", "probability_notes", "rank_note", "short_notes"]
@@ -182,7 +182,7 @@ def probability_notes(
         rec = outcomes["recovery_months"].to_numpy(dtype=float)
         text = f"Did not recover in {share(failed)} of {n} futures"
         if np.isfinite(rec).any():
-            text += (f"; where it recovered, a median {np.nanmedian(rec):.0f} months after "
+            text += (f"; where it recovered, a median {months(np.nanmedian(rec))} after "
                      "the shock ended")
         notes["recovery"] = text + "."
     runway = outcomes["reserves_runway_year"].to_numpy(dtype=float)
