@@ -15,6 +15,7 @@ from slack_sim.report.text import money  # noqa: E402
 from slack_sim.scenarios import Scenario  # noqa: E402
 from slack_sim.ui import finance  # noqa: E402
 from slack_sim.ui.pages.appraisal import CARD_LINES, SETTINGS_OPEN, TABLE_OPEN  # noqa: E402
+from slack_sim.validation import ValidationError  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120
@@ -161,6 +162,41 @@ def test_a_window_past_the_horizon_is_refused_with_a_reason():
     errors = " ".join(e.value for e in at.error)
     assert "appraisal window" in errors and "horizon" in errors
     assert not finance_metrics(at)
+
+
+def test_every_typed_field_out_of_range_is_named_with_its_range_and_units():
+    model_fields = {"month": 4, "year": 2099, "years": 0, "prices": "2025-26", "rate": 60.0,
+                    "long_rate": -1.0, "futures": 100}
+    with pytest.raises(ValidationError) as caught:
+        finance.settings_from_fields(model_fields)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 4
+    start, years, rate, long_rate = lines
+    assert start.startswith("Start year: ") and "2099" in start and "2010 to 2046" in start
+    assert "calendar year" in start
+    assert years.startswith("Years: ") and "1 to 30 years" in years
+    assert rate.startswith("Discount rate (%): 60 ") and "[0, 50] % a year" in rate
+    assert long_rate.startswith("After year 30 (%): -1 ")
+    fine = finance.settings_from_fields({**model_fields, "year": 2046, "years": 30,
+                                         "rate": 50.0, "long_rate": 0.0})
+    assert (fine.start, fine.years, fine.rate, fine.long_rate) == (2046.25, 30, 0.5, 0.0)
+
+
+def test_a_start_year_out_of_range_is_named_and_no_card_shows_the_old_window():
+    """Typed, it is not refused by the widget (which kept the old value without a word)."""
+    at = ring_fenced_app()
+    assert finance_metrics(at)
+    at.number_input(key="fin:year").set_value(2099)
+    at.run()
+    errors = " ".join(e.value for e in at.error)
+    assert "Start year" in errors and "2099" in errors and "2046" in errors
+    assert "calendar year" in errors
+    assert not finance_metrics(at)  # no card computed on a window other than the one shown
+    assert at.number_input(key="fin:year").value == 2099  # kept as typed, beside the error
+    at.number_input(key="fin:year").set_value(2028)
+    at.run()
+    assert not at.error and finance_metrics(at)
+    assert any("April 2028 to March 2038" in t for t in captions(at))
 
 
 # -- the Compare page -------------------------------------------------------------------------

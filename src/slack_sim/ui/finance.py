@@ -25,18 +25,22 @@ from ..metrics.prices import CASH, DEFAULT_PRICES, MODEL_PRICES, deflator, price
 from ..model.calendar import MONTHS_PER_YEAR, month_text
 from ..model.parse import Model, load_model
 from ..report.text import money, percent
+from ..validation import Interval, ValidationError, problems
 
 __all__ = [
     "FUTURES_CHOICES",
+    "FIELD_LABELS",
     "AppraisalSettings",
     "FinanceCard",
     "FinanceView",
     "by_year_table",
     "default_settings",
+    "field_constraints",
     "finance_view",
     "month_setting_text",
     "price_choices",
     "setting_text",
+    "settings_from_fields",
     "summary_table",
 ]
 
@@ -99,6 +103,60 @@ def default_settings() -> AppraisalSettings:
     3.0% after), 100 futures.
     """
     return AppraisalSettings(start=next_april())
+
+
+#: The panel's typed fields (the selectboxes offer only allowed values) by their labels
+#: on the page, which messages name.
+FIELD_LABELS = {"year": "Start year", "years": "Years", "rate": "Discount rate (%)",
+                "long_rate": "After year 30 (%)"}
+
+
+def field_constraints(model: Model | None = None) -> dict[str, Interval]:
+    """Return the allowed values of the panel's typed fields, in the units they are typed in.
+
+    The start year runs from the model's first calendar year to the year of its last
+    month (a window must also end by the horizon, which the appraisal checks); a window
+    is 1 to 30 years; the discount rates are 0 to 50% a year.
+    """
+    model = model or load_model()
+    first = int(model.start_year)
+    last = int(math.floor(model.start_year + (model.final_time - model.saveper) / 12))
+    return {"year": Interval("integer", first, last, units="(a calendar year)",
+                             grouping=False),
+            "years": Interval("integer", 1, 30, units="years"),
+            "rate": Interval("real", 0, 50, units="% a year"),
+            "long_rate": Interval("real", 0, 50, units="% a year")}
+
+
+def settings_from_fields(fields: Mapping[str, Any], *,
+                         model: Model | None = None) -> AppraisalSettings:
+    """Return the settings the panel's fields describe, each field checked first.
+
+    Parameters
+    ----------
+    fields : mapping
+        ``month`` (1 to 12), ``year``, ``years``, ``prices``, ``rate`` and ``long_rate``
+        (% a year, as typed) and ``futures``.
+    model : Model, optional
+        The model whose calendar bounds the start year (default: the loaded model).
+
+    Returns
+    -------
+    AppraisalSettings
+
+    Raises
+    ------
+    ValidationError
+        Naming every field that is not allowed, one line each, in the one message format
+        (``Start year: 2099 is outside ...``).
+    """
+    found = problems(fields, field_constraints(model), labels=FIELD_LABELS)
+    if found:
+        raise ValidationError("\n".join(found))
+    return AppraisalSettings.from_month(
+        int(fields["year"]), int(fields["month"]), years=int(fields["years"]),
+        prices=str(fields["prices"]), rate=float(fields["rate"]) / 100,
+        long_rate=float(fields["long_rate"]) / 100, futures=int(fields["futures"]))
 
 
 def price_choices() -> list[str]:

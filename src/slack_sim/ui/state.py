@@ -11,6 +11,7 @@ reload opens the same view. Nothing mutable is shared between sessions.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -33,6 +34,7 @@ __all__ = [
     "choose_profile",
     "current_scenario",
     "drop_own_profile",
+    "fix_first",
     "init_state",
     "init_teach_from_url",
     "kept",
@@ -65,6 +67,18 @@ def notice(level: str, text: str) -> None:
     from a user reaches the page.
     """
     st.session_state.setdefault("notices", []).append((level, plain_text(text)))
+
+
+def fix_first(problems: Sequence[str] | ValidationError) -> str:
+    """Return the text of an error box that lists what to correct, a line each.
+
+    ``problems`` are messages in :mod:`slack_sim.validation`'s one format (field, value
+    given, allowed range, units), or an error holding them a line each; each is shown as
+    plain text (:func:`plain_text`), as the user typed it.
+    """
+    lines = (str(problems).splitlines() if isinstance(problems, ValidationError)
+             else list(problems))
+    return "Please fix these first:\n\n" + "\n".join(f"- {plain_text(p)}" for p in lines)
 
 
 #: Characters that make Markdown in a Streamlit box (links and images, tags, emphasis,

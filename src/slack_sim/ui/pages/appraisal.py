@@ -8,8 +8,8 @@ year.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import math
 from typing import Any
 
 import streamlit as st
@@ -19,6 +19,7 @@ from ...model.parse import Model
 from ...scenarios import Scenario
 from ...validation import ValidationError
 from .. import cache, finance, headline
+from ..state import fix_first
 
 __all__ = ["CARD_LINES", "SETTINGS_KEY", "SETTINGS_OPEN", "TABLE_OPEN", "appraisal_controls",
            "appraisal_panel", "appraisal_settings", "settings_now"]
@@ -55,7 +56,9 @@ def appraisal_controls(model: Model, prefix: str = "fin") -> finance.AppraisalSe
     """Draw the appraisal panel's controls and return the settings they describe.
 
     The settings live in the session state under :data:`SETTINGS_KEY`, so the Scenario
-    and Compare pages share them and they survive a visit to another page.
+    and Compare pages share them and they survive a visit to another page. The typed
+    fields take any number (a value out of range is not refused by the widget, which
+    would keep the old one without a word): it is checked here and named in the error.
 
     Parameters
     ----------
@@ -67,73 +70,81 @@ def appraisal_controls(model: Model, prefix: str = "fin") -> finance.AppraisalSe
     Returns
     -------
     slack_sim.ui.finance.AppraisalSettings
+
+    Raises
+    ------
+    slack_sim.validation.ValidationError
+        When a typed field is out of its range (the fields stay as typed; the shared
+        settings keep their last allowed values).
     """
     state = st.session_state
     current = _widget_values(appraisal_settings())
     for field in _FIELDS:
         if f"{prefix}:{field}" not in state:
             state[f"{prefix}:{field}"] = current[field]
-    first = int(model.start_year)
-    last = int(math.floor(model.start_year + (model.final_time - model.saveper) / 12))
+    allowed = finance.field_constraints(model)
     prices = finance.price_choices()
     cols = st.columns([1.1, 0.8, 0.8, 1.0, 0.9, 0.9, 0.8])
     cols[0].selectbox("Start month", list(range(1, 13)), key=f"{prefix}:month",
                       format_func=lambda m: MONTH_NAMES[m - 1],
                       help="First month of the appraisal window (default: the next April, "
                            "the start of a financial year).")
-    cols[1].number_input("Start year", min_value=first, max_value=last, step=1,
-                         key=f"{prefix}:year",
-                         help=f"Calendar year of the first month ({first} to {last}); the "
-                              "window must end by the model's horizon, "
-                              f"{headline.HORIZON}.")
-    cols[2].number_input("Years", min_value=1, max_value=30, step=1, key=f"{prefix}:years",
+    cols[1].number_input("Start year", step=1, key=f"{prefix}:year",
+                         help=f"Calendar year of the first month, "
+                              f"{allowed['year'].allowed().removeprefix('a ')}; the window "
+                              f"must end by the model's horizon, {headline.HORIZON}.")
+    cols[2].number_input("Years", step=1, key=f"{prefix}:years",
                          help="Length of the window in years (1 to 30; default 10).")
     cols[3].selectbox("Prices", prices, key=f"{prefix}:prices",
                       format_func=lambda p: p,
                       help="Real terms at a financial year's prices (GDP deflator), or cash "
                            "(each year's own prices). Default 2025-26.")
-    cols[4].number_input("Discount rate (%)", min_value=0.0, max_value=50.0, step=0.1,
-                         format="%.1f", key=f"{prefix}:rate",
-                         help="% a year to year 30 of the window (Green Book: 3.5).")
-    cols[5].number_input("After year 30 (%)", min_value=0.0, max_value=50.0, step=0.1,
-                         format="%.1f", key=f"{prefix}:long_rate",
-                         help="% a year after year 30 (Green Book: 3.0); used only by "
-                              "windows longer than 30 years.")
+    cols[4].number_input("Discount rate (%)", step=0.1, format="%.1f", key=f"{prefix}:rate",
+                         help="% a year to year 30 of the window, 0 to 50 (Green Book: "
+                              "3.5).")
+    cols[5].number_input("After year 30 (%)", step=0.1, format="%.1f",
+                         key=f"{prefix}:long_rate",
+                         help="% a year after year 30, 0 to 50 (Green Book: 3.0); used only "
+                              "by windows longer than 30 years.")
     cols[6].selectbox("Futures", finance.FUTURES_CHOICES, key=f"{prefix}:futures",
                       format_func=lambda n: f"{n:,}",
                       help="Futures appraised besides the sliders' own run (500: about "
                            "0.2 s a scenario).")
-    settings = finance.AppraisalSettings.from_month(
-        int(state[f"{prefix}:year"]), int(state[f"{prefix}:month"]),
-        years=int(state[f"{prefix}:years"]), prices=str(state[f"{prefix}:prices"]),
-        rate=float(state[f"{prefix}:rate"]) / 100,
-        long_rate=float(state[f"{prefix}:long_rate"]) / 100,
-        futures=int(state[f"{prefix}:futures"]))
+    settings = finance.settings_from_fields(_fields(prefix), model=model)
     state[SETTINGS_KEY] = dataclasses.asdict(settings)
     return settings
 
 
-def settings_now(prefix: str) -> finance.AppraisalSettings:
-    """Return the settings the panel's widgets hold now (they are drawn below the cards)."""
+def _fields(prefix: str) -> dict[str, object]:
     state = st.session_state
-    keys = [f"{prefix}:{field}" for field in _FIELDS]
-    if not all(k in state for k in keys):
+    return {field: state[f"{prefix}:{field}"] for field in _FIELDS}
+
+
+def settings_now(prefix: str) -> finance.AppraisalSettings:
+    """Return the settings the panel's widgets hold now (they are drawn below the cards).
+
+    Raises
+    ------
+    slack_sim.validation.ValidationError
+        When a typed field is out of its range (see :func:`appraisal_controls`).
+    """
+    state = st.session_state
+    if not all(f"{prefix}:{field}" in state for field in _FIELDS):
         return appraisal_settings()
-    return finance.AppraisalSettings.from_month(
-        int(state[f"{prefix}:year"]), int(state[f"{prefix}:month"]),
-        years=int(state[f"{prefix}:years"]), prices=str(state[f"{prefix}:prices"]),
-        rate=float(state[f"{prefix}:rate"]) / 100,
-        long_rate=float(state[f"{prefix}:long_rate"]) / 100,
-        futures=int(state[f"{prefix}:futures"]))
+    return finance.settings_from_fields(_fields(prefix))
 
 
-def _settings_expander(model: Model, settings: finance.AppraisalSettings) -> None:
-    title = (f"Appraisal settings: {settings.window_text()}, "
-             f"{'cash' if settings.prices == 'cash' else settings.prices + ' prices'}, "
-             f"discounted at {settings.rate:.1%}, {settings.futures:,} futures")
+def _settings_expander(model: Model, settings: finance.AppraisalSettings | None) -> None:
+    if settings is None:  # a typed field is out of range: open, to show it beside the error
+        st.session_state[SETTINGS_OPEN] = True
+        title = "Appraisal settings: a value to correct"
+    else:
+        title = (f"Appraisal settings: {settings.window_text()}, "
+                 f"{'cash' if settings.prices == 'cash' else settings.prices + ' prices'}, "
+                 f"discounted at {settings.rate:.1%}, {settings.futures:,} futures")
     box = _lazy_expander(title, key=SETTINGS_OPEN)
     if box is not None:  # drawn only when open: a slider move then sends none of its widgets
-        with box:
+        with box, contextlib.suppress(ValidationError):  # the panel shows the error
             appraisal_controls(model)
 
 
@@ -166,14 +177,15 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
         st.caption(f"Policy from {model_month_text(float(policy_start))} (Policy start time "
                    f"{float(policy_start):g}); the counterfactual is current policy: the same "
                    "profile and assumptions, every lever at its current-policy value.")
-    settings = settings_now("fin")
+    settings = None
     try:
+        settings = settings_now("fin")
         with st.spinner("Appraising the futures..."):
             view = cache.appraisal_view(cache.scenario_key(scenario), settings.start,
                                         float(settings.years), settings.prices,
                                         settings.rate, settings.long_rate, settings.futures)
     except ValidationError as exc:
-        st.error(str(exc))
+        st.error(fix_first(exc))
         _settings_expander(model, settings)
         return
     if view.unchanged:

@@ -17,7 +17,7 @@ from ...report.export import TIME_SERIES_OUTPUTS
 from ...scenarios import Scenario, preset
 from ...validation import ValidationError
 from .. import cache, charts, finance, headline, sharing
-from ..state import MAX_PINNED, current_scenario, notice
+from ..state import MAX_PINNED, current_scenario, fix_first, notice
 
 __all__ = ["compare_page"]
 
@@ -102,16 +102,16 @@ def _appraisal_section(model: Model, pins: list[dict]) -> None:
     st.caption("Each pinned scenario against current policy on its own profile and "
                "assumptions (every lever at its current-policy value). The settings are "
                "shared with the Scenario page's appraisal panel.")
-    settings = appraisal_controls(model, prefix="cmpfin")
-    args = (settings.start, float(settings.years), settings.prices, settings.rate,
-            settings.long_rate, settings.futures)
     try:
+        settings = appraisal_controls(model, prefix="cmpfin")
+        args = (settings.start, float(settings.years), settings.prices, settings.rate,
+                settings.long_rate, settings.futures)
         with st.spinner("Appraising the pinned scenarios..."):
             runs = {pin["name"]: cache.appraisal_run(cache.scenario_key(Scenario(**pin)), *args)
                     for pin in pins}
             workbook = cache.appraisal_workbook(json.dumps(pins, sort_keys=True), *args)
     except ValidationError as exc:
-        st.error(str(exc))
+        st.error(fix_first(exc))
         return
     st.dataframe(finance.summary_table(runs), width="stretch", hide_index=True,
                  key="appraisal_summary")

@@ -39,7 +39,7 @@ from ...report.text import money
 from ...scenarios import Scenario, ScenarioError
 from .. import cache, headline, risk, risk_charts, specs
 from .. import state as state_module
-from ..state import kept, notice, remember
+from ..state import fix_first, kept, notice, remember
 
 __all__ = ["risk_page"]
 
@@ -312,7 +312,7 @@ def _search_section(model: Model, scenario: Scenario) -> None:
             bounds, waiting_cap=_number(wait_cap), harm_cap=_number(harm_cap),
             seconds=_number(seconds), model=model)
         if problems:
-            st.error("Please fix these first:\n\n" + "\n".join(f"- {p}" for p in problems))
+            st.error(fix_first(problems))
         else:
             _run_search(scenario, bounds, float(wait_cap), float(harm_cap), spec,
                         float(seconds), now)
