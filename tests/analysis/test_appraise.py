@@ -40,6 +40,33 @@ def test_member_zero_is_the_scenarios_own_run():
     assert with_futures["npv_net_cost"] == pytest.approx(alone["npv_net_cost"], rel=1e-12)
 
 
+def test_a_counterfactual_keeps_what_it_sets_itself_in_every_future():
+    """Against the no-austerity, no-Covid baseline, future k's counterfactual has neither.
+
+    Member k of the appraisal must equal the appraisal of future k alone: the policy with
+    the future's draws, against the baseline with the future's other draws and its own
+    settings. Drawing the baseline's austerity and shock back into its futures (so the
+    comparison was current policy again, whatever was asked) fails it.
+    """
+    from slack_sim.analysis.ensemble import draw_futures
+
+    policy, baseline = ss.preset().with_values(RING_FENCE), ss.preset("baseline")
+    run = appraise_scenario(policy, against=baseline, start=2027.25, futures=6)
+    draws, _, _ = draw_futures(policy, n=6, seed=0)
+    assert set(draws.columns) & set(baseline.values)  # the futures draw what it sets
+    for k in (1, 4):
+        future = draws.iloc[k - 1].to_dict()
+        alone = appraise_scenario(
+            policy.with_values(future), start=2027.25, futures=0,
+            against=baseline.with_values({c: v for c, v in future.items()
+                                          if c not in baseline.values}))
+        assert run.appraisal.totals.iloc[k]["npv_net_cost"] == pytest.approx(
+            alone.appraisal.own["npv_net_cost"], rel=1e-9)
+    current = appraise_scenario(policy, start=2027.25, futures=6).appraisal
+    assert not np.allclose(run.appraisal.totals["npv_net_cost"].iloc[1:],
+                           current.totals["npv_net_cost"].iloc[1:])
+
+
 def test_ring_fence_spends_more_on_prevention_from_its_start():
     sc = ss.preset().with_values(RING_FENCE)
     run = appraise_scenario(sc, start=2027.25, years=10, futures=0, prices="2010-11")

@@ -136,14 +136,14 @@ def appraise_scenario(
     samples, source = _futures(scenario, futures, seed)
     outputs = list(APPRAISAL_OUTPUTS)
 
-    def run(sc: Scenario) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def run(sc: Scenario, draws: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
         base = sc.settings()  # member 0: the scenario's own settings
-        first = pd.DataFrame([{c: base[c] for c in samples.columns}], index=[0])
-        table = pd.concat([first, samples], ignore_index=True)
+        first = pd.DataFrame([{c: base[c] for c in draws.columns}], index=[0])
+        table = pd.concat([first, draws], ignore_index=True)
         for name, value in sc.values.items():
-            if name not in samples.columns:
+            if name not in draws.columns:
                 table[name] = value
-        taken = POLICY_RUNS.take(sc, samples, outputs) if len(samples) else None
+        taken = POLICY_RUNS.take(sc, draws, outputs) if len(draws) else None
         if taken is not None:  # the futures were run already: run member 0 only
             own = simulate_many(table.iloc[:1], outputs, profile=sc.profile)
             if np.array_equal(own["year"].to_numpy(), taken[1]):
@@ -152,9 +152,13 @@ def appraise_scenario(
         ds = simulate_many(table, outputs, profile=sc.profile)
         return {k: ds[k].to_numpy() for k in outputs}, ds["year"].to_numpy()
 
-    pol, grid = run(scenario)
-    cf, _ = _COUNTERFACTUALS.get(counterfactual, samples, what=json.dumps(outputs),
-                                 compute=lambda: run(counterfactual))
+    pol, grid = run(scenario, samples)
+    # what the counterfactual sets itself keeps its value in every future, as the
+    # ensemble's baseline does (a no-austerity, no-shock counterfactual stays so when the
+    # futures draw the austerity and the shock); it takes the future's other uncertainties
+    own = samples.drop(columns=[c for c in samples.columns if c in counterfactual.values])
+    cf, _ = _COUNTERFACTUALS.get(counterfactual, own, what=json.dumps(outputs),
+                                 compute=lambda: run(counterfactual, own))
     result = appraise(pol, cf, years_index=grid,
                       categories={_LABELS[k]: v for k, v in SPENDING_CATEGORIES.items()},
                       prevention="Prevention", harm="Harm", reserves="Reserves",
