@@ -258,6 +258,29 @@ def test_policy_search_refuses_bad_input_with_a_message(setting, message):
 # -- the plain-Python pieces ---------------------------------------------------------------------
 
 
+def _npv_note(at: AppTest) -> str:
+    found = [line for c in at.caption for line in c.value.split(CARD_LINES)
+             if line.startswith("Net saving against")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_net_saving_is_against_the_baseline_on_the_users_own_figures():
+    """With the user's own figures in use, the card's baseline includes them: so must the
+    share of futures with a net saving beside it (it was the preset without them)."""
+    at = new_app()
+    before = _npv_note(at)
+    at.session_state["own"] = {"title": "Ours", "base": at.session_state["profile"],
+                               "values": {"Need scale": 1.1}, "record": {}, "futures": []}
+    at.run()
+    assert not at.exception
+    after = _npv_note(at)
+    assert after != before, after
+    at.session_state["own"] = None
+    at.run()
+    assert _npv_note(at) == before
+
+
 def test_probability_notes_count_the_futures():
     outcomes = pd.DataFrame({
         "net_present_saving": [-1e6, 2e6, 3e6, 4e6],

@@ -164,7 +164,8 @@ def chart_figures(key: str, base_key: str, baseline: str, members: int | None,
         what the page hands the browser.
     """
     model = load_model()
-    view = None if members is None else ensemble_summary(key, baseline, members, groups)
+    view = None if members is None else ensemble_summary(key, baseline, members, groups,
+                                                         base_key=base_key)
     frame, base = run_frame(key), run_frame(base_key)
     settings = scenario_from_key(key).settings(model=model)
     return [charts.scenario_figure_json(
@@ -175,7 +176,8 @@ def chart_figures(key: str, base_key: str, baseline: str, members: int | None,
 
 @_stored
 def ensemble_summary(key: str, baseline: str, members: int,
-                     groups: str = ",".join(DEFAULT_GROUPS)) -> risk.EnsembleView:
+                     groups: str = ",".join(DEFAULT_GROUPS), *,
+                     base_key: str | None = None) -> risk.EnsembleView:
     """Return the uncertainty bands, outcomes and statements of a scenario.
 
     Parameters
@@ -183,11 +185,16 @@ def ensemble_summary(key: str, baseline: str, members: int,
     key : str
         The scenario's :func:`scenario_key`.
     baseline : str
-        The baseline preset (on the same profile), run under the same draws.
+        The baseline preset's name (its label in the statements).
     members : int
         Futures drawn (seeded: :data:`slack_sim.ui.risk.BANDS`).
     groups : str
         Uncertainty groups sampled, comma-separated.
+    base_key : str, optional
+        The baseline's :func:`scenario_key`, run under the same draws: the preset on the
+        profile in use with the user's own figures when they are in use
+        (:func:`slack_sim.ui.state.baseline_scenario`; the app always gives it). Default:
+        the preset ``baseline`` on the scenario's profile.
 
     Returns
     -------
@@ -196,8 +203,10 @@ def ensemble_summary(key: str, baseline: str, members: int,
         probability statements of the headline cards.
     """
     scenario = scenario_from_key(key)
+    base = (scenario_from_key(base_key) if base_key is not None
+            else preset(baseline, profile=scenario.profile))
     return risk.ensemble_view(
-        scenario, preset(baseline, profile=scenario.profile), n=members, seed=risk.BANDS.seed,
+        scenario, base, n=members, seed=risk.BANDS.seed,
         groups=[g for g in groups.split(",") if g], baseline_label=baseline,
         outputs=charts.band_outputs())
 

@@ -101,8 +101,9 @@ def _outcomes_section(model: Model, scenario: Scenario, baseline: str) -> list[s
         return []
     members = int(state.get("bands_n") or risk.BANDS.members)
     try:
+        base = state_module.baseline_scenario(baseline, scenario.profile)
         view = cache.ensemble_summary(cache.scenario_key(scenario), baseline, members,
-                                      ",".join(groups))
+                                      ",".join(groups), base_key=cache.scenario_key(base))
     except (ScenarioError, ValueError) as exc:
         st.error(f"Could not run the futures: {exc}")
         return groups

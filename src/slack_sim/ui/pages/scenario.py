@@ -107,9 +107,11 @@ def prefetch(scenario: Scenario, *, baseline: str, bands: tuple[int, str] | None
     key = cache.scenario_key(scenario)
     jobs = []
     if bands is not None:
-        base = state_module.baseline_scenario(baseline, scenario.profile)
-        for k in (key, cache.scenario_key(base)):
-            jobs.append(_PREFETCH.submit(cache.ensemble_summary, k, baseline, *bands))
+        base_key = cache.scenario_key(state_module.baseline_scenario(baseline,
+                                                                     scenario.profile))
+        for k in (key, base_key):
+            jobs.append(_PREFETCH.submit(cache.ensemble_summary, k, baseline, *bands,
+                                         base_key=base_key))
     if appraisal is not None:
         args = (key, appraisal.start, float(appraisal.years), appraisal.prices,
                 appraisal.rate, appraisal.long_rate, appraisal.futures)
@@ -234,8 +236,9 @@ def _read_page(key: str, base_key: str, *, baseline: str,
     summary, base_summary = cache.scenario_summary(key), cache.scenario_summary(base_key)
     view = base_view = None
     if members is not None:
-        view = cache.ensemble_summary(key, baseline, members, groups)
-        base_view = cache.ensemble_summary(base_key, baseline, members, groups)
+        view = cache.ensemble_summary(key, baseline, members, groups, base_key=base_key)
+        base_view = cache.ensemble_summary(base_key, baseline, members, groups,
+                                           base_key=base_key)
     return _PageData(
         summary=summary, base_summary=base_summary, view=view, base_view=base_view,
         figures=cache.chart_figures(key, base_key, baseline, members, groups))
