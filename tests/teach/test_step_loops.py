@@ -16,6 +16,8 @@ each checked here on the model's own runs:
   for total spending).
 """
 
+import functools
+
 import numpy as np
 import pytest
 from simhelpers import MODEL
@@ -23,7 +25,9 @@ from simhelpers import MODEL
 from slack_sim import simulate
 from slack_sim.analysis.link_scores import _link_scores
 from slack_sim.analysis.loops import analyse_loops, loop_run
+from slack_sim.model.calendar import to_years
 from slack_sim.teach import storyline
+from slack_sim.teach.rules import shock_window
 from slack_sim.teach.steps import STORYLINE
 
 #: The spending lines of ``Total spending`` (its ledger in ``slack.mdl``).
@@ -45,6 +49,30 @@ def _dominant_years(scenario, variable, years):
     first, last = years
     return {y: p.loop for p in periods for y in range(int(p.start), int(p.end) + 1)
             if first <= y <= last}
+
+
+@functools.cache
+def _periods(key, run_key, variable):
+    """``(first year, last year, loop)`` of each period a loop dominates, named loops only."""
+    scenario = storyline.step(key).run(run_key).scenario()
+    return tuple((int(p.start), int(p.end), p.loop) for p in
+                 analyse_loops(scenario, model=MODEL).dominance(variable, named_only=True))
+
+
+def _shock_year(key, run_key):
+    start, _ = shock_window(storyline.step(key).run(run_key).scenario().settings(model=MODEL), 1)
+    return int(to_years(start))
+
+
+def _at(periods, year):
+    return next(p for p in periods if p[0] <= year <= p[1])
+
+
+def _in_words(first, last):
+    """Years as the step texts write them: "in 2027", "in 2022 and 2023", "from a to b"."""
+    if first == last:
+        return f"in {first}"
+    return f"in {first} and {last}" if last == first + 1 else f"from {first} to {last}"
 
 
 def test_every_step_states_what_is_in_charge():
@@ -142,3 +170,62 @@ def test_the_money_steps_saving_is_mostly_the_levers_own_spending(key):
         # the rest is crises let through or avoided: the lines of care and crisis work
         assert max((v for k, v in change.items() if k != claim.cause)) == max(
             change["Care placement spending"], change["Core crisis staff spending"])
+
+
+# -- the years the words give a loop are the years the analysis gives it ------------------------
+
+
+def test_step_1_b2_is_in_charge_from_the_shock_to_the_year_the_step_says():
+    # the claim checked 2020 to 2024 while its words (and the explanation) said "to 2026"
+    step = storyline.step("bathtub")
+    claim = _claim("bathtub")
+    periods = _periods("bathtub", "covid", claim.variable)
+    first, last, loop = _at(periods, _shock_year("bathtub", "covid"))
+    assert (loop, first) == ("B2", _shock_year("bathtub", "covid")), periods
+    assert claim.years == (first, last), (claim.years, periods)
+    assert f"from the shock to {last}" in claim.text
+    assert f"from the shock to {last}" in step.explanation
+    after = periods[periods.index((first, last, loop)) + 1]
+    assert after[2] == "B1" and f"B1 (hiring) {_in_words(*after[:2])}." in claim.text, periods
+
+
+def test_step_5_r3_is_in_charge_of_the_big_surges_queue_in_the_years_the_step_says():
+    claim = _claim("tipping-point")
+    periods = _periods("tipping-point", "surge 2.0", claim.variable)
+    shock = _shock_year("tipping-point", "surge 2.0")
+    (r3,) = [p for p in periods if p[2] == "R3"]
+    assert f"with R3 (failure demand) {_in_words(*r3[:2])}." in claim.text, periods
+    # B4 from the shock to R3's years, and again after them
+    assert _at(periods, shock) == (shock, r3[0] - 1, "B4"), periods
+    assert periods[periods.index(r3) + 1][2] == "B4", periods
+    assert claim.years[0] == shock
+
+
+def test_step_6_b4_is_in_charge_of_the_queue_in_the_years_the_step_says():
+    # the claim said B4 "from the shock on" with R3 "while pressure is highest", over 2020
+    # to 2030: with 30% slack B4 hands over in 2029, and R3 is in charge only with 20%
+    step = storyline.step("slack")
+    claim = _claim("slack")
+    shock = _shock_year("slack", "slack 0.30")
+    more = _periods("slack", "slack 0.30", claim.variable)
+    first, last, loop = _at(more, shock)
+    assert (first, loop) == (shock, "B4"), more
+    assert claim.years == (shock, last), (claim.years, more)
+    slack = step.run("slack 0.30").scenario().settings(model=MODEL)["Slack target"]
+    assert f"to {last} with {slack:.0%} slack" in claim.text
+    assert f"with {slack:.0%} slack to {last}" in step.explanation
+    # with 20%: B4 to the end of the run but for R3 in a block of years
+    less = _periods("slack", "slack 0.20", claim.variable)
+    years = {y: lp for a, b, lp in less for y in range(a, b + 1) if y >= shock}
+    assert set(years.values()) == {"B4", "R3"}, less
+    (r3,) = [p for p in less if p[2] == "R3"]
+    usual = step.run("slack 0.20").scenario().settings(model=MODEL)["Slack target"]
+    assert (f"to the end of the run with {usual:.0%} but for R3 (failure demand) "
+            f"{_in_words(*r3[:2])}.") in claim.text, less
+
+
+def test_step_7_r4_is_in_charge_of_partnership_strength_throughout():
+    claim = _claim("partnership")
+    assert "throughout" in claim.text
+    for run in storyline.step("partnership").runs:
+        assert {p[2] for p in _periods("partnership", run.key, claim.variable)} == {"R4"}

@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 
 from ..analysis.tipping import RB3_SHOCK
-from ..model.calendar import START_YEAR
+from ..model.calendar import START_YEAR, to_years
 from .outcome_rules import BothOrEither, CrossoverYear, HarmAgainst
-from .rules import Direction, FadeTime, PeakTiming, Shift, horizon_text
+from .rules import Direction, FadeTime, PeakTiming, Shift, horizon_text, shock_text, shock_window
 from .step_types import Chart, InCharge, Run, Step
 
 __all__ = ["CLEAN_SHOCK", "CUT_YEARS", "FADE_YEARS", "RECOVERY_YEARS", "STORYLINE",
@@ -69,19 +69,50 @@ _TIPPING_COUNCIL: dict[str, float] = {**CLEAN_SHOCK, "Shock 1 length": 24.0,
 #: austerity and no shock it is an exact equilibrium and "back to where it was" is well defined.
 TEACHING_PROFILE = "generic"
 
+#: The bathtub step's Covid run. Its shock is the teaching profile's, not England's: its
+#: question states the months from the run's own settings, as its verdict and charts do.
+_COVID_RUN = Run("covid", "Covid, no austerity", "covid-without-austerity",
+                 profile=TEACHING_PROFILE, colour=1)
+_COVID_SETTINGS = _COVID_RUN.scenario().settings()
+#: The months the bathtub's shock runs (e.g. "January 2020 to December 2020").
+_COVID_MONTHS = shock_text(_COVID_SETTINGS, 1)
+#: The calendar years the bathtub's shock and the tipping-point and slack steps' shock start.
+_COVID_YEAR = int(to_years(shock_window(_COVID_SETTINGS, 1)[0]))
+_TIPPING_YEAR = int(to_years(CLEAN_SHOCK["Shock 1 start"]))
+
+#: The years Loops that Matter (named loops, as the Model page shows them) puts a loop in
+#: charge of a step's crisis queue, as the step's words give them; each is checked against
+#: the analysis of the step's runs in ``tests/teach/test_step_loops.py``. Step 1 (the Covid
+#: run): B2 working harder from the shock to this year, B1 hiring the year after.
+_B2_LAST = 2026
+#: Step 5 (the 200% surge): R3 failure demand in these years, B4 raising the bar either side.
+_R3_YEARS = (2025, 2028)
+#: Step 6: B4 raising the bar from the shock to this year with 30% slack; with 20% on to the
+#: end of the run but for R3 failure demand in :data:`_R3_YEARS_SLACK`.
+_B4_LAST_SLACK = 2028
+_R3_YEARS_SLACK = (2022, 2023)
+
+
+def _years_text(years: tuple[int, int]) -> str:
+    """Return calendar years in words: ``"in 2027"``, ``"in 2022 and 2023"``, ``"from a to b"``."""
+    first, last = years
+    if first == last:
+        return f"in {first}"
+    return f"in {first} and {last}" if last == first + 1 else f"from {first} to {last}"
+
+
 #: The storyline, in the order of the notebooks.
 STORYLINE: tuple[Step, ...] = (
     Step(
         key="bathtub",
         title="The crisis queue is a bathtub",
-        question=("Covid-19 hits a round-number council of 50,000 children in March 2020 "
-                  "(no austerity, population and need held flat, so the shock is seen on "
-                  "its own). When is the crisis queue (children waiting for a statutory "
-                  "response) furthest above where it would have been without Covid?"),
+        question=("Covid-19 hits a round-number council of 50,000 children from "
+                  f"{_COVID_MONTHS} (no austerity, population and need held flat, so the shock "
+                  "is seen on its own). When is the crisis queue (children waiting for a "
+                  "statutory response) furthest above where it would have been without Covid?"),
         runs=(
             Run("baseline", "No Covid", "baseline", profile=TEACHING_PROFILE),
-            Run("covid", "Covid, no austerity", "covid-without-austerity",
-                profile=TEACHING_PROFILE, colour=1),
+            _COVID_RUN,
         ),
         chart=Chart(variables=("Crisis queue",), window=(2015.0, 2030.0)),
         answers={
@@ -99,7 +130,7 @@ STORYLINE: tuple[Step, ...] = (
             "back in lockdown (hidden need) returns after it. The plug hole widens first "
             "through loop B2 (working harder): staff take on more than their sustainable "
             "pace, which drains the queue until fatigue and stress wear the effort down; "
-            "it is the loop in charge of the queue from the shock to 2026 (Loops that "
+            f"it is the loop in charge of the queue from the shock to {_B2_LAST} (Loops that "
             "Matter, Model page). Loop B1 (hiring) comes later: planners fund posts for "
             "the demand they expect, averaged over a year, and recruiting takes months "
             "more. A backlog does not clear when demand is 'back to normal'; it clears only "
@@ -107,9 +138,9 @@ STORYLINE: tuple[Step, ...] = (
         notes={"during": "Here the queue turns while the shock is still on: capacity "
                          "catches up with the inflow before the shock ends."},
         notebook="01-stocks-and-flows",
-        in_charge=InCharge("loop", "Crisis queue", (2020, 2024), loop="B2",
+        in_charge=InCharge("loop", "Crisis queue", (_COVID_YEAR, _B2_LAST), loop="B2",
                            text="Loop B2 (working harder) is in charge of the queue from the "
-                                "shock to 2026; B1 (hiring) after."),
+                                f"shock to {_B2_LAST}; B1 (hiring) in {_B2_LAST + 1}."),
     ),
     Step(
         key="austerity",
@@ -236,9 +267,9 @@ STORYLINE: tuple[Step, ...] = (
         title="The tipping point",
         question=("A round-number council of 50,000 children, planned with 35% spare capacity "
                   "(no austerity; population and need held flat), is hit by a two-year shock "
-                  "from 2020 with 10% of staff off sick: 30% more new need, or 200% more. Is "
-                  f"the crisis queue back to where it was within {RECOVERY_YEARS} years of "
-                  "the shock's end?"),
+                  f"from {_TIPPING_YEAR} with 10% of staff off sick: 30% more new need, or 200% "
+                  f"more. Is the crisis queue back to where it was within {RECOVERY_YEARS} years "
+                  "of the shock's end?"),
         runs=(
             Run("surge 0.3", "Surge of 30% for two years", "baseline",
                 {**_TIPPING_COUNCIL, "Shock 1 demand surge": 0.3}, profile=TEACHING_PROFILE,
@@ -257,7 +288,7 @@ STORYLINE: tuple[Step, ...] = (
         rule=BothOrEither("surge 0.3", "surge 2.0", test="recovers", shock=1,
                           within=12.0 * RECOVERY_YEARS),
         # Loops that Matter on the 200% surge: B4 raising the bar is in charge of the queue
-        # 2020-2024 and 2029-2035, R3 failure demand 2025-2028
+        # 2020-2024 and 2029-2035, R3 failure demand 2025-2028 (_R3_YEARS)
         loops=("B4", "R3", "R2"),
         explanation=(
             "A big enough shock does not just take longer: the service flips into a lasting, "
@@ -271,9 +302,9 @@ STORYLINE: tuple[Step, ...] = (
             "incident, 'but not continuously, night after night'. Where the tipping point "
             "lies depends on the effect sizes; that there is one does not."),
         notebook="03-covid-and-slack",
-        in_charge=InCharge("loop", "Crisis queue", (2020, 2030), loop="B4",
+        in_charge=InCharge("loop", "Crisis queue", (_TIPPING_YEAR, 2030), loop="B4",
                            text="Loop B4 (raising the bar) is in charge of the big surge's "
-                                "queue, with R3 (failure demand) from 2025 to 2028."),
+                                f"queue, with R3 (failure demand) {_years_text(_R3_YEARS)}."),
     ),
     Step(
         key="slack",
@@ -300,7 +331,8 @@ STORYLINE: tuple[Step, ...] = (
         loops=("B4", "R3", "R2"),
         explanation=(
             "Slack is what absorbs a surge. Both services are overwhelmed at first, and the "
-            "loop in charge of the queue from the shock on is B4 (raising the bar): pressure "
+            "loop in charge of the queue from the shock on is B4 (raising the bar; with 30% "
+            f"slack to {_B4_LAST_SLACK}): pressure "
             "raises the threshold at the front door, fewer referrals are accepted, and the "
             "needs turned away wait outside as unmet need, which is harm too. With more "
             "slack pressure is lower, so the bar rises less and comes down sooner, and less "
@@ -311,9 +343,11 @@ STORYLINE: tuple[Step, ...] = (
             "sizes and in only about half of the plausible futures. The tipping point is not "
             "only in the shock; it is in the structure of the service, and in its slack."),
         notebook="03-covid-and-slack",
-        in_charge=InCharge("loop", "Crisis queue", (2020, 2030), loop="B4",
+        in_charge=InCharge("loop", "Crisis queue", (_TIPPING_YEAR, _B4_LAST_SLACK), loop="B4",
                            text="Loop B4 (raising the bar) is in charge of the queue from the "
-                                "shock on, with R3 (failure demand) while pressure is highest."),
+                                f"shock: to {_B4_LAST_SLACK} with 30% slack, to the end of the "
+                                "run with 20% but for R3 (failure demand) "
+                                f"{_years_text(_R3_YEARS_SLACK)}."),
     ),
     Step(
         key="partnership",
