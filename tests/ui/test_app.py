@@ -469,6 +469,8 @@ def test_charts_speak_v2_units(model):
             np.testing.assert_allclose(y, frame[name].to_numpy() * shown[name].factor)
     assert titles["demand"] == ("Referrals (children a year)", "Crisis queue (children)")
     assert titles["care"] == ("Children looked after (children)", "Children a year")
+    # longer than the plot is high at 1280x720: the units on a line of their own
+    assert titles["partnership"][0] == "Prevention capacity<br>(children a year)"
     assert titles["spending"][0] == "Spending (£ billion a year)", "England is in billions"
     # a monthly model rate is drawn a year; a council-sized run in millions
     assert charts.display("Person/Month").factor == 12

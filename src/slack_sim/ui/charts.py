@@ -65,6 +65,10 @@ _RIGHT_COLOURS = (OKABE_ITO[1], OKABE_ITO[4])
 _SPENDING_COLOURS = ("#D55E00", "#CC79A7", "#009E73", "#0072B2", "#E69F00")
 FONT_SIZE = 16
 HEIGHT = 440
+#: The longest axis title kept on one line: a plot HEIGHT high beside its legend is about
+#: 34 characters of FONT_SIZE high ("Utilisation (share of capacity)" fits, "Prevention
+#: capacity (children a year)" ran into the chart's title at 1280x720).
+AXIS_TITLE_CHARS = 34
 GRID_COLOUR = "#E5E5E5"
 #: The first month of the model run, as a numpy month.
 _ORIGIN = np.datetime64(f"{int(START_YEAR)}-01", "M")
@@ -256,7 +260,10 @@ def _axis_title(names: Sequence[str], shown: Display, *, stacked: bool = False) 
         return f"Spending ({shown.words})"
     if len(names) > 1:
         return shown.words[:1].upper() + shown.words[1:]
-    return f"{names[0]} ({shown.words})"
+    title = f"{names[0]} ({shown.words})"
+    # a title longer than the plot is high (about 30 characters at 1280 px) runs past the
+    # plot's top into the chart's title: its units go on a second line
+    return title if len(title) <= AXIS_TITLE_CHARS else f"{names[0]}<br>({shown.words})"
 
 
 def _unit_words(units: str) -> str:
