@@ -20,6 +20,7 @@ with st.spinner("Loading the model (a few seconds on the first visit)..."):
     model = load_model()
     state.init_state(model)
 
+sidebar.page_style()
 st.title("slack-sim: austerity, shocks and slack in local services")
 page = sidebar.page_picker()
 sidebar.notices()

@@ -471,6 +471,9 @@ def test_charts_speak_v2_units(model):
     assert titles["care"] == ("Children looked after (children)", "Children a year")
     # longer than the plot is high at 1280x720: the units on a line of their own
     assert titles["partnership"][0] == "Prevention capacity<br>(children a year)"
+    wrapped = charts.scenario_figure(next(c for c in charts.CHARTS if c.key == "partnership"),
+                                     frame, model=model, settings=scenario.settings())
+    assert wrapped.layout.yaxis.automargin and not wrapped.layout.yaxis2.automargin
     assert titles["spending"][0] == "Spending (£ billion a year)", "England is in billions"
     # a monthly model rate is drawn a year; a council-sized run in millions
     assert charts.display("Person/Month").factor == 12

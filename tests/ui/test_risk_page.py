@@ -293,6 +293,8 @@ def test_probability_notes_count_the_futures():
     })
     notes = headline.probability_notes(outcomes, baseline_label="the status quo")
     assert "against the status quo positive in 75% of 4 futures" in notes["npv"]
+    # a finance officer reads this median beside the card's change: which is which
+    assert "each future's own saving" in notes["npv"] and "central estimates" in notes["npv"]
     assert "Did not recover in 25% of 4 futures" in notes["recovery"]
     assert "median 8 months" in notes["recovery"]
     # the horizon is the model's FINAL TIME (March 2046 on v2), not a literal

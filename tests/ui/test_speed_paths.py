@@ -37,7 +37,8 @@ def test_prefetch_computes_what_the_page_then_reads_from_the_cache():
     store = memo.shared()
     before = store.stats()
     key = cache.scenario_key(scenario)
-    view = cache.ensemble_summary(key, "baseline", 100, groups)
+    base_key = cache.scenario_key(ss.preset("baseline", profile=scenario.profile))
+    view = cache.ensemble_summary(key, "baseline", 100, groups, base_key=base_key)
     run = cache.appraisal_run(key, settings.start, float(settings.years), settings.prices,
                               settings.rate, settings.long_rate, settings.futures)
     cards = cache.appraisal_view(key, settings.start, float(settings.years),

@@ -446,9 +446,12 @@ def scenario_figure_json(
                                   shown=scales[side], axis=side, baseline=True))
         if names:
             colour = colours[0]
-            axis = {"title": {"text": _axis_title(names, scales[side]),
-                              "font": {"color": colour}},
-                    "tickfont": {"color": colour}, "rangemode": "tozero"}
+            title = _axis_title(names, scales[side])
+            # a title on two lines needs more room beside the tick labels than the
+            # layout's margin: plotly widens that chart's margin for it alone
+            axis = {"title": {"text": title, "font": {"color": colour}},
+                    "tickfont": {"color": colour}, "rangemode": "tozero",
+                    **({"automargin": True} if "<br>" in title else {})}
             if model[names[0]].units == "Dmnl" and names[0] == "Utilisation":
                 axis["tickformat"] = ".0%"
             if side == "y2":

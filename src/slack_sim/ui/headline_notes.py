@@ -168,7 +168,10 @@ def probability_notes(
                             f"{share(positive)} of {n} futures (median "
                             f"{money(mid, signed=True)}; 90% between "
                             f"{money(low, signed=True)} and "
-                            f"{money(high, signed=True)}).")
+                            f"{money(high, signed=True)}): each future's own saving; "
+                            "the NPV card's change is the difference between the two "
+                            "central estimates, which can differ from it in size when the "
+                            "futures spread widely.")
     harm = outcomes["cumulative_harm"].to_numpy(dtype=float)
     low, mid, high = np.nanpercentile(harm, [5, 50, 95])
     notes["harm"] = (f"Harm {_compact(low)} to {_compact(high)} person-months in 90% of "

@@ -24,7 +24,7 @@ from .state import (
     reset_to_preset,
 )
 
-__all__ = ["lever_moved", "notices", "page_picker", "sidebar"]
+__all__ = ["SCREEN_CSS", "lever_moved", "notices", "page_picker", "page_style", "sidebar"]
 
 
 def lever_moved() -> None:
@@ -149,6 +149,24 @@ def _uncertainty_controls() -> None:
                           "against a quick slider move (docs/performance.md has the "
                           "timings); more futures give steadier bands but a slower page.")
 
+
+
+#: Every page on a screen up to 960 px high (a projector's 1280x720, a laptop's 1366x768,
+#: a desk's 1440x900): the title on one line, and Streamlit's 6rem above it cut to what
+#: its header needs, so the Scenario page's cards and more of what follows them show
+#: without scrolling (compact mode, for a projector, hides the title altogether).
+SCREEN_CSS = """
+@media (max-height: 960px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem !important;
+    padding-top: 0.25rem !important; padding-bottom: 0.5rem !important; }
+}
+"""
+
+
+def page_style() -> None:
+    """Write the app's style sheet for every page (:data:`SCREEN_CSS`)."""
+    st.html(f"<style>{SCREEN_CSS}</style>")
 
 
 def page_picker() -> str:

@@ -73,12 +73,12 @@ def fix_first(problems: Sequence[str] | ValidationError) -> str:
     """Return the text of an error box that lists what to correct, a line each.
 
     ``problems`` are messages in :mod:`slack_sim.validation`'s one format (field, value
-    given, allowed range, units), or an error holding them a line each; each is shown as
-    plain text (:func:`plain_text`), as the user typed it.
+    given, allowed range, units), or an error holding them a line each: the app's own
+    words around the number typed, so shown as they are.
     """
     lines = (str(problems).splitlines() if isinstance(problems, ValidationError)
              else list(problems))
-    return "Please fix these first:\n\n" + "\n".join(f"- {plain_text(p)}" for p in lines)
+    return "Please fix these first:\n\n" + "\n".join(f"- {p}" for p in lines)
 
 
 #: Characters that make Markdown in a Streamlit box (links and images, tags, emphasis,
