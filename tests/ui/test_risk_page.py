@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from slack_sim.analysis.optimise import check_search  # noqa: E402
 from slack_sim.report.text import percent  # noqa: E402
-from slack_sim.ui import charts, headline, risk  # noqa: E402
+from slack_sim.ui import charts, headline, headline_text, risk  # noqa: E402
 from slack_sim.ui.pages.appraisal import CARD_LINES  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -138,7 +138,7 @@ def test_risk_page_renders_the_outcome_distribution():
     assert list(table.columns[:6]) == ["outcome", "5%", "25%", "median", "75%", "95%"]
     median_harm = float(np.median(ens.outcomes["cumulative_harm"]))
     harm_row = table[table["outcome"].str.startswith("Harm")].iloc[0]
-    assert harm_row["median"] == f"{median_harm:,.0f}"
+    assert harm_row["median"] == headline_text.compact(median_harm)  # as on the cards
     share = ens.probability("net_present_saving", ">", 0)
     assert f"positive in {round(100 * share)}% of {MEMBERS} futures" in texts(at)
     ranges = next(d.value for d in at.dataframe if "why that range" in d.value.columns)
@@ -376,3 +376,16 @@ def test_the_figure_dicts_the_page_sends_are_plotlys_own(model):
         assert sent == charts.scenario_figure(
             spec, frame, model=model, settings=scenario.settings(), baseline=base_frame,
             baseline_label="baseline", bands=ens.bands, validate=False).to_plotly_json()
+
+
+def test_the_outcome_table_writes_months_and_counts_as_the_cards_do():
+    outcomes = pd.DataFrame({
+        "npv_total_spending": [1.8e11, 1.9e11, 2.0e11, 2.1e11],
+        "cumulative_harm": [5.0e8, 6.0e8, 6.1e8, 7.0e8],
+        "reserves_runway_year": [2028.5, 2028.5, 2028.5, np.nan],
+    })
+    table = risk.outcome_table(outcomes).set_index("outcome")
+    harm = next(r for r in table.index if "arm" in r)
+    runway = table.loc[[r for r in table.index if r != harm][-1]]
+    assert table.loc[harm, "median"] == headline_text.compact(6.05e8) == "605.00m"
+    assert runway["median"] == "Jul 2028" and runway["futures counted"] == "3 of 4"

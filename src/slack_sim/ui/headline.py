@@ -25,7 +25,7 @@ from .headline_notes import probability_notes as probability_notes
 from .headline_notes import rank_note as rank_note
 from .headline_notes import short_notes as short_notes
 from .headline_text import HORIZON as HORIZON
-from .headline_text import MONEY_NOTE, SPAN, _compact
+from .headline_text import MONEY_NOTE, SPAN, compact
 from .headline_text import format_comparison as format_comparison
 
 __all__ = [
@@ -136,8 +136,8 @@ def cards(
     harm = float(summary["cumulative_harm"])
     delta = None
     if baseline is not None:
-        delta = _compact(harm - float(b["cumulative_harm"]), signed=True)
-    out.append(Card("harm", "Harm (person-months)", _compact(harm), delta, "inverse",
+        delta = compact(harm - float(b["cumulative_harm"]), signed=True)
+    out.append(Card("harm", "Harm (person-months)", compact(harm), delta, "inverse",
                     "The model's Harm summed over every month: person-months (child-months) "
                     "spent waiting in the crisis queue plus with unmet need (emerging and "
                     f"hidden), for the profile's whole population, {SPAN}.", harm))
@@ -291,7 +291,7 @@ def central_cards(
             help=card.help + about))
 
     numeric("npv", "npv_total_spending", money, lambda d: money(d, signed=True))
-    numeric("harm", "cumulative_harm", _compact, lambda d: _compact(d, signed=True))
+    numeric("harm", "cumulative_harm", compact, lambda d: compact(d, signed=True))
     numeric("wait", "peak_waiting_time", lambda x: f"{x:.2f}", lambda d: f"{d:+.2f} months")
 
     def ordinal(key: str, values: np.ndarray, base_values: np.ndarray | None, fmt: Any,

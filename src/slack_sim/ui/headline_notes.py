@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..report.text import money, months, percent
-from .headline_text import HORIZON, _compact
+from .headline_text import HORIZON, compact
 
 __all__ = ["card_notes", "probability_notes", "rank_note", "short_notes"]
 
@@ -174,8 +174,8 @@ def probability_notes(
                             "futures spread widely.")
     harm = outcomes["cumulative_harm"].to_numpy(dtype=float)
     low, mid, high = np.nanpercentile(harm, [5, 50, 95])
-    notes["harm"] = (f"Harm {_compact(low)} to {_compact(high)} person-months in 90% of "
-                     f"{n} futures (median {_compact(mid)}).")
+    notes["harm"] = (f"Harm {compact(low)} to {compact(high)} person-months in 90% of "
+                     f"{n} futures (median {compact(mid)}).")
     wait = outcomes["peak_waiting_time"].to_numpy(dtype=float)
     mid, p90 = np.nanpercentile(wait, [50, 90])
     notes["wait"] = (f"Peak wait under {p90:,.1f} months in 90% of {n} futures "

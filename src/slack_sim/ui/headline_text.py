@@ -15,7 +15,7 @@ from ..model.calendar import START_YEAR, model_month_text, month_text
 from ..model.parse import load_model
 from ..report.text import money, money_note
 
-__all__ = ["HORIZON", "MONEY_NOTE", "SPAN", "format_comparison"]
+__all__ = ["HORIZON", "MONEY_NOTE", "SPAN", "compact", "format_comparison"]
 
 
 def _horizon() -> str:
@@ -34,12 +34,12 @@ SPAN = f"{month_text(START_YEAR)} to {HORIZON}"
 MONEY_NOTE = "Money is " + money_note() + "."
 
 
-def _compact(value: float, *, signed: bool = False) -> str:
+def compact(value: float, *, signed: bool = False) -> str:
     """Return a count in short form, so a card is never cut off at 1280 px.
 
     Examples
     --------
-    >>> _compact(1234.4), _compact(1.2345e6), _compact(-2.5e9, signed=True)
+    >>> compact(1234.4), compact(1.2345e6), compact(-2.5e9, signed=True)
     ('1,234', '1.23m', '-2.50bn')
     """
     sign = "+" if signed and value > 0 else ""

@@ -24,11 +24,11 @@ import pandas as pd
 from ..analysis import ensemble as ensemble_module
 from ..analysis.appraise import APPRAISAL_OUTPUTS, POLICY_RUNS
 from ..analysis.ensemble import BAND_OUTPUTS, DEFAULT_GROUPS, default_parameters, ensemble
-from ..model.calendar import MONTHS_PER_YEAR
+from ..model.calendar import MONTHS_PER_YEAR, month_text
 from ..model.parse import Model, load_model
 from ..report.text import money
 from ..scenarios import Scenario
-from . import headline, specs
+from . import headline, headline_text, specs
 from .risk_search import SEARCH_LABELS, search_problems, search_rows, snap_levers
 from .risk_settings import (
     BANDS,
@@ -219,10 +219,10 @@ def _cell(value: float, kind: str) -> str:
         return ""
     if kind == "money":
         return money(value)
-    if kind == "count":
-        return f"{value:,.0f}"
-    if kind == "year":
-        return f"{value:.1f}"
+    if kind == "count":  # as on the cards: "607.09m", not nine digits
+        return headline_text.compact(value)
+    if kind == "year":  # a month, as the cards write a date: "Jul 2028", not "2028.5"
+        return month_text(value, short=True)
     return f"{value:,.1f}"
 
 
