@@ -71,7 +71,11 @@ def current_policy(scenario: Scenario) -> Scenario:
 
 @dataclasses.dataclass(frozen=True)
 class AppraisalRun:
-    """An appraisal and how it was made."""
+    """An appraisal and how it was made.
+
+    ``futures`` counts the futures drawn, over which the central estimates are taken;
+    member 0 of the appraisal, the scenario's own settings ("this run"), is not one of them.
+    """
 
     appraisal: Appraisal
     scenario: Scenario
@@ -82,6 +86,8 @@ class AppraisalRun:
     def probability_text(self) -> str:
         """Return e.g. ``"net saving in 83% of 500 futures consistent with 2010-2020"``."""
         share = self.appraisal.probability_of_saving()
+        if self.futures == 0:
+            return f"no futures drawn: this run only, a net {'saving' if share else 'cost'}"
         return f"net saving in {share:.0%} of {self.futures:,} {self.futures_source}"
 
 
@@ -168,4 +174,4 @@ def appraise_scenario(
                                f"{source}")
     result.notes["model origin"] = month_text(START_YEAR)
     return AppraisalRun(appraisal=result, scenario=scenario, counterfactual=counterfactual,
-                        futures=len(samples) + 1, futures_source=source)
+                        futures=len(samples), futures_source=source)

@@ -115,8 +115,10 @@ def summary_text(run: AppraisalRun, name: str) -> str:
     bands = a.bands()
     lines = [f"{terminal_safe(name)} against {terminal_safe(run.counterfactual.name)}, "
              f"{a.notes['window']}, {a.notes['prices']}",
-             f"central estimate (median of {run.futures:,} {run.futures_source}), its 90% "
-             "range (5th to 95th percentile) and this run (the scenario's own settings):"]
+             (f"central estimate (median of {run.futures:,} {run.futures_source}), its 90% "
+              "range (5th to 95th percentile) and this run (the scenario's own settings, not "
+              "one of the futures):" if run.futures
+              else "this run (the scenario's own settings; no futures drawn):")]
     width = max(len(label) for _, label in _LINES) + 1
     for key, label in _LINES:
         b = bands.loc[key]
@@ -124,9 +126,9 @@ def summary_text(run: AppraisalRun, name: str) -> str:
             text = _UNDEFINED.get(key, "n/a")
         else:
             text = _figure(key, b["central"])
-            if run.futures > 1 and b["low"] != b["high"]:
+            if run.futures > 0 and b["low"] != b["high"]:
                 text += f" (90%: {_figure(key, b['low'])} to {_figure(key, b['high'])})"
-        if key == "payback_year" and run.futures > 1:
+        if key == "payback_year" and run.futures > 0:
             text += f"; pays back within the window in {b['defined']:.0%} of futures"
         own = _figure(key, b["own"]) if math.isfinite(b["own"]) or key == "payback_year" \
             else _UNDEFINED.get(key, "n/a")

@@ -159,41 +159,53 @@ class Appraisal:
         """
         return self.totals.iloc[0].to_dict()
 
+    @property
+    def drawn(self) -> pd.DataFrame:
+        """Return the totals of the futures: members 1 onwards.
+
+        Member 0 is the scenario's own settings ("this run"), shown beside the central
+        estimate, not counted among the futures; without futures (one member) it is all
+        there is, and the central estimate is this run.
+        """
+        return self.totals.iloc[1:] if len(self.totals) > 1 else self.totals
+
     def bands(self) -> pd.DataFrame:
-        """Return every figure's central estimate and 90% range over the members.
+        """Return every figure's central estimate and 90% range over the futures.
 
         Returns
         -------
         pandas.DataFrame
             Index :data:`FIGURES`; columns ``low``, ``central``, ``high`` (the 5th, 50th
-            and 95th percentiles over the members where the figure is defined: a ratio
-            with nothing to divide by is left out), ``own`` (member 0, the scenario's own
-            settings) and ``defined`` (the share of members where it is defined). The
+            and 95th percentiles over the futures, :attr:`drawn`, where the figure is
+            defined: a ratio with nothing to divide by is left out), ``own`` (member 0,
+            the scenario's own settings) and ``defined`` (the share of the futures where
+            it is defined). The
             payback is the first calendar year of its financial year (``inf``: not
             within the window; read it back with :func:`fy_label`), its percentiles
             taken on the members' ranks, with no interpolation between years.
         """
         rows = {}
+        drawn, first = self.drawn, self.totals.iloc[0]
         for key in FIGURES:
             if key == "payback_year":
-                values = np.array([fy_start(p) for p in self.totals[key]], dtype=float)
+                values = np.array([fy_start(p) for p in drawn[key]], dtype=float)
                 low, mid, high = np.percentile(values, [5, 50, 95], method="inverted_cdf")
                 defined = float(np.mean(np.isfinite(values)))
-                own = values[0]
+                own = fy_start(first[key])
             else:
-                values = self.totals[key].to_numpy(dtype=float)
+                values = drawn[key].to_numpy(dtype=float)
                 ok = values[np.isfinite(values)]
                 low, mid, high = (np.percentile(ok, [5, 50, 95]) if len(ok)
                                   else (math.nan,) * 3)
                 defined = float(len(ok) / len(values)) if len(values) else 0.0
-                own = values[0]
+                own = float(first[key])
             rows[key] = {"low": float(low), "central": float(mid), "high": float(high),
                          "own": float(own), "defined": defined}
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def probability_of_saving(self) -> float:
-        """Return the share of members whose NPV of net cost is below 0 (a net saving)."""
-        return float((self.totals["npv_net_cost"] < 0).mean())
+        """Return the share of the futures whose NPV of net cost is below 0 (a net saving)."""
+        return float((self.drawn["npv_net_cost"] < 0).mean())
 
 
 def _payback(cum_saving_by_fy: np.ndarray, labels: list[str]) -> str | None:

@@ -271,15 +271,16 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     Returns
     -------
     FinanceView
-        The central estimate of each card is the median over every member; the range
-        is the 5th to 95th percentile. A figure that is undefined in a future (a ratio
-        with nothing to divide by) is left out of its median and range.
+        The central estimate of each card is the median over the futures (without
+        futures: this run); the range is the 5th to 95th percentile. A figure that is
+        undefined in a future (a ratio with nothing to divide by) is left out of its
+        median and range.
     """
     a = run.appraisal
     t = a.totals
     own = a.own
     b = a.bands()
-    n = len(t)
+    n = run.futures  # member 0, this run, is shown beside the futures, not among them
     window = f"{month_text(a.start)} to {month_text(a.start + a.years - 1 / 12)}"
     prices = price_label(a.prices)
     cards = [
@@ -297,7 +298,7 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     pay = b.loc["payback_year"]
     low, mid, high = (float(pay[k]) for k in ("low", "central", "high"))
     spread = ""
-    if n > 1:
+    if n > 0:
         spread = f"pays back within the window in {percent(float(pay['defined']))} of futures"
         if low != high:
             spread = f"90%: {_fy_text(low)} to {_fy_text(high)}; " + spread
@@ -320,7 +321,7 @@ def finance_view(run: AppraisalRun) -> FinanceView:
         "council would have to borrow or cut further.", n)
     months = b.loc["months_below_zero"]
     below = f"{months['central']:.0f} months below zero (median)"
-    if n > 1 and months["low"] != months["high"]:
+    if n > 0 and months["low"] != months["high"]:
         below += f", 90%: {months['low']:.0f} to {months['high']:.0f}"
     reserves = dataclasses.replace(
         reserves, range="; ".join(x for x in (reserves.range, below) if x),
@@ -329,7 +330,7 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     share = a.probability_of_saving()
     cards.append(FinanceCard(
         "probability", "Probability of a net saving", percent(share),
-        f"in {percent(share)} of {n:,} {run.futures_source}" if n > 1
+        f"in {percent(share)} of {n:,} {run.futures_source}" if n > 0
         else "no futures drawn: the sliders' own run only",
         "this run: " + ("a net saving" if float(own["npv_net_cost"]) < 0
                                 else "a net cost"),
@@ -340,10 +341,11 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     caption = (
         f"Against current policy ({against}), {window}, {prices}; GDP deflator: {source}. "
         f"Discounted to {month_text(a.start)} at {a.rate:.1%} a year to year 30, "
-        f"{a.long_rate:.1%} after (HM Treasury Green Book). Each card: the central "
-        f"estimate (median) over {n:,} {run.futures_source}"
-        + (" with its 90% range" if n > 1 else "")
-        + ", then this run (the sliders' own values). Avoided harm is in person-months, not money.")
+        f"{a.long_rate:.1%} after (HM Treasury Green Book). Each card: "
+        + (f"the central estimate (median) over {n:,} {run.futures_source} with its 90% "
+           "range, then this run (the sliders' own values, not one of the futures)."
+           if n > 0 else "this run (the sliders' own values); no futures drawn.")
+        + " Avoided harm is in person-months, not money.")
     unchanged = bool(np.nanmax(np.abs(t["costs"].to_numpy(dtype=float))) < 0.5
                      and np.nanmax(np.abs(t["savings"].to_numpy(dtype=float))) < 0.5)
     return FinanceView(cards=cards, futures=n, source=run.futures_source, caption=caption,
