@@ -65,9 +65,7 @@ _RIGHT_COLOURS = (OKABE_ITO[1], OKABE_ITO[4])
 _SPENDING_COLOURS = ("#D55E00", "#CC79A7", "#009E73", "#0072B2", "#E69F00")
 FONT_SIZE = 16
 HEIGHT = 440
-#: The longest axis title kept on one line: a plot HEIGHT high beside its legend is about
-#: 34 characters of FONT_SIZE high ("Utilisation (share of capacity)" fits, "Prevention
-#: capacity (children a year)" ran into the chart's title at 1280x720).
+#: Longest axis title on one line (about the plot's height in FONT_SIZE characters)
 AXIS_TITLE_CHARS = 34
 GRID_COLOUR = "#E5E5E5"
 #: The first month of the model run, as a numpy month.
@@ -260,9 +258,7 @@ def _axis_title(names: Sequence[str], shown: Display, *, stacked: bool = False) 
         return f"Spending ({shown.words})"
     if len(names) > 1:
         return shown.words[:1].upper() + shown.words[1:]
-    title = f"{names[0]} ({shown.words})"
-    # a title longer than the plot is high (about 30 characters at 1280 px) runs past the
-    # plot's top into the chart's title: its units go on a second line
+    title = f"{names[0]} ({shown.words})"  # too long, it ran into the chart's title
     return title if len(title) <= AXIS_TITLE_CHARS else f"{names[0]}<br>({shown.words})"
 
 
@@ -446,9 +442,7 @@ def scenario_figure_json(
                                   shown=scales[side], axis=side, baseline=True))
         if names:
             colour = colours[0]
-            title = _axis_title(names, scales[side])
-            # a title on two lines needs more room beside the tick labels than the
-            # layout's margin: plotly widens that chart's margin for it alone
+            title = _axis_title(names, scales[side])  # two lines: a wider margin
             axis = {"title": {"text": title, "font": {"color": colour}},
                     "tickfont": {"color": colour}, "rangemode": "tozero",
                     **({"automargin": True} if "<br>" in title else {})}
