@@ -152,6 +152,12 @@ def test_workbook_assumptions_are_complete(tmp_path, two_runs):
         assert (row[2], row[3], row[4]) == ("lever", value, model[name].default)
         assert row[6] == model[name].units and row[8] == model[name].source
     assert settings["Policy start time"][7] == "April 2027"
+    # current policy changes no lever, yet when a policy would start is stated
+    plain = {r[1]: r for r in rows[header + 1:] if r[0] == "Current policy"}
+    start = model["Policy start time"].default
+    assert plain["Policy start time"][3:5] == [start, start]
+    yearly = load_workbook(path)["Ring-fence from April 2027"]
+    assert "this run" in yearly.cell(row=1, column=1).value  # not the Summary's medians
 
 
 def test_sheet_names_follow_excels_rules():

@@ -235,7 +235,7 @@ def test_compare_downloads_the_committee_workbook_under_the_pinned_names(monkeyp
     wb = load_workbook(io.BytesIO(data))
     sheets = [ws for ws in wb.worksheets if ws.title not in ("Summary", "Assumptions")]
     assert len(sheets) == len(names)
-    assert [ws["A1"].value.split(": by financial year")[0] for ws in sheets] == names
+    assert [ws["A1"].value.split(": this run")[0] for ws in sheets] == names
     # the sheets are named as the user named them, as far as Excel allows (no "*")
     assert [ws.title for ws in sheets] == [names[0], names[1].replace("*", "-")]
     assert [c.value for c in wb["Summary"][1][1:] if c.value] == names

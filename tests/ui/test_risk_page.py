@@ -137,6 +137,10 @@ def test_risk_page_renders_the_outcome_distribution():
                       outputs=charts.band_outputs())
     table = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
     assert list(table.columns[:6]) == ["outcome", "5%", "25%", "median", "75%", "95%"]
+    # the page says which futures these are: the cards' history-consistent ones, by default
+    said = next(m.value for m in at.markdown if "net saving against" in m.value)
+    assert f"{MEMBERS:,} {ens.source}" in said and "consistent with 2010-2020" in said
+    assert f"all {len(ens.samples.columns)} uncertainties" in said
     median_harm = float(np.median(ens.outcomes["cumulative_harm"]))
     harm_row = table[table["outcome"].str.startswith("Harm")].iloc[0]
     assert harm_row["median"] == headline_text.compact(median_harm)  # as on the cards

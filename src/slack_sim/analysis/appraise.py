@@ -34,8 +34,8 @@ from ..validation import Interval, validate
 from .ensemble import HISTORY_SOURCE, draw_futures
 from .run_memo import MemberRuns, RunMemo
 
-__all__ = ["APPRAISAL_OUTPUTS", "POLICY_RUNS", "AppraisalRun", "appraise_scenario",
-           "current_policy", "next_april"]
+__all__ = ["APPRAISAL_OUTPUTS", "POLICY_RUNS", "POLICY_START", "AppraisalRun",
+           "appraise_scenario", "current_policy", "next_april"]
 
 _LABELS = {
     "crisis_staff_spending": "Social work staff",
@@ -47,6 +47,9 @@ _LABELS = {
 _RULES = {"futures": Interval("integer", 0, 5_000)}
 #: counterfactual runs (a lever moved in the app leaves current policy, so its runs, unchanged)
 _COUNTERFACTUALS = RunMemo(8)
+#: The lever that says when the other levers take effect (``Policy start time`` in
+#: ``slack.mdl``): the appraisal panel and the workbook state it with every appraisal.
+POLICY_START = "Policy start time"
 #: The outputs an appraisal runs (its spending categories, harm and reserves).
 APPRAISAL_OUTPUTS: tuple[str, ...] = (*SPENDING_CATEGORIES.values(), "Harm", "Reserves")
 #: Runs of a scenario's futures made by another batch (the app's ensemble puts its own

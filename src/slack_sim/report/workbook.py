@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..analysis.appraise import AppraisalRun
+from ..analysis.appraise import POLICY_START, AppraisalRun
 from ..fileio import atomic_path
 from ..metrics.appraisal import fy_label
 from ..metrics.prices import price_label, vintage
@@ -200,7 +200,10 @@ def _by_year(ws: Any, run: AppraisalRun, title: str) -> None:
     from openpyxl.chart import BarChart, LineChart, Reference
 
     table = run.appraisal.by_year
-    ws.append([f"{title}: by financial year (£ thousands)", *table.index])
+    # the sliders' own run, as the app's table: the Summary's central estimates are
+    # medians over the futures, which no single run's years add up to
+    ws.append([f"{title}: this run (its own settings), by financial year (£ thousands)",
+               *table.index])
     _style_header(ws, 1, len(table.index) + 1)
     for r, (label, row) in enumerate(table.T.iterrows(), start=2):
         ws.cell(row=r, column=1, value=label)
@@ -280,10 +283,13 @@ def _assumptions(ws: Any, runs: Mapping[str, AppraisalRun]) -> None:
         own = run.scenario.settings()
         base = run.counterfactual.settings()
         default = type(run.scenario)(profile=run.scenario.profile).settings()
-        changed = sorted(set(run.scenario.values) | set(run.counterfactual.values),
+        # when the policy starts is read with every appraisal, changed or not (a window
+        # read without it misleads)
+        starts = {POLICY_START} if POLICY_START in model else set()
+        changed = sorted(set(run.scenario.values) | set(run.counterfactual.values) | starts,
                          key=lambda k: (model[k].role != "lever", k))
-        if not changed:
-            ws.append([name, "(no setting differs from the profile's defaults)"])
+        if not set(changed) - starts:
+            ws.append([name, "(no other setting differs from the profile's defaults)"])
         for key in changed:
             var = model[key]
             ws.append([name, key, var.role, own.get(key), base.get(key), default.get(key),

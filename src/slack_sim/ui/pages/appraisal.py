@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from ...analysis.appraise import POLICY_START
 from ...model.calendar import MONTH_NAMES, model_month_text, month_text
 from ...model.parse import Model
 from ...scenarios import Scenario
@@ -172,7 +173,7 @@ def appraisal_panel(model: Model, scenario: Scenario) -> None:
     and futures are set in the expander below them.
     """
     st.subheader("Appraisal against current policy")
-    policy_start = scenario.settings(model=model).get("Policy start time")
+    policy_start = scenario.settings(model=model).get(POLICY_START)
     if policy_start is not None:
         st.caption(f"Policy from {model_month_text(float(policy_start))} (Policy start time "
                    f"{float(policy_start):g}); the counterfactual is current policy: the same "

@@ -65,11 +65,13 @@ def risk_page(model: Model, scenario: Scenario) -> None:
     baseline = state["baseline"]
     st.subheader("Risk: how sure are these results?")
     st.caption(
-        "The headline numbers use one value for each effect size (the sliders'). These are "
-        "only known within ranges, so here the current scenario is run in many futures "
-        "drawn evenly over those ranges (the plausible range the model file gives each, "
-        "with the reason: see the table under part 1). Read the shares as \"in this share "
-        "of the futures the evidence allows\", not as calibrated probabilities. "
+        "The sliders' own run takes one value for each uncertainty; these are only known "
+        "within ranges, so the current scenario is run in many futures: by default the "
+        "profile's futures consistent with its published 2010-2020 series (the same as "
+        "behind the Scenario page's cards), or futures drawn evenly over the plausible "
+        "ranges of the groups chosen below (the range the model file gives each, with the "
+        "reason: see the table under part 1). Read the shares as \"in this share of the "
+        "futures the evidence allows\", not as calibrated probabilities. "
         + headline.MONEY_NOTE)
     groups = _outcomes_section(model, scenario, baseline)
     st.divider()
@@ -108,9 +110,15 @@ def _outcomes_section(model: Model, scenario: Scenario, baseline: str) -> list[s
         st.error(f"Could not run the futures: {exc}")
         return groups
     names = default_parameters(groups, model=model)
-    st.markdown(f"**{view.members:,} futures**, {len(names)} uncertainties drawn "
-                f"({', '.join(groups)}); net saving against **{baseline}** run in the same "
-                "futures. The number of futures is set in the sidebar (Uncertainty).")
+    source = getattr(view, "source", "futures")
+    drawn = (f"**{view.members:,} {source}**: all {view.parameters} uncertainties drawn over "
+             "their plausible ranges and kept where the profile's published series allow "
+             "it, as behind the Scenario page's cards"
+             if "consistent" in source else
+             f"**{view.members:,} futures**, {view.parameters} uncertainties drawn evenly "
+             f"({', '.join(groups)})")
+    st.markdown(f"{drawn}; net saving against **{baseline}** run in the same futures. The "
+                "number of futures is set in the sidebar (Uncertainty).")
     st.markdown("\n".join(f"- {text}" for text in view.notes.values()))
     st.dataframe(risk.outcome_table(view.outcomes), hide_index=True, width="stretch")
     with st.expander(f"The {len(names)} ranges drawn, and why"):
