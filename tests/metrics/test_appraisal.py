@@ -117,3 +117,12 @@ def test_bands_are_percentiles_over_the_futures_and_this_run_is_member_0():
     assert fy_label(b.loc["payback_year", "high"]) is None
     assert b.loc["payback_year", "defined"] == pytest.approx(0.75)
     assert fy_label(b.loc["payback_year", "own"]) is None
+
+
+def test_the_rates_are_written_as_typed_and_credited_to_the_green_book_only_when_its_own():
+    from slack_sim.metrics.appraisal import rates_text
+
+    assert rates_text(0.035, 0.030).endswith("(HM Treasury Green Book)")
+    typed = rates_text(0.0425, 0.10)
+    assert typed.startswith("4.25% a year to year 30, 10% after")  # not "4.2%"
+    assert "HM Treasury Green Book)" not in typed and "Green Book's: 3.5% and 3%" in typed

@@ -38,11 +38,11 @@ import pandas as pd
 
 from ..model.calendar import financial_year, month_text
 from ..validation import Interval, validate
-from .finance import discount_factor
+from .finance import GREEN_BOOK_LONG_RATE, GREEN_BOOK_RATE, discount_factor
 from .prices import DEFAULT_PRICES, price_factors, price_label, vintage
 
 __all__ = ["FIGURES", "Appraisal", "appraise", "discount_from", "fy_label", "fy_start",
-           "window_months"]
+           "rates_text", "window_months"]
 
 _RULES = {
     "years": Interval("real", 0, 50, closed="right", units="years"),
@@ -82,6 +82,28 @@ def discount_from(t: np.ndarray, *, rate: float = 0.035, long_rate: float = 0.03
     window's start instead of the model's.
     """
     return discount_factor(t, rate=rate, long_rate=long_rate, switch_year=switch)
+
+
+def rates_text(rate: float, long_rate: float) -> str:
+    """Return the discount rates as a reader checks them against the Green Book.
+
+    Rates are written as typed (``4.25%``, not rounded to ``4.2%``), and the Green Book is
+    named as their source only when they are its own.
+
+    Examples
+    --------
+    >>> rates_text(0.035, 0.03)
+    '3.5% a year to year 30, 3% after (HM Treasury Green Book)'
+    >>> rates_text(0.0425, 0.03)
+    "4.25% a year to year 30, 3% after (the Green Book's: 3.5% and 3%)"
+    """
+    def pct(r: float) -> str:
+        return f"{r * 100:.4g}%"
+
+    text = f"{pct(rate)} a year to year 30, {pct(long_rate)} after"
+    if math.isclose(rate, GREEN_BOOK_RATE) and math.isclose(long_rate, GREEN_BOOK_LONG_RATE):
+        return text + " (HM Treasury Green Book)"
+    return text + f" (the Green Book's: {pct(GREEN_BOOK_RATE)} and {pct(GREEN_BOOK_LONG_RATE)})"
 
 
 def window_months(years_index: np.ndarray, *, start: float, years: float) -> np.ndarray:
@@ -334,8 +356,7 @@ def appraise(
     notes = {
         "window": f"{month_text(start)} for {years:g} years",
         "prices": f"{price_label(prices)}; GDP deflator: {vintage()}",
-        "discounting": (f"to {month_text(start)}, {rate:.1%} a year to year 30, "
-                        f"{long_rate:.1%} after (HM Treasury Green Book)"),
+        "discounting": f"to {month_text(start)}, {rates_text(rate, long_rate)}",
         "net cost": "policy spending minus counterfactual spending (positive: costs more)",
         "cashable savings": "present value of the categories whose spending falls",
         "avoided harm": "person-months of children waiting or with unmet need, not money",

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.appraise import AppraisalRun, next_april
+from ..metrics.appraisal import rates_text
 from ..metrics.prices import CASH, DEFAULT_PRICES, MODEL_PRICES, deflator, price_label
 from ..model.calendar import MONTHS_PER_YEAR, month_text
 from ..model.parse import Model, load_model
@@ -340,8 +341,8 @@ def finance_view(run: AppraisalRun) -> FinanceView:
     source = a.notes.get("prices", "").split("GDP deflator: ")[-1]
     caption = (
         f"Against current policy ({against}), {window}, {prices}; GDP deflator: {source}. "
-        f"Discounted to {month_text(a.start)} at {a.rate:.1%} a year to year 30, "
-        f"{a.long_rate:.1%} after (HM Treasury Green Book). Each card: "
+        f"Discounted to {month_text(a.start)} at {rates_text(a.rate, a.long_rate)}. "
+        "Each card: "
         + (f"the central estimate (median) over {n:,} {run.futures_source} with its 90% "
            "range, then this run (the sliders' own values, not one of the futures)."
            if n > 0 else "this run (the sliders' own values); no futures drawn.")

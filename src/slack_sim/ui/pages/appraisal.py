@@ -142,7 +142,7 @@ def _settings_expander(model: Model, settings: finance.AppraisalSettings | None)
     else:
         title = (f"Appraisal settings: {settings.window_text()}, "
                  f"{'cash' if settings.prices == 'cash' else settings.prices + ' prices'}, "
-                 f"discounted at {settings.rate:.1%}, {settings.futures:,} futures")
+                 f"discounted at {settings.rate * 100:.4g}%, {settings.futures:,} futures")
     box = _lazy_expander(title, key=SETTINGS_OPEN)
     if box is not None:  # drawn only when open: a slider move then sends none of its widgets
         with box, contextlib.suppress(ValidationError):  # the panel shows the error
