@@ -228,6 +228,9 @@ def test_compare_downloads_the_committee_workbook_under_the_pinned_names(monkeyp
     assert not at.exception
     summary = at.dataframe[-1].value
     assert list(summary.columns) == ["figure", *names]
+    # the outcome table above is another comparison, and says so beside its own ratio
+    said = next(c.value for c in at.caption if c.value.startswith("Outcomes of each pinned"))
+    assert "own run" in said and "January 2010" in said and "not these" in said
     button = at.get("download_button")
     workbook = [b for b in button if b.proto.id.endswith("-workbook")]
     assert workbook, "no workbook download on the Compare page"

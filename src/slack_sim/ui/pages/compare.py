@@ -12,6 +12,7 @@ import json
 
 import streamlit as st
 
+from ...model.calendar import month_text
 from ...model.parse import Model
 from ...report.export import TIME_SERIES_OUTPUTS
 from ...scenarios import Scenario, preset
@@ -81,8 +82,12 @@ def compare_page(model: Model, scenario: Scenario) -> None:
                     theme=None, key="chart:overlay", config={"displaylogo": False})
     table = cache.comparison_table(json.dumps(pins, sort_keys=True), base_name)
     st.dataframe(table, width="stretch", height=600, hide_index=True)
-    st.caption("Outcomes of each pinned scenario, then its change against the baseline. "
-               + headline.MONEY_NOTE)
+    st.caption("Outcomes of each pinned scenario's own run (its sliders' values, no futures), "
+               f"then its change against the baseline, {cache.titles()['preset'][base_name]}, "
+               f"over the whole run, {month_text(model.start_year)} to {headline.HORIZON}. "
+               + headline.MONEY_NOTE + " The appraisal below is another comparison: against "
+               "current policy, over its window, at its prices, in its futures; its "
+               "benefit-cost ratio and net cost are therefore not these.")
     _appraisal_section(model, pins)
 
 
