@@ -474,7 +474,8 @@ def test_charts_speak_v2_units(model):
     wrapped = charts.scenario_figure(next(c for c in charts.CHARTS if c.key == "partnership"),
                                      frame, model=model, settings=scenario.settings())
     assert wrapped.layout.yaxis.automargin and not wrapped.layout.yaxis2.automargin
-    assert titles["spending"][0] == "Spending (£ billion a year)", "England is in billions"
+    # England is in billions, at the model's prices (the appraisal's tables convert them)
+    assert titles["spending"][0] == "Spending, £ billion a year<br>(2010-11 prices)"
     # a monthly model rate is drawn a year; a council-sized run in millions
     assert charts.display("Person/Month").factor == 12
     assert charts.display("GBP/Month", np.array([1e6])).words == "£ million a year"

@@ -23,30 +23,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..metrics.core import SPENDING_CATEGORIES, shocks_in
+from ..metrics.prices import MODEL_PRICES
 from ..model.calendar import MONTHS_PER_YEAR, START_YEAR
 from ..model.parse import Model
 from .axes import fix_y_ranges
 from .bands import DX_MS, band_traces, first_position, has_bands, typed
 from .specs import units_text
 
-__all__ = [
-    "CHARTS",
-    "FONT_SIZE",
-    "GRID_COLOUR",
-    "HEIGHT",
-    "OKABE_ITO",
-    "ChartSpec",
-    "Display",
-    "band_outputs",
-    "chart_columns",
-    "dates",
-    "display",
-    "line_displays",
-    "overlay_figure",
-    "periods",
-    "scenario_figure",
-    "scenario_figure_json",
-]
+__all__ = ["CHARTS", "FONT_SIZE", "GRID_COLOUR", "HEIGHT", "OKABE_ITO", "ChartSpec", "Display",
+           "band_outputs", "chart_columns", "dates", "display", "line_displays", "overlay_figure",
+           "periods", "scenario_figure", "scenario_figure_json"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = (
@@ -254,8 +240,8 @@ def _axis_title(names: Sequence[str], shown: Display, *, stacked: bool = False) 
     An axis of several lines (named in the legend) is titled by its units alone, so the
     title fits beside the chart.
     """
-    if stacked:
-        return f"Spending ({shown.words})"
+    if stacked:  # the model's price base, which the appraisal's tables convert from
+        return f"Spending, {shown.words}<br>({MODEL_PRICES} prices)"
     if len(names) > 1:
         return shown.words[:1].upper() + shown.words[1:]
     title = f"{names[0]} ({shown.words})"  # too long, it ran into the chart's title
@@ -419,6 +405,7 @@ def scenario_figure_json(
             data.append(_line(x, y, name=f"Total, {baseline_label}", colour="#000000",
                               shown=shown, axis="y", baseline=True))
         layout["yaxis"] = {"title": {"text": _axis_title(spec.left, shown, stacked=True)},
+                           "automargin": True,
                            "rangemode": "tozero", "tickprefix": "£", "gridcolor": GRID_COLOUR}
         fix_y_ranges(data, layout)  # axes that stay put while a slider moves (ui.axes)
         return {"data": data, "layout": layout}
