@@ -95,18 +95,19 @@ def appraisal_controls(model: Model, prefix: str = "fin") -> finance.AppraisalSe
                               f"{allowed['year'].allowed().removeprefix('a ')}; the window "
                               f"must end by the model's horizon, {headline.HORIZON}.")
     cols[2].number_input("Years", step=1, key=f"{prefix}:years",
-                         help="Length of the window in years (1 to 30; default 10).")
+                         help=f"Length of the window, "
+                              f"{allowed['years'].allowed().removeprefix('a ')}; default 10.")
     cols[3].selectbox("Prices", prices, key=f"{prefix}:prices",
                       format_func=lambda p: p,
                       help="Real terms at a financial year's prices (GDP deflator), or cash "
                            "(each year's own prices). Default 2025-26.")
     cols[4].number_input("Discount rate (%)", step=0.1, format="%.1f", key=f"{prefix}:rate",
-                         help="% a year to year 30 of the window, 0 to 50 (Green Book: "
-                              "3.5).")
+                         help=f"To year 30 of the window, {allowed['rate'].allowed()} "
+                              "(Green Book: 3.5).")
     cols[5].number_input("After year 30 (%)", step=0.1, format="%.1f",
                          key=f"{prefix}:long_rate",
-                         help="% a year after year 30, 0 to 50 (Green Book: 3.0); used only "
-                              "by windows longer than 30 years.")
+                         help=f"After year 30, {allowed['long_rate'].allowed()} (Green Book: "
+                              "3.0); used only by windows longer than 30 years.")
     cols[6].selectbox("Futures", finance.FUTURES_CHOICES, key=f"{prefix}:futures",
                       format_func=lambda n: f"{n:,}",
                       help="Futures appraised besides the sliders' own run (500: about "
